@@ -1,0 +1,515 @@
+"""The domain model: pydantic v2 models and their validation.
+
+Every value that crosses a boundary (store, CSV, CLI, TUI form) is one of these models. Rules that
+need more than one record (a reading inside its metric's scale, a department's incentive weights
+summing to at most 1) are plain functions here too, so the store and the forms share them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+# --- text -----------------------------------------------------------------------------------------
+
+# Embeddings, overrides and isolates reorder what other users see ("Trojan Source"); the plain
+# direction marks (LRM/RLM) are harmless and needed by right-to-left scripts, so they stay allowed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _bad_char(text: str, allow: str) -> str | None:
+    for ch in text:
+        if ch in allow:
+            continue
+        if ch in _BIDI_CONTROLS:
+            return f"bidirectional override U+{ord(ch):04X}"
+        if unicodedata.category(ch) == "Cc":
+            return f"control character U+{ord(ch):04X}"
+    return None
+
+
+def _text_validator(max_len: int, *, multiline: bool, required: bool):
+    allow = "\n\t" if multiline else ""
+
+    def check(value: Any) -> str:
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise PydanticCustomError("text_type", "must be text")
+        if multiline:
+            value = value.replace("\r\n", "\n")
+        value = value.strip()
+        if required and not value:
+            raise PydanticCustomError("text_empty", "must not be empty")
+        if len(value) > max_len:
+            raise PydanticCustomError("text_long", f"must be at most {max_len} characters (got {len(value)})")
+        bad = _bad_char(value, allow)
+        if bad:
+            what = "newlines and tabs only" if multiline else "no control characters"
+            raise PydanticCustomError("text_char", f"contains a {bad}; allowed: printable text, {what}")
+        return value
+
+    return BeforeValidator(check)
+
+
+Name = Annotated[str, _text_validator(80, multiline=False, required=True)]
+Title = Annotated[str, _text_validator(160, multiline=False, required=True)]
+Unit = Annotated[str, _text_validator(20, multiline=False, required=False)]
+Note = Annotated[str, _text_validator(2000, multiline=True, required=False)]
+Reason = Annotated[str, _text_validator(2000, multiline=True, required=True)]
+
+_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:~-]{0,79}$")
+_LOGIN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$")
+
+
+def _pattern_validator(regex: re.Pattern[str], what: str):
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise PydanticCustomError("id_type", "must be text")
+        value = value.strip()
+        if not regex.match(value):
+            raise PydanticCustomError("id_pattern", f"{what} (got {value!r})")
+        return value
+
+    return BeforeValidator(check)
+
+
+Slug = Annotated[
+    str,
+    _pattern_validator(
+        _SLUG_RE, "must be a slug: 1-40 of a-z, 0-9, '-' or '_', starting with a letter or digit"
+    ),
+]
+RecordId = Annotated[
+    str,
+    _pattern_validator(_ID_RE, "must be an id: letters, digits and . _ : ~ -, at most 80 characters"),
+]
+Login = Annotated[
+    str, _pattern_validator(_LOGIN_RE, "must be a login name: letters, digits, '.', '_' or '-'")
+]
+
+
+def slugify(text: str) -> str:
+    """A slug made from a display name ("Customer Service" -> "customer-service")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:40].strip("-") or "x"
+
+
+# --- numbers and dates ----------------------------------------------------------------------------
+
+
+def _finite(value: Any) -> float:
+    if isinstance(value, bool):
+        raise PydanticCustomError("number", f"must be a number (got {value!r})")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise PydanticCustomError("number", f"must be a number (got {value!r})") from None
+    elif isinstance(value, (int, float)):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise PydanticCustomError("finite", "must be a finite number (too large)") from None
+    else:
+        raise PydanticCustomError("number", f"must be a number (got {value!r})")
+    if not math.isfinite(number):
+        raise PydanticCustomError(
+            "finite", f"must be a finite number (got {value!r}; nan, inf and overflow are refused)"
+        )
+    return number
+
+
+Number = Annotated[float, BeforeValidator(_finite)]
+
+
+def _confidence(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number = _finite(value)
+    if number != int(number) or not 1 <= number <= 10:
+        raise PydanticCustomError("confidence", f"must be a whole number from 1 to 10 (got {value!r})")
+    return int(number)
+
+
+def _share(value: Any) -> float:
+    number = _finite(value)
+    if not 0 <= number <= 1:
+        raise PydanticCustomError("share", f"must be between 0 and 1 (got {value!r})")
+    return number
+
+
+Confidence = Annotated[int | None, BeforeValidator(_confidence)]
+Share = Annotated[float, BeforeValidator(_share)]
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError("date", f"must be a real date as YYYY-MM-DD (got {value!r})")
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_aware)]
+
+
+def utcnow() -> datetime:
+    """Now in UTC, to the millisecond (what JSON round-trips keep readable)."""
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# --- records --------------------------------------------------------------------------------------
+
+Direction = Literal["up", "down"]
+Cadence = Literal["weekly", "monthly", "quarterly"]
+GoalKind = Literal["increase", "decrease", "reach", "stay_above", "stay_below"]
+FlagStatus = Literal["open", "acknowledged", "resolved"]
+Severity = Literal["high", "medium", "low"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Record(Model):
+    """A stored entity. The store owns `version`, `updated_by` and `updated_at`."""
+
+    version: int = Field(default=0, ge=0)
+    updated_by: Login | None = None
+    updated_at: Timestamp | None = None
+
+
+class Scale(Model):
+    min: Number
+    max: Number
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Scale:
+        if not self.min < self.max:
+            raise PydanticCustomError("scale", f"scale: min must be below max (got {self.min:g}..{self.max:g})")
+        return self
+
+    def contains(self, value: float) -> bool:
+        return self.min <= value <= self.max
+
+    def __str__(self) -> str:
+        return f"{self.min:g}..{self.max:g}"
+
+
+class Department(Record):
+    id: Slug
+    name: Name
+    leads: list[Login] = Field(default_factory=list)
+    description: Note = ""
+
+
+class Metric(Record):
+    id: Slug
+    name: Name
+    unit: Unit = ""
+    scale: Scale | None = None
+    direction: Direction = "up"
+    customer_centric: bool = False
+    cadence: Cadence = "monthly"
+    description: Note = ""
+
+
+class Objective(Record):
+    """A shared company-wide customer objective. `baseline`/`start` are optional pacing anchors."""
+
+    id: RecordId
+    title: Title
+    metric: Slug
+    target: Number
+    deadline: Day
+    baseline: Number | None = None
+    start: Day | None = None
+    description: Note = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> Objective:
+        if self.start is not None and not self.deadline > self.start:
+            raise PydanticCustomError("deadline", f"deadline: must be after start ({self.start.isoformat()})")
+        return self
+
+
+DEFAULT_TOLERANCE = 0.1
+
+
+class Goal(Record):
+    id: RecordId
+    department: Slug
+    title: Title
+    metric: Slug
+    kind: GoalKind
+    baseline: Number
+    target: Number
+    start: Day
+    deadline: Day
+    objectives: list[RecordId] = Field(default_factory=list)
+    tolerance: Share = DEFAULT_TOLERANCE
+    description: Note = ""
+
+    @model_validator(mode="after")
+    def _smart(self) -> Goal:
+        if not self.deadline > self.start:
+            raise PydanticCustomError(
+                "deadline",
+                f"deadline: must be after start ({self.start.isoformat()}), got {self.deadline.isoformat()}",
+            )
+        rule = {
+            "increase": (self.target > self.baseline, "above"),
+            "decrease": (self.target < self.baseline, "below"),
+            "reach": (self.target != self.baseline, "different from"),
+            "stay_above": (self.baseline >= self.target, "at or below"),
+            "stay_below": (self.baseline <= self.target, "at or above"),
+        }[self.kind]
+        if not rule[0]:
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise PydanticCustomError(
+                "target",
+                f"target: {article} {self.kind} goal needs a target {rule[1]} its baseline "
+                f"{self.baseline:g} (got {self.target:g})",
+            )
+        if len(set(self.objectives)) != len(self.objectives):
+            raise PydanticCustomError("objectives", "objectives: each objective may be listed once")
+        return self
+
+
+class Incentive(Record):
+    id: RecordId
+    department: Slug
+    title: Title
+    metric: Slug
+    direction: Direction
+    weight: Share
+    description: Note = ""
+
+
+class Reading(Record):
+    id: RecordId
+    metric: Slug
+    department: Slug | None = None
+    date: Day
+    value: Number
+    confidence: Confidence = None
+    note: Note = ""
+    recorded_by: Login
+    recorded_at: Timestamp
+
+
+class Tension(Record):
+    """Two metrics that tend to trade off. The id is the sorted pair, so a pair is declared once."""
+
+    id: RecordId = ""
+    a: Slug
+    b: Slug
+    why: Note = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id") and data.get("a") and data.get("b"):
+            data = {**data, "id": tension_id(str(data["a"]).strip(), str(data["b"]).strip())}
+        return data
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Tension:
+        if self.a == self.b:
+            raise PydanticCustomError("tension", f"b: a metric cannot be in tension with itself ({self.a})")
+        if self.id != tension_id(self.a, self.b):
+            raise PydanticCustomError("tension_id", f"id: must be {tension_id(self.a, self.b)}")
+        return self
+
+
+def tension_id(a: str, b: str) -> str:
+    return "~".join(sorted((a, b)))
+
+
+class FlagEvent(Model):
+    at: Timestamp
+    by: Login
+    status: FlagStatus
+    note: Note = ""
+
+
+class Flag(Record):
+    id: RecordId
+    departments: Annotated[list[Slug], Field(min_length=1)]
+    goals: list[RecordId] = Field(default_factory=list)
+    incentives: list[RecordId] = Field(default_factory=list)
+    finding: RecordId | None = None
+    title: Title
+    note: Note = ""
+    raised_by: Login
+    raised_at: Timestamp
+    status: FlagStatus = "open"
+    history: list[FlagEvent] = Field(default_factory=list)
+
+
+class Dismissal(Record):
+    """A lead's decision that a detected finding is not a conflict.
+
+    `fingerprint` captures the versions of the entities the finding names; when any of them
+    changes, the fingerprint no longer matches and the finding comes back.
+    """
+
+    id: RecordId
+    finding: RecordId
+    fingerprint: str
+    reason: Reason
+    by: Login
+    at: Timestamp
+
+
+class AlignmentWeights(Model):
+    goals: Share = 0.3
+    incentives: Share = 0.3
+    delivery: Share = 0.3
+    conflicts: Share = 0.1
+
+
+class Settings(Record):
+    id: Literal["settings"] = "settings"
+    weights: AlignmentWeights = AlignmentWeights()
+    # Conflict penalty points per open finding or flag, by severity; the conflict part is
+    # 100 minus these, floored at 0.
+    penalties: dict[Severity, float] = Field(default_factory=lambda: {"high": 25.0, "medium": 10.0, "low": 2.0})
+    admins: list[Login] = Field(default_factory=list)
+
+
+class AuditEntry(Model):
+    id: RecordId
+    tx: RecordId
+    at: Timestamp
+    by: Login
+    action: Literal["add", "update", "delete"]
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+ENTITIES: dict[str, type[Record]] = {
+    "department": Department,
+    "metric": Metric,
+    "objective": Objective,
+    "goal": Goal,
+    "incentive": Incentive,
+    "reading": Reading,
+    "tension": Tension,
+    "flag": Flag,
+    "dismissal": Dismissal,
+    "settings": Settings,
+}
+
+ENTITY_OF: dict[type[Record], str] = {cls: name for name, cls in ENTITIES.items()}
+
+
+def entity_name(record: Record | type[Record]) -> str:
+    cls = record if isinstance(record, type) else type(record)
+    return ENTITY_OF[cls]
+
+
+# --- rules that need more than one record ---------------------------------------------------------
+
+
+class RuleError(ValueError):
+    """A valid record that breaks a rule across records. The message names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+def check_in_scale(value: float, metric: Metric, field: str = "value") -> None:
+    if metric.scale is not None and not metric.scale.contains(value):
+        raise RuleError(
+            field, f"{value:g} is outside the scale of {metric.id} ({metric.scale}{' ' + metric.unit if metric.unit else ''})"
+        )
+
+
+def check_goal_scale(goal: Goal, metric: Metric) -> None:
+    check_in_scale(goal.baseline, metric, "baseline")
+    check_in_scale(goal.target, metric, "target")
+
+
+def check_incentive_weights(incentive: Incentive, others: list[Incentive]) -> None:
+    """`others` are the department's other incentives (not `incentive` itself)."""
+    total = incentive.weight + sum(i.weight for i in others if i.id != incentive.id)
+    if total > 1 + 1e-9:
+        raise RuleError(
+            "weight",
+            f"incentive weights of {incentive.department} would sum to {total:.2f}; at most 1 is allowed",
+        )
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+
+def describe_errors(exc: ValidationError) -> list[str]:
+    """One line per error, naming the field and saying what is allowed."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "is not a known field"
+        elif err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] == "literal_error":
+            msg = msg.replace("Input should be", "must be")
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        # Model-level rules already name their field in the message.
+        if not loc or msg.split(":", 1)[0] in {"deadline", "target", "scale", "b", "id", "objectives"}:
+            lines.append(msg)
+        else:
+            lines.append(f"{loc}: {msg}")
+    return lines
+
+
+class Snapshot(Model):
+    """Everything the pure rules need, read from the store in one consistent view."""
+
+    departments: list[Department] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list)
+    incentives: list[Incentive] = Field(default_factory=list)
+    readings: list[Reading] = Field(default_factory=list)
+    tensions: list[Tension] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    dismissals: list[Dismissal] = Field(default_factory=list)
+    settings: Settings = Settings()
