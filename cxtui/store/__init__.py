@@ -1,0 +1,41 @@
+"""The shared store: TinyDB files made safe for several writers, with an audit trail."""
+
+from cxtui.store.errors import (
+    DuplicateRecord,
+    NotFound,
+    PermissionDenied,
+    ReferenceViolation,
+    RuleViolation,
+    StaleRecord,
+    StoreCorrupt,
+    StoreError,
+    StoreExists,
+    StoreIOError,
+    StoreLocked,
+    StoreMissing,
+    StoreTooNew,
+)
+from cxtui.store.paths import default_store_path
+from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Problem, Store, current_login
+
+__all__ = [
+    "ANY_DEPARTMENT",
+    "NEW_ID",
+    "DuplicateRecord",
+    "NotFound",
+    "PermissionDenied",
+    "Problem",
+    "ReferenceViolation",
+    "RuleViolation",
+    "StaleRecord",
+    "Store",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreExists",
+    "StoreIOError",
+    "StoreLocked",
+    "StoreMissing",
+    "StoreTooNew",
+    "current_login",
+    "default_store_path",
+]

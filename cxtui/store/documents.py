@@ -1,0 +1,107 @@
+"""The on-disk documents: TinyDB-format JSON files, parsed and checked before anything trusts them.
+
+Files use TinyDB's layout ({table: {document id: document}}) so stock TinyDB can read them, but
+document ids are our own strings (unique across processes), not TinyDB's per-process counters.
+TinyDB works over an in-memory copy loaded inside the lock; the store writes the result atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from cxtui.store.errors import StoreCorrupt
+
+META = "_meta"
+READINGS = "readings"
+
+
+class _StringIdTable(Table):
+    document_id_class = str
+
+
+class _MemoryStorage(Storage):
+    """Hands TinyDB a dict the store loaded; TinyDB's writes land back in that same dict."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+    def read(self) -> dict[str, Any]:
+        return self.data
+
+    def write(self, data: dict[str, Any]) -> None:
+        self.data = data
+
+
+class Documents(TinyDB):
+    """A TinyDB over one loaded file's data, with string document ids."""
+
+    table_class = _StringIdTable
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(storage=_MemoryStorage, data=data)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.storage.data
+
+    def put(self, table: str, doc_id: str, doc: dict[str, Any]) -> None:
+        docs = self.table(table)
+        if docs.contains(doc_id=doc_id):
+            docs.update(doc, doc_ids=[doc_id])
+        else:
+            docs.insert(Document(doc, doc_id=doc_id))
+
+    def put_many(self, table: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        self.table(table).insert_multiple(Document(doc, doc_id=doc_id) for doc_id, doc in docs)
+
+    def remove(self, table: str, doc_id: str) -> None:
+        self.table(table).remove(doc_ids=[doc_id])
+
+    def raw(self, table: str) -> dict[str, dict[str, Any]]:
+        """The table's documents by id, without TinyDB's per-document wrapping (hot read path)."""
+        return self.data.get(table, {})
+
+
+def dumps(data: dict[str, Any]) -> bytes:
+    return orjson.dumps(data)
+
+
+def parse(path: Path, raw: bytes, *, required: tuple[str, ...]) -> dict[str, Any]:
+    """Parse a data file, refusing anything that is not a complete store document.
+
+    The StoreCorrupt raised names no backup; the store, which knows where backups live, adds it.
+    """
+
+    def corrupt(problem: str) -> StoreCorrupt:
+        return StoreCorrupt(path, problem, None)
+
+    if not raw.strip():
+        raise corrupt("the file is empty")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise corrupt(f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise corrupt("not a JSON object")
+    for name in required:
+        if name not in data:
+            raise corrupt(f"table {name!r} is missing")
+    for name, table in data.items():
+        if not isinstance(table, dict) or not all(isinstance(doc, dict) for doc in table.values()):
+            raise corrupt(f"table {name!r} is not a table of documents")
+    return data
+
+
+def is_sound(path: Path, required: tuple[str, ...]) -> bool:
+    try:
+        parse(path, path.read_bytes(), required=required)
+    except (StoreCorrupt, OSError):
+        return False
+    return True

@@ -1,0 +1,101 @@
+"""Store errors. Each one's str() is a single line fit to show a user after "error: "."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """Base of every error the store raises on purpose."""
+
+
+class StoreMissing(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"no store at {path}; create one with 'cxtui init --db {path}' or try 'cxtui demo'")
+        self.path = path
+
+
+class StoreExists(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"a store already exists at {path}")
+        self.path = path
+
+
+class StoreCorrupt(StoreError):
+    """A store file that cannot be trusted. The file is left exactly as it was found."""
+
+    def __init__(self, path: Path, problem: str, backup: Path | None) -> None:
+        advice = (
+            f"newest good backup: {backup} (copy it over the damaged file to restore)"
+            if backup
+            else "no good backup was found"
+        )
+        super().__init__(f"store file {path} is damaged ({problem}); it was left untouched; {advice}")
+        self.path = path
+        self.problem = problem
+        self.backup = backup
+
+
+class StoreTooNew(StoreError):
+    def __init__(self, path: Path, found: int, known: int) -> None:
+        super().__init__(
+            f"store {path} has schema version {found}, newer than this cxtui understands ({known}); upgrade cxtui"
+        )
+
+
+class StoreLocked(StoreError):
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__(
+            f"store {path} stayed locked by another cxtui process for {timeout:g} s; try again in a moment"
+        )
+
+
+class StoreIOError(StoreError):
+    """The operating system refused a write (disk full, I/O error, permissions). Nothing was changed."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        reason = exc.strerror or str(exc)
+        super().__init__(f"could not write {path}: {reason}; the store was not changed")
+        self.errno = exc.errno
+
+
+class NotFound(StoreError):
+    def __init__(self, entity: str, record_id: str) -> None:
+        super().__init__(f"no {entity} with id {record_id!r}")
+        self.entity = entity
+        self.record_id = record_id
+
+
+class DuplicateRecord(StoreError):
+    def __init__(self, entity: str, record_id: str) -> None:
+        super().__init__(f"a {entity} with id {record_id!r} already exists")
+
+
+class StaleRecord(StoreError):
+    """An update or delete based on an old copy: someone else saved the record meanwhile."""
+
+    def __init__(self, entity: str, record_id: str, by: str | None, at: str | None, version: int) -> None:
+        who = by or "someone"
+        when = f" at {at}" if at else ""
+        super().__init__(
+            f"{entity} {record_id} was changed by {who}{when} (now version {version}); reload it and apply your change again"
+        )
+        self.by = by
+        self.at = at
+        self.version = version
+
+
+class ReferenceViolation(StoreError):
+    """A record names something that does not exist, or a delete would leave dangling references."""
+
+
+class RuleViolation(StoreError):
+    """A rule across records (scale, incentive weights) is broken. `field` names the field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PermissionDenied(StoreError):
+    """The current user may not make this change."""

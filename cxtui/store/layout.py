@@ -1,0 +1,86 @@
+"""Where a store's files live.
+
+For a store at `team/store.json`:
+    team/store.json                    entity tables (TinyDB JSON: {table: {id: document}})
+    team/store.json.lock               the flock every read and write takes
+    team/store.json.d/readings/YYYY-MM.json   readings, one TinyDB file per month
+    team/store.json.d/audit.jsonl      the append-only audit trail
+    team/store.json.d/journal.json     present only while a commit is being applied
+    team/store.json.d/backups/NAME.N   the last few versions of each data file
+
+Readings and the audit trail grow without bound; splitting them off keeps the cost of a write
+independent of history.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+BACKUPS_KEPT = 3
+_PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})\.json$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    main: Path
+
+    @property
+    def lock(self) -> Path:
+        return self.main.with_name(self.main.name + ".lock")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.main.with_name(self.main.name + ".d")
+
+    @property
+    def readings_dir(self) -> Path:
+        return self.data_dir / "readings"
+
+    @property
+    def audit(self) -> Path:
+        return self.data_dir / "audit.jsonl"
+
+    @property
+    def journal(self) -> Path:
+        return self.data_dir / "journal.json"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def directories(self) -> tuple[Path, ...]:
+        return (self.main.parent, self.data_dir, self.readings_dir, self.backups_dir)
+
+    def partition(self, key: str) -> Path:
+        return self.readings_dir / f"{key}.json"
+
+    def partitions(self) -> dict[str, Path]:
+        """Existing reading partitions by key ("2026-03"), oldest first."""
+        try:
+            names = sorted(p.name for p in self.readings_dir.iterdir())
+        except FileNotFoundError:
+            return {}
+        return {name[:-5]: self.readings_dir / name for name in names if _PARTITION_RE.match(name)}
+
+    def backup(self, target: Path, n: int) -> Path:
+        return self.backups_dir / f"{self._backup_stem(target)}.{n}"
+
+    def _backup_stem(self, target: Path) -> str:
+        if target.parent == self.readings_dir:
+            return f"readings-{target.name}"
+        return target.name
+
+
+def partition_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def partition_range(start: date | None, end: date | None, keys: list[str]) -> list[str]:
+    """The existing partition keys that can hold readings dated within [start, end]."""
+    low = partition_key(start) if start else ""
+    high = partition_key(end) if end else "9999-99"
+    return [k for k in keys if low <= k <= high]

@@ -1,0 +1,764 @@
+"""The store: a typed repository over TinyDB files that several processes write at once.
+
+Every operation, read or write, runs under an flock on the sidecar lock file and reads the files
+afresh inside it (parsed files are cached by (inode, mtime, size), which every atomic replace
+changes). Writes become one journaled commit (see journal.py), so a change is wholly applied or not
+at all, whichever process dies where. Callers get models, never raw documents.
+"""
+
+from __future__ import annotations
+
+import getpass
+import grp
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date as Date
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import filelock
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from cxtui.models import (
+    AuditEntry,
+    Department,
+    Dismissal,
+    Flag,
+    Goal,
+    Incentive,
+    Metric,
+    Objective,
+    Reading,
+    Record,
+    RuleError,
+    Settings,
+    Snapshot,
+    Tension,
+    check_goal_scale,
+    check_in_scale,
+    check_incentive_weights,
+    describe_errors,
+    entity_name,
+    slugify,
+    tension_id,
+    utcnow,
+)
+from cxtui.store import fsio, journal
+from cxtui.store.documents import META, READINGS, Documents, dumps, is_sound, parse
+from cxtui.store.errors import (
+    DuplicateRecord,
+    NotFound,
+    ReferenceViolation,
+    RuleViolation,
+    StaleRecord,
+    StoreCorrupt,
+    StoreExists,
+    StoreIOError,
+    StoreLocked,
+    StoreMissing,
+    StoreTooNew,
+)
+from cxtui.store.layout import BACKUPS_KEPT, Layout, partition_key, partition_range
+from cxtui.store.migrations import SCHEMA_VERSION, migrate
+
+NEW_ID = "new"
+ANY_DEPARTMENT = "*"
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+M = TypeVar("M", bound=Record)
+
+# Entities kept in the main file, in the order a snapshot lists them.
+_MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings")
+_SEQUENCE_PREFIX = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F"}
+_READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
+
+
+class Problem(BaseModel):
+    level: Literal["error", "warning"]
+    message: str
+
+
+def current_login() -> str:
+    return getpass.getuser()
+
+
+def _natural_key(record_id: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", record_id)]
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+@dataclass
+class _Cached:
+    key: tuple[int, int, int]
+    data: dict[str, Any]
+    models: dict[str, list[Any]] | None = None
+
+
+class Store:
+    def __init__(self, path: str | os.PathLike[str], *, user: str | None = None,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.path = Path(path).absolute()
+        self.layout = Layout(self.path)
+        self.user = user or current_login()
+        self.lock_timeout = lock_timeout
+        self._thread_lock = threading.RLock()
+        self._depth = 0  # nesting of _locked() in the thread holding _thread_lock
+        self._cache: dict[Path, _Cached] = {}
+
+    # --- creation ---------------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str], *, user: str | None = None, group: str | None = None,
+             lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Store:
+        """Create an empty store; the creating user becomes its first admin."""
+        store = cls(path, user=user, lock_timeout=lock_timeout)
+        layout = store.layout
+        fsio.ensure_dir(layout.main.parent)
+        gid = grp.getgrnam(group).gr_gid if group else None
+        if gid is not None:
+            os.chown(layout.main.parent, -1, gid)
+            os.chmod(layout.main.parent, 0o2770)
+        with store._locked():
+            if layout.main.exists() or layout.data_dir.exists():
+                raise StoreExists(layout.main)
+            for directory in layout.directories[1:]:
+                fsio.ensure_dir(directory)
+                if gid is not None:
+                    os.chown(directory, -1, gid)
+                    os.chmod(directory, 0o2770)
+            now = utcnow()
+            settings = Settings(admins=[store.user], version=1, updated_by=store.user, updated_at=now)
+            data = {META: {"1": {"schema": SCHEMA_VERSION, "seq": {}, "created_by": store.user,
+                                 "created_at": now.isoformat()}}}
+            data.update({table: {} for table in _MAIN_TABLES})
+            data["settings"]["settings"] = _dump(settings)
+            tx = _new_tx_id()
+            entry = AuditEntry(id=f"{tx}.0", tx=tx, at=now, by=store.user, action="add", entity="settings",
+                               entity_id="settings", after=_dump(settings))
+            store._commit(tx, {layout.main: dumps(data)}, [entry])
+            for file in (layout.main, layout.lock, layout.audit):
+                if gid is not None and file.exists():
+                    os.chown(file, -1, gid)
+        return store
+
+    def exists(self) -> bool:
+        return self.layout.main.exists()
+
+    # --- reads ------------------------------------------------------------------------------------
+
+    def get(self, cls: type[M], record_id: str) -> M:
+        found = self.find(cls, record_id)
+        if found is None:
+            raise NotFound(entity_name(cls), record_id)
+        return found
+
+    def find(self, cls: type[M], record_id: str) -> M | None:
+        with self._reading() as view:
+            if cls is Reading:
+                return view.find_reading(record_id)  # type: ignore[return-value]
+            return view.entity_models(entity_name(cls)).get(record_id)
+
+    def list(self, cls: type[M]) -> list[M]:
+        if cls is Reading:
+            return self.readings()  # type: ignore[return-value]
+        with self._reading() as view:
+            return list(view.entity_models(entity_name(cls)).values())
+
+    def settings(self) -> Settings:
+        return self.get(Settings, "settings")
+
+    def readings(self, metric: str | None = None, department: str | None = ANY_DEPARTMENT,
+                 start: Date | None = None, end: Date | None = None) -> list[Reading]:
+        """Readings sorted by date then recording time; `department=None` means company level."""
+        with self._reading() as view:
+            found = [
+                r for r in view.reading_models(start, end)
+                if (metric is None or r.metric == metric)
+                and (department == ANY_DEPARTMENT or r.department == department)
+                and (start is None or r.date >= start)
+                and (end is None or r.date <= end)
+            ]
+        found.sort(key=lambda r: (r.date, r.recorded_at))
+        return found
+
+    def snapshot(self) -> Snapshot:
+        with self._reading() as view:
+            tables = {name: list(view.entity_models(name).values()) for name in _MAIN_TABLES}
+            readings = sorted(view.reading_models(None, None), key=lambda r: (r.date, r.recorded_at))
+        return Snapshot.model_construct(
+            departments=tables["department"], metrics=tables["metric"], objectives=tables["objective"],
+            goals=tables["goal"], incentives=tables["incentive"], tensions=tables["tension"],
+            flags=tables["flag"], dismissals=tables["dismissal"], readings=readings,
+            settings=tables["settings"][0] if tables["settings"] else Settings(),
+        )
+
+    def audit(self, entity: str | None = None, entity_id: str | None = None, user: str | None = None,
+              limit: int | None = None) -> list[AuditEntry]:
+        """Audit entries, oldest first; with `limit`, the newest `limit` of them."""
+        with self._reading():
+            entries, _ = _read_audit(self.layout.audit)
+        found = [
+            e for e in entries
+            if (entity is None or e.entity == entity)
+            and (entity_id is None or e.entity_id == entity_id)
+            and (user is None or e.by == user)
+        ]
+        return found[-limit:] if limit else found
+
+    def change_token(self) -> tuple[Any, ...]:
+        """Cheap: changes whenever any process commits to this store."""
+        return (fsio.stat_key(self.layout.main), fsio.stat_key(self.layout.audit),
+                fsio.stat_key(self.layout.journal))
+
+    # --- writes -----------------------------------------------------------------------------------
+
+    def add(self, model: M) -> M:
+        return self.add_many([model])[0]
+
+    def add_many(self, models: Sequence[Record]) -> list[Any]:
+        """Add every model in one commit: all are stored, or none is."""
+        with self._transaction() as tx:
+            return [tx.add(model) for model in models]
+
+    def update(self, model: M) -> M:
+        with self._transaction() as tx:
+            return tx.update(model)
+
+    def delete(self, cls: type[Record], record_id: str, *, version: int | None = None) -> None:
+        with self._transaction() as tx:
+            tx.delete(entity_name(cls), record_id, version)
+
+    def record(self, metric: str, value: Any, *, department: str | None = None, date: Date | None = None,
+               confidence: Any = None, note: str = "") -> Reading:
+        reading = Reading(
+            id=NEW_ID, metric=metric, department=department, date=date or Date.today(), value=value,
+            confidence=confidence, note=note, recorded_by=self.user, recorded_at=utcnow(),
+        )
+        return self.add(reading)
+
+    # --- health -----------------------------------------------------------------------------------
+
+    def doctor(self) -> list[Problem]:
+        """Check every file and every reference; an empty list means the store is sound."""
+        problems: list[Problem] = []
+        layout = self.layout
+        try:
+            with self._locked():
+                recovered = journal.recover(layout)
+                if recovered:
+                    problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
+                snapshot = self.snapshot()
+        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked) as exc:
+            return [Problem(level="error", message=str(exc))]
+        problems += _reference_problems(snapshot)
+        _, bad_lines = _read_audit(layout.audit)
+        if bad_lines:
+            problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {bad_lines[:10]}"))
+        problems += _mode_problems(layout)
+        return problems
+
+    # --- internals --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        if not self.layout.main.parent.is_dir():
+            raise StoreMissing(self.layout.main)
+        with self._thread_lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            lock = filelock.UnixFileLock(self.layout.lock, timeout=self.lock_timeout, mode=fsio.FILE_MODE,
+                                         thread_local=False, preserve_lock_file=True)
+            try:
+                lock.acquire()
+            except filelock.Timeout:
+                raise StoreLocked(self.path, self.lock_timeout) from None
+            except OSError as exc:
+                raise StoreIOError(self.layout.lock, exc) from None
+            self._depth = 1
+            try:
+                yield
+            finally:
+                self._depth = 0
+                lock.release()
+
+    @contextmanager
+    def _reading(self) -> Iterator[_View]:
+        with self._locked():
+            journal.recover(self.layout)
+            yield _View(self, self._load_main())
+
+    @contextmanager
+    def _transaction(self) -> Iterator[_Tx]:
+        with self._locked():
+            journal.recover(self.layout)
+            tx = _Tx(self, self._load_main())
+            try:
+                yield tx
+                tx.commit()
+            except BaseException:
+                # TinyDB edited the cached documents in place; they no longer match the files.
+                self._cache.clear()
+                raise
+
+    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry]) -> None:
+        lines = b"".join(orjson.dumps(_dump(entry)) + b"\n" for entry in audit)
+        try:
+            journal.commit(self.layout, tx, files, lines)
+        except OSError as exc:
+            self._cache.clear()
+            raise StoreIOError(self.path, exc) from None
+
+    def _load_main(self) -> _Cached:
+        layout = self.layout
+        cached = self._load(layout.main, required=(META,))
+        if cached is None:
+            if layout.data_dir.exists():
+                raise StoreCorrupt(layout.main, "the store file is missing but its data directory exists",
+                                   self._good_backup(layout.main))
+            raise StoreMissing(layout.main)
+        meta = cached.data[META].get("1") or {}
+        found = meta.get("schema")
+        if not isinstance(found, int):
+            raise StoreCorrupt(layout.main, "no schema version", self._good_backup(layout.main))
+        if found > SCHEMA_VERSION:
+            raise StoreTooNew(layout.main, found, SCHEMA_VERSION)
+        if migrate(cached.data, found):
+            meta["schema"] = SCHEMA_VERSION
+            cached.models = None
+            self._commit(_new_tx_id(), {layout.main: dumps(cached.data)}, [])
+            cached.key = fsio.stat_key(layout.main)  # type: ignore[assignment]
+        return cached
+
+    def _load(self, path: Path, required: tuple[str, ...]) -> _Cached | None:
+        key = fsio.stat_key(path)
+        if key is None:
+            self._cache.pop(path, None)
+            return None
+        cached = self._cache.get(path)
+        if cached is not None and cached.key == key:
+            return cached
+        try:
+            data = parse(path, path.read_bytes(), required=required)
+        except IsADirectoryError:
+            raise StoreCorrupt(path, "it is a directory, not a store file", None) from None
+        except StoreCorrupt as exc:
+            raise self._corrupt(path, exc.problem) from None
+        cached = _Cached(key=key, data=data)
+        self._cache[path] = cached
+        return cached
+
+    def _good_backup(self, path: Path) -> Path | None:
+        required = (META,) if path == self.layout.main else (READINGS,)
+        for n in range(1, BACKUPS_KEPT + 1):
+            candidate = self.layout.backup(path, n)
+            if candidate.exists() and is_sound(candidate, required):
+                return candidate
+        return None
+
+    def _corrupt(self, path: Path, problem: str) -> StoreCorrupt:
+        return StoreCorrupt(path, problem, self._good_backup(path))
+
+
+class _View:
+    """Read access to one consistent state of the store (valid while the lock is held)."""
+
+    def __init__(self, store: Store, main: _Cached) -> None:
+        self.store = store
+        self.layout = store.layout
+        self.main = main
+
+    def entity_models(self, entity: str) -> dict[str, Any]:
+        if self.main.models is None:
+            self.main.models = {}
+        models = self.main.models.get(entity)
+        if models is None:
+            cls = _entity_class(entity)
+            docs = self.main.data.get(entity, {})
+            built = [self._validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in docs.items()]
+            built.sort(key=lambda m: _natural_key(m.id))
+            models = built
+            self.main.models[entity] = models
+        return {m.id: m for m in models}
+
+    def reading_models(self, start: Date | None, end: Date | None) -> Iterator[Reading]:
+        keys = list(self.layout.partitions())
+        for key in partition_range(start, end, keys):
+            yield from self.partition_models(key)
+
+    def partition_models(self, key: str) -> list[Reading]:
+        path = self.layout.partition(key)
+        cached = self.store._load(path, required=(READINGS,))
+        if cached is None:
+            return []
+        if cached.models is None:
+            cached.models = {
+                READINGS: [self._validate(path, Reading, doc_id, doc) for doc_id, doc in cached.data[READINGS].items()]
+            }
+        return cached.models[READINGS]
+
+    def find_reading(self, record_id: str) -> Reading | None:
+        partitions = self.layout.partitions()
+        guess = _READING_ID_RE.match(record_id)
+        keys = list(partitions)
+        if guess:
+            hinted = f"{guess.group(1)}-{guess.group(2)}"
+            keys.sort(key=lambda k: k != hinted)
+        for key in keys:
+            for reading in self.partition_models(key):
+                if reading.id == record_id:
+                    return reading
+        return None
+
+    def _validate(self, path: Path, cls: type[Record], doc_id: str, doc: dict[str, Any]) -> Any:
+        try:
+            model = cls.model_validate(doc)
+        except ValidationError as exc:
+            raise self.store._corrupt(path, f"{entity_name(cls)} {doc_id}: {'; '.join(describe_errors(exc))}") from None
+        if model.id != doc_id:
+            raise self.store._corrupt(path, f"{entity_name(cls)} stored under {doc_id!r} has id {model.id!r}")
+        return model
+
+
+class _Tx(_View):
+    """One read-modify-write under the lock; `commit` writes every changed file at once."""
+
+    def __init__(self, store: Store, main: _Cached) -> None:
+        super().__init__(store, main)
+        self.id = _new_tx_id()
+        self.now = utcnow()
+        self.user = store.user
+        self.docs = Documents(main.data)
+        self.parts: dict[str, Documents] = {}
+        self.dirty: set[Path] = set()
+        self.entries: list[AuditEntry] = []
+
+    # reads inside the transaction see its own writes, so they work on documents, not cached models
+    def doc(self, entity: str, record_id: str) -> dict[str, Any] | None:
+        return self.docs.raw(entity).get(record_id)
+
+    def models_of(self, entity: str) -> list[Any]:
+        cls = _entity_class(entity)
+        return [cls.model_validate(doc) for doc in self.docs.raw(entity).values()]
+
+    def partition(self, key: str) -> Documents:
+        part = self.parts.get(key)
+        if part is None:
+            path = self.layout.partition(key)
+            cached = self.store._load(path, required=(READINGS,))
+            part = Documents(cached.data if cached else {READINGS: {}})
+            self.parts[key] = part
+        return part
+
+    def reading_doc(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
+        hinted = _READING_ID_RE.match(record_id)
+        keys = list(self.layout.partitions()) + [k for k in self.parts if k not in self.layout.partitions()]
+        if hinted:
+            first = f"{hinted.group(1)}-{hinted.group(2)}"
+            keys.sort(key=lambda k: k != first)
+        for key in keys:
+            doc = self.partition(key).raw(READINGS).get(record_id)
+            if doc is not None:
+                return key, doc
+        return None
+
+    # --- mutations ----------------------------------------------------------------------------------
+
+    def add(self, model: Record) -> Record:
+        entity = entity_name(model)
+        model = self._with_id(entity, model)
+        if entity == "reading":
+            exists = self.reading_doc(model.id) is not None
+        else:
+            exists = self.doc(entity, model.id) is not None
+        if exists:
+            raise DuplicateRecord(entity, model.id)
+        stored = model.model_copy(update={"version": 1, "updated_by": self.user, "updated_at": self.now})
+        self._check(entity, stored)
+        self._write(entity, stored)
+        self._log("add", entity, stored.id, None, stored)
+        return stored
+
+    def update(self, model: Record) -> Record:
+        entity = entity_name(model)
+        current = self._current(entity, model.id)
+        if current.version != model.version:
+            raise StaleRecord(entity, model.id, current.updated_by,
+                              _when(current.updated_at),
+                              current.version)
+        stored = model.model_copy(update={"version": current.version + 1, "updated_by": self.user,
+                                          "updated_at": self.now})
+        if entity == "reading":
+            stored = stored.model_copy(update={"recorded_by": current.recorded_by,
+                                               "recorded_at": current.recorded_at})
+        self._check(entity, stored)
+        if entity == "reading" and partition_key(current.date) != partition_key(stored.date):
+            self._remove("reading", current)
+        self._write(entity, stored)
+        self._log("update", entity, stored.id, current, stored)
+        return stored
+
+    def delete(self, entity: str, record_id: str, version: int | None) -> None:
+        current = self._current(entity, record_id)
+        if version is not None and current.version != version:
+            raise StaleRecord(entity, record_id, current.updated_by,
+                              _when(current.updated_at),
+                              current.version)
+        if entity == "settings":
+            raise ReferenceViolation("the store's settings cannot be deleted")
+        users = self._dependents(entity, record_id)
+        if users:
+            raise ReferenceViolation(f"{entity} {record_id} is used by {', '.join(users)}; change or delete those first")
+        self._remove(entity, current)
+        self._log("delete", entity, record_id, current, None)
+
+    def commit(self) -> None:
+        if not self.entries and not self.dirty:
+            return
+        files = {path: dumps(self._data_of(path)) for path in self.dirty}
+        self.store._commit(self.id, files, self.entries)
+        for path in self.dirty:
+            self.store._cache[path] = _Cached(key=fsio.stat_key(path), data=self._data_of(path))  # type: ignore[arg-type]
+
+    # --- helpers ------------------------------------------------------------------------------------
+
+    def _data_of(self, path: Path) -> dict[str, Any]:
+        if path == self.layout.main:
+            return self.docs.data
+        return self.parts[path.name[:-5]].data
+
+    def _current(self, entity: str, record_id: str) -> Any:
+        if entity == "reading":
+            found = self.reading_doc(record_id)
+            doc = found[1] if found else None
+        else:
+            doc = self.doc(entity, record_id)
+        if doc is None:
+            raise NotFound(entity, record_id)
+        return _entity_class(entity).model_validate(doc)
+
+    def _write(self, entity: str, model: Record) -> None:
+        if entity == "reading":
+            key = partition_key(model.date)  # type: ignore[attr-defined]
+            self.partition(key).put(READINGS, model.id, _dump(model))
+            self.dirty.add(self.layout.partition(key))
+        else:
+            self.docs.put(entity, model.id, _dump(model))
+            self.dirty.add(self.layout.main)
+
+    def _remove(self, entity: str, model: Record) -> None:
+        if entity == "reading":
+            key = partition_key(model.date)  # type: ignore[attr-defined]
+            self.partition(key).remove(READINGS, model.id)
+            self.dirty.add(self.layout.partition(key))
+        else:
+            self.docs.remove(entity, model.id)
+            self.dirty.add(self.layout.main)
+
+    def _log(self, action: Literal["add", "update", "delete"], entity: str, record_id: str,
+             before: Record | None, after: Record | None) -> None:
+        self.entries.append(AuditEntry(
+            id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user, action=action,
+            entity=entity, entity_id=record_id,
+            before=_dump(before) if before else None, after=_dump(after) if after else None,
+        ))
+
+    def _with_id(self, entity: str, model: Record) -> Record:
+        seq = self.docs.data[META]["1"].setdefault("seq", {})
+        prefix = _SEQUENCE_PREFIX.get(entity)
+        if model.id != NEW_ID:
+            number = re.fullmatch(rf"{prefix}-(\d+)", model.id) if prefix else None
+            if number:
+                seq[prefix] = max(seq.get(prefix, 0), int(number.group(1)))
+                self.dirty.add(self.layout.main)
+            return model
+        if prefix:
+            seq[prefix] = seq.get(prefix, 0) + 1
+            self.dirty.add(self.layout.main)
+            return model.model_copy(update={"id": f"{prefix}-{seq[prefix]}"})
+        if entity == "reading":
+            stamp = model.date.strftime("%Y%m%d")  # type: ignore[attr-defined]
+            while True:
+                candidate = f"R-{stamp}-{secrets.token_hex(4)}"
+                if self.reading_doc(candidate) is None:
+                    return model.model_copy(update={"id": candidate})
+        if entity in ("department", "metric"):
+            base = slugify(model.name)  # type: ignore[attr-defined]
+            candidate, n = base, 2
+            while self.doc(entity, candidate) is not None or candidate == NEW_ID:
+                candidate, n = f"{base[:36]}-{n}", n + 1
+            return model.model_copy(update={"id": candidate})
+        if entity == "tension":
+            return model.model_copy(update={"id": tension_id(model.a, model.b)})  # type: ignore[attr-defined]
+        if entity == "dismissal":
+            return model.model_copy(update={"id": model.finding})  # type: ignore[attr-defined]
+        raise RuleViolation("id", f"id: a {entity} needs an explicit id")
+
+    def _need(self, entity: str, record_id: str, field: str, owner: str) -> Any:
+        doc = self.doc(entity, record_id)
+        if doc is None:
+            raise ReferenceViolation(f"{field}: {owner} names {entity} {record_id!r}, which does not exist")
+        return _entity_class(entity).model_validate(doc)
+
+    def _check(self, entity: str, model: Any) -> None:
+        """Rules that need other records: references exist, values inside scales, weights."""
+        owner = f"{entity} {model.id}"
+        try:
+            if entity == "reading":
+                metric = self._need("metric", model.metric, "metric", owner)
+                if model.department is not None:
+                    self._need("department", model.department, "department", owner)
+                check_in_scale(model.value, metric)
+            elif entity == "goal":
+                self._need("department", model.department, "department", owner)
+                metric = self._need("metric", model.metric, "metric", owner)
+                for objective in model.objectives:
+                    self._need("objective", objective, "objectives", owner)
+                check_goal_scale(model, metric)
+            elif entity == "objective":
+                metric = self._need("metric", model.metric, "metric", owner)
+                check_in_scale(model.target, metric, "target")
+                if model.baseline is not None:
+                    check_in_scale(model.baseline, metric, "baseline")
+            elif entity == "incentive":
+                self._need("department", model.department, "department", owner)
+                self._need("metric", model.metric, "metric", owner)
+                others = [i for i in self.models_of("incentive") if i.department == model.department]
+                check_incentive_weights(model, others)
+            elif entity == "tension":
+                self._need("metric", model.a, "a", owner)
+                self._need("metric", model.b, "b", owner)
+            elif entity == "flag":
+                for department in model.departments:
+                    self._need("department", department, "departments", owner)
+                for goal in model.goals:
+                    self._need("goal", goal, "goals", owner)
+                for incentive in model.incentives:
+                    self._need("incentive", incentive, "incentives", owner)
+        except RuleError as exc:
+            raise RuleViolation(exc.field, str(exc)) from None
+
+    def _dependents(self, entity: str, record_id: str) -> list[str]:
+        names: list[str] = []
+
+        def scan(table: str, hit) -> None:
+            ids = [doc_id for doc_id, doc in self.docs.raw(table).items() if hit(doc)]
+            if ids:
+                names.append(f"{table} {', '.join(sorted(ids, key=_natural_key))}")
+
+        if entity == "metric":
+            scan("goal", lambda d: d["metric"] == record_id)
+            scan("objective", lambda d: d["metric"] == record_id)
+            scan("incentive", lambda d: d["metric"] == record_id)
+            scan("tension", lambda d: record_id in (d["a"], d["b"]))
+            count = sum(1 for r in self.reading_models(None, None) if r.metric == record_id)
+            if count:
+                names.append(f"{count} reading(s)")
+        elif entity == "department":
+            scan("goal", lambda d: d["department"] == record_id)
+            scan("incentive", lambda d: d["department"] == record_id)
+            scan("flag", lambda d: record_id in d["departments"])
+            count = sum(1 for r in self.reading_models(None, None) if r.department == record_id)
+            if count:
+                names.append(f"{count} reading(s)")
+        elif entity == "objective":
+            scan("goal", lambda d: record_id in d["objectives"])
+        elif entity == "goal":
+            scan("flag", lambda d: record_id in d["goals"])
+        elif entity == "incentive":
+            scan("flag", lambda d: record_id in d["incentives"])
+        return names
+
+
+def _entity_class(entity: str) -> type[Record]:
+    from cxtui.models import ENTITIES
+
+    return ENTITIES[entity]
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else None
+
+
+def _new_tx_id() -> str:
+    return f"{datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
+    """Entries, and the line numbers that could not be read (a torn last line is not counted)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return [], []
+    # What follows the last newline is an append a writer died in; its journal re-applies it.
+    complete = raw.split(b"\n")[:-1]
+    entries, bad = [], []
+    for number, line in enumerate(complete, start=1):
+        if not line:
+            continue
+        try:
+            entries.append(AuditEntry.model_validate(orjson.loads(line)))
+        except (orjson.JSONDecodeError, ValidationError):
+            bad.append(number)
+    return entries, bad
+
+
+def _reference_problems(snapshot: Snapshot) -> list[Problem]:
+    depts = {d.id for d in snapshot.departments}
+    metrics = {m.id: m for m in snapshot.metrics}
+    objectives = {o.id for o in snapshot.objectives}
+    problems = []
+
+    def bad(message: str) -> None:
+        problems.append(Problem(level="error", message=message))
+
+    for goal in snapshot.goals:
+        if goal.department not in depts:
+            bad(f"goal {goal.id} names unknown department {goal.department}")
+        if goal.metric not in metrics:
+            bad(f"goal {goal.id} names unknown metric {goal.metric}")
+        for objective in goal.objectives:
+            if objective not in objectives:
+                bad(f"goal {goal.id} names unknown objective {objective}")
+    for incentive in snapshot.incentives:
+        if incentive.department not in depts or incentive.metric not in metrics:
+            bad(f"incentive {incentive.id} names an unknown department or metric")
+    for reading in snapshot.readings:
+        metric = metrics.get(reading.metric)
+        if metric is None:
+            bad(f"reading {reading.id} names unknown metric {reading.metric}")
+        elif metric.scale and not metric.scale.contains(reading.value):
+            bad(f"reading {reading.id} value {reading.value:g} is outside the scale of {metric.id}")
+        if reading.department is not None and reading.department not in depts:
+            bad(f"reading {reading.id} names unknown department {reading.department}")
+    return problems
+
+
+def _mode_problems(layout: Layout) -> list[Problem]:
+    problems = []
+    files = [layout.main, layout.lock, layout.audit, *layout.partitions().values()]
+    for file in files:
+        try:
+            st = os.stat(file)
+        except FileNotFoundError:
+            continue
+        if st.st_mode & 0o777 != fsio.FILE_MODE:
+            problems.append(Problem(
+                level="warning",
+                message=f"{file} has mode {st.st_mode & 0o777:o}, expected {fsio.FILE_MODE:o} (fix: chmod 660 {file})",
+            ))
+    return problems
