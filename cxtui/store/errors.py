@@ -51,12 +51,22 @@ class StoreLocked(StoreError):
 
 
 class StoreIOError(StoreError):
-    """The operating system refused a write (disk full, I/O error, permissions). Nothing was changed."""
+    """The operating system refused a write (disk full, I/O error, permissions).
 
-    def __init__(self, path: Path, exc: OSError) -> None:
+    Before the commit point nothing changed; after it the change stands and the next process
+    to open the store finishes applying it.
+    """
+
+    def __init__(self, path: Path, exc: OSError, *, committed: bool = False) -> None:
         reason = exc.strerror or str(exc)
-        super().__init__(f"could not write {path}: {reason}; the store was not changed")
+        outcome = (
+            "the change was saved and will be finished by the next cxtui command"
+            if committed
+            else "the store was not changed"
+        )
+        super().__init__(f"could not write {path}: {reason}; {outcome}")
         self.errno = exc.errno
+        self.committed = committed
 
 
 class NotFound(StoreError):

@@ -34,7 +34,7 @@ def write_new(path: Path, data: bytes) -> None:
         os.fsync(fd)
     except BaseException:
         os.close(fd)
-        _unlink_quietly(path)
+        unlink_quietly(path)
         raise
     os.close(fd)
 
@@ -54,7 +54,7 @@ def atomic_write(target: Path, data: bytes) -> None:
     try:
         os.replace(tmp, target)
     except BaseException:
-        _unlink_quietly(tmp)
+        unlink_quietly(tmp)
         raise
     fsync_dir(target.parent)
 
@@ -94,7 +94,7 @@ def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
             continue
         for entry in entries:
             if entry.name.startswith(".") and TEMP_MARK in entry.name and entry.is_file(follow_symlinks=False):
-                _unlink_quietly(Path(entry.path))
+                unlink_quietly(Path(entry.path))
                 removed.append(Path(entry.path))
     return removed
 
@@ -108,7 +108,7 @@ def stat_key(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _unlink_quietly(path: Path) -> None:
+def unlink_quietly(path: Path) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:

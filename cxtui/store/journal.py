@@ -20,7 +20,8 @@ from cxtui.store import fsio
 from cxtui.store.layout import BACKUPS_KEPT, Layout
 
 
-def commit(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: bytes) -> None:
+def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: bytes) -> dict:
+    """Write the new versions and the journal. Once this returns, the commit has happened."""
     written: list[tuple[Path, Path]] = []
     try:
         for target, data in files.items():
@@ -38,9 +39,9 @@ def commit(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: bytes
         fsio.atomic_write(layout.journal, orjson.dumps(journal))
     except BaseException:
         for tmp, _ in written:
-            fsio._unlink_quietly(tmp)
+            fsio.unlink_quietly(tmp)
         raise
-    _apply(layout, journal)
+    return journal
 
 
 def recover(layout: Layout) -> bool:
@@ -59,13 +60,14 @@ def recover(layout: Layout) -> bool:
         if journal is None:
             os.unlink(layout.journal)
         else:
-            _apply(layout, journal)
+            apply(layout, journal)
             recovered = True
     fsio.remove_temp_files(layout.directories)
     return recovered
 
 
-def _apply(layout: Layout, journal: dict) -> None:
+def apply(layout: Layout, journal: dict) -> None:
+    """Make a prepared commit visible: rename every file into place, append the audit lines."""
     touched_dirs: set[Path] = set()
     for target_rel, tmp_name in journal["files"]:
         target = layout.main.parent / target_rel

@@ -318,10 +318,15 @@ class Store:
     def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry]) -> None:
         lines = b"".join(orjson.dumps(_dump(entry)) + b"\n" for entry in audit)
         try:
-            journal.commit(self.layout, tx, files, lines)
+            prepared = journal.prepare(self.layout, tx, files, lines)
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc) from None
+        try:
+            journal.apply(self.layout, prepared)
+        except OSError as exc:
+            self._cache.clear()
+            raise StoreIOError(self.path, exc, committed=True) from None
 
     def _load_main(self) -> _Cached:
         layout = self.layout

@@ -1,0 +1,37 @@
+"""Shared helpers for the store tests: a small seeded store and byte-level fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from cxtui.models import Department, Goal, Incentive, Metric, Objective, Scale
+from cxtui.store import NEW_ID, Store
+
+
+def seeded_store(directory: Path, user: str = "tester") -> Store:
+    store = Store.init(directory / "store.json", user=user)
+    store.add_many([
+        Department(id="sales", name="Sales", leads=["kim"]),
+        Department(id="finance", name="Finance", leads=["ravi"]),
+        Metric(id="nps", name="Net Promoter Score", scale=Scale(min=-100, max=100), customer_centric=True),
+        Metric(id="gross_margin", name="Gross margin", unit="%", scale=Scale(min=0, max=100)),
+        Metric(id="counter", name="Counter", description="0"),
+    ])
+    objective = store.add(Objective(id=NEW_ID, title="NPS to 40", metric="nps", target=40, deadline="2027-06-30"))
+    store.add(Goal(id=NEW_ID, department="sales", title="Lift NPS", metric="nps", kind="increase", baseline=10,
+                   target=30, start="2026-01-01", deadline="2026-12-31", objectives=[objective.id]))
+    store.add(Incentive(id=NEW_ID, department="sales", title="Margin bonus", metric="gross_margin",
+                        direction="up", weight=0.4))
+    return store
+
+
+def tree_digest(directory: Path) -> dict[str, str]:
+    """sha256 of every file below `directory` (the lock file's content is irrelevant and empty)."""
+    digests = {}
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            path = Path(root) / name
+            digests[str(path.relative_to(directory))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests

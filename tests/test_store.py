@@ -1,0 +1,302 @@
+"""The store's contract: typed CRUD, references, versions, audit, schema, backups, modes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+
+import orjson
+import pytest
+
+from cxtui.models import Department, Flag, Goal, Incentive, Metric, Objective, Reading, Tension, utcnow
+from cxtui.store import (
+    NEW_ID,
+    DuplicateRecord,
+    NotFound,
+    ReferenceViolation,
+    RuleViolation,
+    StaleRecord,
+    Store,
+    StoreCorrupt,
+    StoreExists,
+    StoreMissing,
+    StoreTooNew,
+)
+from cxtui.store import migrations
+from store_helpers import seeded_store, tree_digest
+
+
+@pytest.fixture
+def store(tmp_path):
+    return seeded_store(tmp_path)
+
+
+def test_init_refuses_an_existing_store(store):
+    with pytest.raises(StoreExists):
+        Store.init(store.path)
+
+
+def test_missing_store_is_reported(tmp_path):
+    with pytest.raises(StoreMissing, match="cxtui init"):
+        Store(tmp_path / "nothing.json").list(Department)
+
+
+def test_add_get_list_return_models_with_versions(store):
+    sales = store.get(Department, "sales")
+    assert isinstance(sales, Department)
+    assert sales.version == 1 and sales.updated_by == "tester"
+    assert [d.id for d in store.list(Department)] == ["finance", "sales"]
+    assert store.find(Department, "nope") is None
+    with pytest.raises(NotFound):
+        store.get(Department, "nope")
+
+
+def test_generated_ids_are_sequential_and_never_reused(store):
+    first = store.add(Objective(id=NEW_ID, title="CSAT", metric="nps", target=50, deadline="2027-01-01"))
+    store.delete(Objective, first.id)
+    second = store.add(Objective(id=NEW_ID, title="CSAT again", metric="nps", target=50, deadline="2027-01-01"))
+    assert (first.id, second.id) == ("O-2", "O-3")
+
+
+def test_explicit_ids_move_the_sequence_past_them(store):
+    store.add(Objective(id="O-40", title="Imported", metric="nps", target=50, deadline="2027-01-01"))
+    nxt = store.add(Objective(id=NEW_ID, title="Next", metric="nps", target=50, deadline="2027-01-01"))
+    assert nxt.id == "O-41"
+
+
+def test_slug_entities_get_ids_from_their_names(store):
+    added = store.add(Department(id=NEW_ID, name="Customer Service"))
+    assert added.id == "customer-service"
+    again = store.add(Department(id=NEW_ID, name="Customer service"))
+    assert again.id == "customer-service-2"
+
+
+def test_duplicate_id_refused(store):
+    with pytest.raises(DuplicateRecord):
+        store.add(Department(id="sales", name="Sales again"))
+
+
+def test_update_bumps_version_and_stale_update_names_who_and_when(store, tmp_path):
+    mine = store.get(Department, "sales")
+    other = Store(store.path, user="ravi")
+    theirs = other.update(mine.model_copy(update={"description": "ravi's edit"}))
+    assert theirs.version == 2 and theirs.updated_by == "ravi"
+    with pytest.raises(StaleRecord, match=r"changed by ravi at \d{4}-\d\d-\d\d \d\d:\d\d UTC") as info:
+        store.update(mine.model_copy(update={"description": "my edit"}))
+    assert info.value.version == 2
+    assert store.get(Department, "sales").description == "ravi's edit"
+
+
+def test_stale_delete_refused(store):
+    sales = store.get(Department, "finance")
+    store.update(sales.model_copy(update={"name": "Finance & Control"}))
+    with pytest.raises(StaleRecord):
+        store.delete(Department, "finance", version=1)
+    assert store.find(Department, "finance") is not None
+
+
+@pytest.mark.parametrize(
+    ("model", "message"),
+    [
+        (Reading(id=NEW_ID, metric="csat", date="2026-01-05", value=1, recorded_by="t", recorded_at=utcnow()),
+         "metric 'csat'"),
+        (Reading(id=NEW_ID, metric="nps", department="ops", date="2026-01-05", value=1, recorded_by="t",
+                 recorded_at=utcnow()), "department 'ops'"),
+        (Goal(id=NEW_ID, department="legal", title="x", metric="nps", kind="increase", baseline=1, target=2,
+              start="2026-01-01", deadline="2026-02-01"), "department 'legal'"),
+        (Goal(id=NEW_ID, department="sales", title="x", metric="nps", kind="increase", baseline=1, target=2,
+              start="2026-01-01", deadline="2026-02-01", objectives=["O-99"]), "objective 'O-99'"),
+        (Incentive(id=NEW_ID, department="sales", title="x", metric="aht", direction="down", weight=0.1),
+         "metric 'aht'"),
+        (Tension(a="nps", b="aht"), "metric 'aht'"),
+        (Flag(id=NEW_ID, departments=["sales", "hr"], title="x", raised_by="t", raised_at=utcnow()),
+         "department 'hr'"),
+    ],
+)
+def test_references_are_checked(store, model, message):
+    before = tree_digest(store.path.parent)
+    with pytest.raises(ReferenceViolation, match=message):
+        store.add(model)
+    assert tree_digest(store.path.parent) == before
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [
+        (Reading(id=NEW_ID, metric="nps", date="2026-01-05", value=101, recorded_by="t", recorded_at=utcnow()),
+         "value"),
+        (Goal(id=NEW_ID, department="sales", title="x", metric="nps", kind="increase", baseline=1, target=120,
+              start="2026-01-01", deadline="2026-02-01"), "target"),
+        (Objective(id=NEW_ID, title="x", metric="gross_margin", target=-1, deadline="2027-01-01"), "target"),
+        (Incentive(id=NEW_ID, department="sales", title="x", metric="nps", direction="up", weight=0.7), "weight"),
+    ],
+)
+def test_cross_record_rules_name_the_field(store, model, field):
+    with pytest.raises(RuleViolation) as info:
+        store.add(model)
+    assert info.value.field == field
+    assert str(info.value).startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    ("cls", "record_id", "names"),
+    [
+        (Metric, "nps", ["goal G-1", "objective O-1"]),
+        (Metric, "gross_margin", ["incentive I-1"]),
+        (Department, "sales", ["goal G-1", "incentive I-1"]),
+        (Objective, "O-1", ["goal G-1"]),
+    ],
+)
+def test_delete_of_something_in_use_is_refused_naming_the_users(store, cls, record_id, names):
+    with pytest.raises(ReferenceViolation) as info:
+        store.delete(cls, record_id)
+    for name in names:
+        assert name in str(info.value)
+    assert store.find(cls, record_id) is not None
+
+
+def test_delete_metric_with_readings_is_refused(store):
+    store.add(Metric(id="csat", name="CSAT"))
+    store.record("csat", 80)
+    with pytest.raises(ReferenceViolation, match="1 reading"):
+        store.delete(Metric, "csat")
+
+
+def test_readings_by_metric_department_and_date_range(store):
+    for day, dept, value in [("2026-01-05", "sales", 1), ("2026-02-02", "sales", 2), ("2026-02-09", None, 3),
+                             ("2026-03-02", "finance", 4), ("2025-12-29", "sales", 5)]:
+        store.record("nps", value, department=dept, date=date.fromisoformat(day))
+    assert [r.value for r in store.readings(metric="nps")] == [5, 1, 2, 3, 4]
+    assert [r.value for r in store.readings(department="sales")] == [5, 1, 2]
+    assert [r.value for r in store.readings(department=None)] == [3]
+    assert [r.value for r in store.readings(start=date(2026, 1, 10), end=date(2026, 2, 28))] == [2, 3]
+    assert all(isinstance(r, Reading) for r in store.readings())
+    partitions = sorted(p.name for p in (store.layout.readings_dir).iterdir())
+    assert partitions == ["2025-12.json", "2026-01.json", "2026-02.json", "2026-03.json"]
+
+
+def test_reading_update_moves_between_partitions_and_keeps_recorder(store):
+    reading = store.record("nps", 10, department="sales", date=date(2026, 1, 5))
+    editor = Store(store.path, user="ravi")
+    moved = editor.update(reading.model_copy(update={"date": date(2026, 4, 6), "value": 11}))
+    assert moved.recorded_by == "tester" and moved.updated_by == "ravi"
+    assert [r.value for r in store.readings()] == [11]
+    assert store.get(Reading, reading.id).date == date(2026, 4, 6)
+    store.delete(Reading, reading.id)
+    assert store.readings() == []
+
+
+def test_every_mutation_is_audited_with_before_and_after(store):
+    sales = store.get(Department, "sales")
+    store.update(sales.model_copy(update={"name": "Sales EMEA"}))
+    reading = store.record("nps", 12, department="sales")
+    store.delete(Reading, reading.id)
+    trail = store.audit(entity_id="sales")
+    assert [(e.action, e.by) for e in trail] == [("add", "tester"), ("update", "tester")]
+    assert trail[1].before["name"] == "Sales" and trail[1].after["name"] == "Sales EMEA"
+    reading_trail = store.audit(entity="reading")
+    assert [e.action for e in reading_trail] == ["add", "delete"]
+    assert reading_trail[1].after is None and reading_trail[1].before["value"] == 12
+    assert store.audit(user="nobody") == []
+    assert len(store.audit(limit=2)) == 2
+
+
+def test_snapshot_holds_everything(store):
+    store.record("nps", 20, department="sales")
+    snap = store.snapshot()
+    assert [d.id for d in snap.departments] == ["finance", "sales"]
+    assert [g.id for g in snap.goals] == ["G-1"]
+    assert len(snap.readings) == 1 and snap.settings.admins == ["tester"]
+
+
+def test_change_token_moves_on_every_commit_from_any_process(store):
+    token = store.change_token()
+    assert store.change_token() == token
+    Store(store.path, user="ravi").record("nps", 5)
+    assert store.change_token() != token
+
+
+def test_files_are_0660_whatever_the_umask(tmp_path):
+    old = os.umask(0o077)
+    try:
+        store = seeded_store(tmp_path)
+        store.record("nps", 3)
+    finally:
+        os.umask(old)
+    layout = store.layout
+    for path in [layout.main, layout.lock, layout.audit, *layout.partitions().values()]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o660, path
+
+
+def test_backups_rotate_and_stay_few(store):
+    for n in range(6):
+        store.record("nps", n, department="sales", date=date(2026, 5, 4))
+    backups = sorted(p.name for p in store.layout.backups_dir.iterdir())
+    assert backups == ["readings-2026-05.json.1", "readings-2026-05.json.2", "readings-2026-05.json.3",
+                       "store.json.1", "store.json.2", "store.json.3"]
+    newest = orjson.loads((store.layout.backups_dir / "readings-2026-05.json.1").read_bytes())
+    assert len(newest["readings"]) == 5
+
+
+def test_migration_hook_upgrades_an_old_store(store, monkeypatch):
+    data = orjson.loads(store.path.read_bytes())
+    data["_meta"]["1"]["schema"] = 0
+    # Pretend version 0 kept leads as one comma-separated string.
+    data["department"]["sales"]["leads"] = "kim,ana"
+    store.path.write_bytes(orjson.dumps(data))
+
+    def leads_to_list(raw):
+        for doc in raw["department"].values():
+            if isinstance(doc["leads"], str):
+                doc["leads"] = doc["leads"].split(",")
+
+    monkeypatch.setitem(migrations.STEPS, 0, leads_to_list)
+    fresh = Store(store.path)
+    assert fresh.get(Department, "sales").leads == ["kim", "ana"]
+    assert orjson.loads(store.path.read_bytes())["_meta"]["1"]["schema"] == migrations.SCHEMA_VERSION
+
+
+def test_store_from_a_newer_cxtui_is_refused_untouched(store):
+    data = orjson.loads(store.path.read_bytes())
+    data["_meta"]["1"]["schema"] = migrations.SCHEMA_VERSION + 1
+    store.path.write_bytes(orjson.dumps(data))
+    before = tree_digest(store.path.parent)
+    with pytest.raises(StoreTooNew, match="upgrade cxtui"):
+        Store(store.path).record("nps", 1)
+    assert tree_digest(store.path.parent) == before
+
+
+def test_files_are_tinydb_files_with_string_document_ids(store, monkeypatch):
+    from tinydb import TinyDB
+    from tinydb.table import Table
+
+    class StringIds(Table):
+        document_id_class = str
+
+    monkeypatch.setattr(TinyDB, "table_class", StringIds)
+    store.record("nps", 7, department="sales", date=date(2026, 2, 2))
+    db = TinyDB(store.path, access_mode="r")
+    assert {doc["id"] for doc in db.table("department").all()} == {"sales", "finance"}
+    part = TinyDB(store.layout.partition("2026-02"), access_mode="r")
+    assert [doc["value"] for doc in part.table("readings").all()] == [7]
+
+
+def test_doctor_on_a_sound_store_reports_nothing(store):
+    store.record("nps", 1)
+    assert store.doctor() == []
+
+
+def test_doctor_reports_wrong_modes(store):
+    os.chmod(store.path, 0o644)
+    problems = store.doctor()
+    assert any("chmod 660" in p.message for p in problems)
+
+
+def test_corrupt_store_error_names_the_newest_good_backup(store):
+    store.record("nps", 1)
+    store.path.write_bytes(b'{"_meta": {"1": {"schema": 1}}, "department": {"sa')
+    with pytest.raises(StoreCorrupt) as info:
+        Store(store.path).list(Department)
+    assert info.value.backup == store.layout.backups_dir / "store.json.1"
+    assert "store.json.1" in str(info.value)
