@@ -1,0 +1,543 @@
+"""The command line. `cxtui` alone opens the TUI; the other commands are headless and scriptable.
+
+Heavy or unrelated modules (Textual, rich, the engine) are imported inside the commands that need
+them, so `cxtui record` starts fast and never loads Textual. Every failure ends in one `error:` line
+on stderr and exit status 1 (2 for usage errors); `CxGroup.main` is the one place that happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from datetime import date
+from typing import Any, NoReturn
+
+import click
+
+from cxtui import __version__
+
+DB_HELP = "The store file (default: $CXTUI_DB, else store.json in your user data directory)."
+FORMATS = ("table", "csv", "json")
+
+
+class Failure(click.ClickException):
+    """The command could not do its work; the message is one line."""
+
+
+class CxGroup(click.Group):
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra) -> NoReturn:
+        try:
+            result = super().main(args, prog_name or "cxtui", complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _exit(2, f"{exc.format_message()}{where}")
+        except click.ClickException as exc:
+            _exit(exc.exit_code, exc.format_message())
+        except click.Abort:
+            _exit(1, "interrupted")
+        except BrokenPipeError:
+            # The reader went away (`cxtui export readings | head`): stop quietly, and keep Python from
+            # complaining again when it flushes stdout at exit.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as exc:
+            if os.environ.get("CXTUI_DEBUG"):
+                raise
+            _exit(1, _describe(exc))
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _exit(code: int, message: str) -> NoReturn:
+    click.echo(f"error: {' '.join(message.split())}", err=True)
+    sys.exit(code)
+
+
+def _describe(exc: Exception) -> str:
+    """One line for any failure: our own errors already read well; the rest get their kind named."""
+    from pydantic import ValidationError
+
+    from cxtui.csvsafe import CsvInputError
+    from cxtui.models import RuleError, describe_errors
+    from cxtui.resolve import Unresolved
+    from cxtui.store import StoreError
+
+    if isinstance(exc, ValidationError):
+        return "; ".join(describe_errors(exc))
+    if isinstance(exc, (StoreError, CsvInputError, Unresolved, RuleError)):
+        return str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return f"unexpected {type(exc).__name__}: {exc} (set CXTUI_DEBUG=1 to see where)"
+
+
+# --- shared options and helpers -------------------------------------------------------------------
+
+
+def _remember_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(dict)["db"] = value
+
+
+def db_option(command):
+    """`--db` after the command name too (`cxtui record nps 40 --db team.json`)."""
+    return click.option("--db", metavar="PATH", expose_value=False, callback=_remember_db, help=DB_HELP)(command)
+
+
+def store_path():
+    from cxtui.store import default_store_path
+
+    ctx = click.get_current_context()
+    return default_store_path((ctx.obj or {}).get("db"))
+
+
+def _user() -> str | None:
+    """The login name to record; $CXTUI_USER overrides it (tests, shared service accounts)."""
+    return os.environ.get("CXTUI_USER") or None
+
+
+def _lock_timeout() -> float:
+    text = os.environ.get("CXTUI_LOCK_TIMEOUT")
+    if not text:
+        return 10.0
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        raise Failure(f"CXTUI_LOCK_TIMEOUT must be a number of seconds (got {text!r})") from None
+
+
+def open_store():
+    from cxtui.store import Store
+
+    return Store(store_path(), user=_user(), lock_timeout=_lock_timeout())
+
+
+def parse_day(option: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    from pydantic import TypeAdapter, ValidationError
+
+    from cxtui.models import Day
+
+    try:
+        return TypeAdapter(Day).validate_python(text)
+    except ValidationError as exc:
+        raise Failure(f"{option}: {exc.errors()[0]['msg']}") from None
+
+
+def department_id(store, text: str | None) -> str | None:
+    if text is None:
+        return None
+    from cxtui.models import Department
+    from cxtui.resolve import resolve
+
+    return resolve("department", text, store.list(Department))
+
+
+def _example(*lines: str) -> str:
+    # \b keeps click from re-wrapping the example lines.
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _launch_tui(path, user: str | None) -> None:
+    try:
+        from cxtui.tui.app import create_app
+    except ImportError as exc:
+        if exc.name and exc.name.startswith("cxtui.tui"):
+            raise Failure("the TUI is not built yet") from None
+        raise
+    create_app(path, user=user).run()
+
+
+# --- commands -------------------------------------------------------------------------------------
+
+
+@click.group(
+    cls=CxGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_example(
+        "cxtui                      # open the scorecard in the terminal UI",
+        "cxtui demo                 # try it on a sample company",
+        "cxtui record nps 42 --dept sales",
+        "cxtui scorecard --as-of 2026-03-01",
+    ),
+)
+@click.option("--db", metavar="PATH", help=DB_HELP)
+@click.version_option(__version__, prog_name="cxtui")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """A shared customer-alignment scorecard for department leads.
+
+    Without a command, opens the scorecard in the terminal UI.
+    """
+    ctx.ensure_object(dict)["db"] = db
+    if ctx.invoked_subcommand is None:
+        store = open_store()
+        if not store.exists():
+            from cxtui.store import StoreMissing
+
+            raise StoreMissing(store.path)
+        _launch_tui(store.path, _user())
+
+
+@cli.command(epilog=_example("cxtui demo", "cxtui demo --no-tui --db /tmp/demo.json && cxtui scorecard --db /tmp/demo.json"))
+@click.option("--no-tui", is_flag=True, help="Only create the demo store; do not open the TUI.")
+@db_option
+def demo(no_tui: bool) -> None:
+    """Create a store holding a sample company (if absent), then open it.
+
+    An existing store is used as it is when it holds the sample company or nothing yet; any other
+    store is refused, so a team's data is never mixed with the sample.
+    """
+    from cxtui.demo import seed_demo
+
+    store = open_store()
+    created = seed_demo(store)
+    click.echo(f"{'created the demo store at' if created else 'using the demo store at'} {store.path}")
+    if not no_tui:
+        _launch_tui(store.path, _user())
+
+
+@cli.command(epilog=_example("cxtui init", "cxtui init --db /srv/cx/store.json --group cx-leads"))
+@click.option("--group", metavar="NAME", help="Unix group that shares the store (directory and files group-writable).")
+@db_option
+def init(group: str | None) -> None:
+    """Create an empty store."""
+    from cxtui.store import Store
+
+    if group is not None:
+        import grp
+
+        try:
+            grp.getgrnam(group)
+        except KeyError:
+            raise Failure(f"--group: no Unix group named {group!r}") from None
+    store = Store.init(store_path(), user=_user(), group=group, lock_timeout=_lock_timeout())
+    click.echo(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True},  # so that a negative VALUE is not taken for an option
+    epilog=_example(
+        "cxtui record nps 42 --dept sales",
+        'cxtui record "first contact resolution" 71.5 -d service --date 2026-03-02 --confidence 8',
+        "cxtui record churn -0.4 --note 'after the price change'",
+    ),
+)
+@click.argument("metric")
+@click.argument("value")
+@click.option("--dept", "-d", metavar="DEPT", help="Department id or name (default: company level).")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Date of the reading (default: today).")
+@click.option("--note", default="", help="A note kept with the reading.")
+@click.option("--confidence", metavar="1-10", help="How sure you are of the value.")
+@db_option
+def record(metric: str, value: str, dept: str | None, day: str | None, note: str, confidence: str | None) -> None:
+    """Record one reading of METRIC (id or name)."""
+    from cxtui.models import Metric
+    from cxtui.resolve import resolve
+
+    store = open_store()
+    metrics = store.list(Metric)
+    metric_id = resolve("metric", metric, metrics)
+    department = department_id(store, dept)
+    reading = store.record(
+        metric_id, value, department=department, date=parse_day("--date", day), confidence=confidence, note=note
+    )
+    unit = next((m.unit for m in metrics if m.id == metric_id), "")
+    from cxtui.csvsafe import cell
+
+    click.echo(
+        f"recorded {metric_id} = {cell(reading.value)}{' ' + unit if unit else ''} for "
+        f"{reading.department or 'the company'} on {reading.date.isoformat()} ({reading.id})"
+    )
+
+
+@cli.command(
+    epilog=_example(
+        "cxtui scorecard",
+        "cxtui scorecard --dept sales --as-of 2026-03-01",
+        "cxtui scorecard --format json | jq '.company_index'",
+    )
+)
+@click.option("--dept", "-d", metavar="DEPT", help="Only this department (id or name).")
+@click.option("--as-of", metavar="YYYY-MM-DD", help="The scorecard as it stood on this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
+    """Show the shared scorecard: every goal's standing and each department's alignment."""
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of)
+    if fmt == "csv":
+        _write_export(store, "scorecard", "-", department, day, excel=False)
+        return
+    from cxtui.scorecard import build_scorecard
+
+    card = build_scorecard(store.snapshot(), as_of=day)
+    if department:
+        card = card.model_copy(
+            update={
+                "goals": [g for g in card.goals if g.goal.department == department],
+                "departments": [d for d in card.departments if d.department.id == department],
+                "findings": [f for f in card.findings if department in f.departments],
+            }
+        )
+    if fmt == "json":
+        click.echo(card.model_dump_json(indent=2))
+    else:
+        from cxtui.report import print_scorecard
+
+        print_scorecard(card)
+
+
+@cli.command(
+    name="export",
+    epilog=_example(
+        "cxtui export scorecard scorecard.csv --excel",
+        "cxtui export readings --dept sales --as-of 2026-03-31 > sales-q1.csv",
+        "cxtui export goals - | less",
+    ),
+)
+@click.argument("what", type=click.Choice(("scorecard", "readings", "goals", "incentives", "objectives",
+                                           "departments", "metrics", "tensions", "conflicts", "audit")))
+@click.argument("out", default="-", metavar="[OUT]")
+@click.option("--dept", "-d", metavar="DEPT", help="Only this department (id or name).")
+@click.option("--as-of", metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")
+@click.option("--excel", is_flag=True, help="Start the file with a byte-order mark so Excel reads it as UTF-8.")
+@db_option
+def export_command(what: str, out: str, dept: str | None, as_of: str | None, excel: bool) -> None:
+    """Write WHAT as CSV to OUT (a file, written atomically; '-' or nothing for stdout)."""
+    from cxtui.export import AS_OF, BY_DEPARTMENT
+
+    if dept is not None and what not in BY_DEPARTMENT:
+        raise click.UsageError(f"--dept does not apply to {what}")
+    if as_of is not None and what not in AS_OF:
+        raise click.UsageError(f"--as-of does not apply to {what}")
+    store = open_store()
+    count = _write_export(store, what, out, department_id(store, dept), parse_day("--as-of", as_of), excel=excel)
+    if out != "-":
+        click.echo(f"wrote {count} rows of {what} to {out}", err=True)
+
+
+def _write_export(store, what: str, out: str, dept: str | None, as_of: date | None, *, excel: bool) -> int:
+    from cxtui import csvsafe
+    from cxtui.export import export_rows
+
+    header, rows = export_rows(store, what, dept=dept, as_of=as_of)
+    counted = _Counter(rows)
+    chunks = csvsafe.render(header, counted, excel=excel)
+    if out == "-":
+        sys.stdout.flush()
+        csvsafe.write_stream(chunks, sys.stdout.buffer)
+    else:
+        csvsafe.write_file(chunks, out)
+    return counted.count
+
+
+class _Counter:
+    def __init__(self, items) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+@cli.command(
+    name="import",
+    epilog=_example(
+        "cxtui import readings q1.csv --dry-run",
+        "cxtui import readings q1.csv",
+        "cxtui export goals | cxtui import goals - --db other.json",
+        "",
+        "Columns of each file: docs/cli.md. Readings: metric,department,date,value,confidence,note",
+    ),
+)
+@click.argument("what", type=click.Choice(("readings", "departments", "metrics", "objectives", "goals",
+                                           "incentives", "tensions")))
+@click.argument("file", metavar="FILE")
+@click.option("--dry-run", is_flag=True, help="Check every row and report what would be added; write nothing.")
+@db_option
+def import_command(what: str, file: str, dry_run: bool) -> None:
+    """Add the rows of a CSV FILE ('-' for stdin) to the store: all rows, or none if any is wrong."""
+    from cxtui.importing import apply, plan_import
+
+    store = open_store()
+    name = "stdin" if file == "-" else file
+    with _open_input(file) as stream:
+        with _progress(stream, file) as tick:
+            plan = plan_import(store, what, stream, name, on_progress=tick)
+    if plan.problems:
+        _report_problems(plan, name)
+    if dry_run:
+        click.echo(f"would import {_summary(plan)} from {name} (dry run: nothing was written)")
+        for line in _dry_run_lines(plan):
+            click.echo(f"  {line}")
+        return
+    apply(store, plan)
+    click.echo(f"imported {_summary(plan)} from {name}")
+
+
+def _open_input(file: str):
+    if file == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return open(file, "rb")
+
+
+def _progress(stream, file: str):
+    """A progress bar on stderr for big files on a terminal; otherwise nothing at all."""
+    size = 0 if file == "-" else os.fstat(stream.fileno()).st_size
+    if size < 2_000_000 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return _rich_progress(stream, size)
+
+
+@contextlib.contextmanager
+def _rich_progress(stream, size: int):
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(TextColumn("checking"), BarColumn(), DownloadColumn(), console=Console(stderr=True),
+                  transient=True) as progress:
+        task = progress.add_task("check", total=size)
+        yield lambda: progress.update(task, completed=stream.tell())
+
+
+def _summary(plan) -> str:
+    n = len(plan.records)
+    noun = plan.table if n != 1 else plan.table.removesuffix("s")
+    return f"{n} {noun}"
+
+
+def _dry_run_lines(plan) -> list[str]:
+    if plan.table == "readings":
+        per_metric: dict[str, int] = {}
+        for r in plan.records:
+            per_metric[r.metric] = per_metric.get(r.metric, 0) + 1
+        return [f"{metric}: {count} reading(s)" for metric, count in sorted(per_metric.items())]
+    from cxtui.store import NEW_ID
+
+    lines = []
+    for r in plan.records:
+        label = getattr(r, "name", None) or getattr(r, "title", None) or getattr(r, "why", "")
+        lines.append(f"+ {'(new id)' if r.id == NEW_ID else r.id}  {label}".rstrip())
+    return lines
+
+
+SHOWN_PROBLEMS = 20
+
+
+def _report_problems(plan, name: str) -> NoReturn:
+    shown = plan.problems[:SHOWN_PROBLEMS]
+    if len(plan.problems) == 1 and not plan.stopped_early:
+        p = shown[0]
+        _exit(1, f"{name}:{p.line}: {p.message}; nothing was imported")
+    for p in shown:
+        click.echo(f"error: {name}:{p.line}: {' '.join(p.message.split())}", err=True)
+    more = len(plan.problems) - len(shown)
+    total = f"{len(plan.problems)}{'+' if plan.stopped_early else ''}"
+    tail = f" ({more}{'+' if plan.stopped_early else ''} more not shown)" if more else ""
+    _exit(1, f"{total} problems in {name}{tail}; nothing was imported")
+
+
+@cli.command(
+    epilog=_example("cxtui conflicts", "cxtui conflicts --dept sales --format csv > sales-conflicts.csv")
+)
+@click.option("--dept", "-d", metavar="DEPT", help="Only conflicts involving this department (id or name).")
+@click.option("--as-of", metavar="YYYY-MM-DD", help="Detect as of this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
+    """List silo conflicts: detected findings (not dismissed) and unresolved flags."""
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of)
+    if fmt == "csv":
+        _write_export(store, "conflicts", "-", department, day, excel=False)
+        return
+    from cxtui.export import conflicts as find_conflicts
+
+    findings, flags = find_conflicts(store, dept=department, as_of=day)
+    if fmt == "json":
+        import orjson
+
+        payload: dict[str, Any] = {
+            "as_of": (day or date.today()).isoformat(),
+            "findings": [f.model_dump(mode="json") for f in findings],
+            "flags": [f.model_dump(mode="json") for f in flags],
+        }
+        click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+    else:
+        from cxtui.report import print_conflicts
+
+        print_conflicts(findings, flags)
+
+
+@cli.command(
+    epilog=_example(
+        'cxtui flag sales finance --note "Sales discounts eat the margin Finance is paid for" --goal G-3 --goal G-7',
+    )
+)
+@click.argument("first", metavar="DEPT")
+@click.argument("second", metavar="DEPT")
+@click.option("--note", required=True, help="What pulls against what, in your words.")
+@click.option("--title", help="A short title (default: the departments and the note's first line).")
+@click.option("--goal", "goals", multiple=True, metavar="ID", help="A goal involved (repeatable).")
+@click.option("--incentive", "incentives", multiple=True, metavar="ID", help="An incentive involved (repeatable).")
+@db_option
+def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str, ...],
+         incentives: tuple[str, ...]) -> None:
+    """Raise a silo conflict between two departments (ids or names) by hand."""
+    from cxtui.flags import raise_flag
+    from cxtui.models import Department, Goal, Incentive, utcnow
+    from cxtui.resolve import resolve
+    from cxtui.store import NEW_ID
+
+    store = open_store()
+    departments = store.list(Department)
+    ids = [resolve("department", text, departments) for text in (first, second)]
+    if ids[0] == ids[1]:
+        raise Failure(f"a flag needs two different departments (both are {ids[0]})")
+    goal_ids = [resolve("goal", text, store.list(Goal)) for text in goals]
+    incentive_ids = [resolve("incentive", text, store.list(Incentive)) for text in incentives]
+    if title is None:
+        names = {d.id: d.name for d in departments}
+        first_line = note.strip().splitlines()[0] if note.strip() else ""
+        title = f"{names[ids[0]]} vs {names[ids[1]]}: {first_line}"[:160]
+    stored = store.add(
+        raise_flag(ids, title, note, store.user, utcnow(), goals=goal_ids, incentives=incentive_ids, id=NEW_ID)
+    )
+    click.echo(f"raised flag {stored.id}: {stored.title}")
+
+
+@cli.command(epilog=_example("cxtui doctor", "cxtui doctor --db /srv/cx/store.json || echo 'store needs care'"))
+@db_option
+def doctor() -> None:
+    """Check the store's files, references and permissions; exit 0 when it is sound."""
+    store = open_store()
+    if not store.exists():
+        from cxtui.store import StoreMissing
+
+        raise StoreMissing(store.path)
+    problems = store.doctor()
+    for p in problems:
+        click.echo(f"{p.level}: {' '.join(p.message.split())}", err=True)
+    errors = sum(p.level == "error" for p in problems)
+    if errors:
+        raise Failure(f"the store at {store.path} has {errors} problem(s)")
+    click.echo(f"the store at {store.path} is sound" + (f" ({len(problems)} warning(s))" if problems else ""))
+
+
+def main() -> None:
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

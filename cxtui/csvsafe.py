@@ -1,0 +1,155 @@
+"""CSV that spreadsheets can open safely, written atomically, and read defensively.
+
+Writing: text cells that a spreadsheet could run as a formula get a leading apostrophe; numbers are
+written as plain numbers and never touched (a negative value stays -5). Reading: strict UTF-8 (a BOM
+is allowed), line length capped, so that a wrong or garbage file fails on its first lines instead of
+being loaded whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+FORMULA_STARTS = "=+-@\t\r\n"
+# Apostrophes before a formula character are escaped too, so that reading undoes writing exactly:
+# "'=x" (a user's own apostrophe) is written "''=x" and read back as "'=x".
+_NEEDS_GUARD = re.compile(r"^'*[" + re.escape(FORMULA_STARTS) + "]")
+_GUARDED = re.compile(r"^'+[" + re.escape(FORMULA_STARTS) + "]")
+
+BOM = "\ufeff"
+MAX_LINE_BYTES = 1 << 20
+
+
+def neutralise(text: str) -> str:
+    return "'" + text if _NEEDS_GUARD.match(text) else text
+
+
+def unneutralise(text: str) -> str:
+    return text[1:] if _GUARDED.match(text) else text
+
+
+def cell(value: Any) -> str:
+    """One value as CSV text: numbers as numbers, ISO dates, ``;``-joined lists, guarded text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return neutralise(";".join(str(v) for v in value))
+    return neutralise(str(value))
+
+
+def render(header: list[str], rows: Iterable[Iterable[Any]], *, excel: bool = False) -> Iterator[str]:
+    """The CSV text, in chunks of lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    buffer.write(BOM if excel else "")
+    writer.writerow(header)
+    for i, row in enumerate(rows, 1):
+        writer.writerow([cell(v) for v in row])
+        if i % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def write_stream(chunks: Iterable[str], stream: BinaryIO) -> None:
+    for chunk in chunks:
+        stream.write(chunk.encode("utf-8"))
+    stream.flush()
+
+
+def write_file(chunks: Iterable[str], path: Path) -> None:
+    """Write atomically: a temp file beside `path`, fsync, rename over it. A failure leaves `path` as it was."""
+    path = Path(path)
+    directory = path.parent
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write_stream(chunks, out)
+            os.fsync(out.fileno())
+            os.fchmod(out.fileno(), _mode_for(path))
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's mode; a new file gets what the umask allows (mkstemp alone gives 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+class CsvInputError(ValueError):
+    """A file that cannot be read as UTF-8 CSV. str() is one line naming the file and line."""
+
+
+def read_rows(stream: BinaryIO, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number where the record starts, cells) for each CSV record, header included.
+
+    Decodes line by line so that a bad byte is reported at its line, and refuses over-long lines
+    so that a file without line breaks is not read into memory whole.
+    """
+    state = {"line": 0}
+
+    def lines() -> Iterator[str]:
+        while True:
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            state["line"] += 1
+            if len(raw) > MAX_LINE_BYTES:
+                raise CsvInputError(
+                    f"{name}: line {state['line']} is longer than {MAX_LINE_BYTES // 1024} KiB; is this a CSV file?"
+                )
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise CsvInputError(
+                    f"{name}: line {state['line']} is not UTF-8 (byte 0x{raw[exc.start]:02x} at column "
+                    f"{exc.start + 1}); save the file as UTF-8 CSV"
+                ) from None
+            if state["line"] == 1:
+                text = text.removeprefix(BOM)
+            yield text
+
+    reader = csv.reader(lines(), strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CsvInputError(f"{name}: line {state['line']}: not valid CSV ({exc})") from None
+        yield start, row
+        start = state["line"] + 1

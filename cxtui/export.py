@@ -1,0 +1,124 @@
+"""What `cxtui export WHAT` writes: a header and rows for each exportable table.
+
+The data tables use the columns of `csvtables` (so an export imports back unchanged); the scorecard,
+conflicts and the audit trail are reports with their own columns. Cells are raw Python values;
+`csvsafe` turns them into safe CSV text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import orjson
+
+from cxtui.csvtables import TABLES
+from cxtui.models import Department, Goal, Incentive, Metric, Objective, Tension
+
+EXPORTS = (
+    "scorecard", "readings", "goals", "incentives", "objectives", "departments", "metrics", "tensions",
+    "conflicts", "audit",
+)
+# Which exports the --dept and --as-of filters mean something for.
+BY_DEPARTMENT = frozenset({"scorecard", "readings", "goals", "incentives", "departments", "conflicts"})
+AS_OF = frozenset({"scorecard", "readings", "conflicts", "audit"})
+
+SCORECARD_COLUMNS = [
+    "department", "goal", "title", "metric", "kind", "baseline", "target", "latest", "latest_date",
+    "progress_pct", "expected_pct", "status", "stale", "trend_delta", "objectives", "open_findings",
+]
+CONFLICT_COLUMNS = [
+    "kind", "id", "rule", "severity", "status", "title", "departments", "goals", "incentives", "metrics",
+    "objectives", "explanation",
+]
+AUDIT_COLUMNS = ["at", "by", "action", "entity", "entity_id", "tx", "id", "before", "after"]
+
+_MODELS = {
+    "departments": Department, "metrics": Metric, "objectives": Objective, "goals": Goal,
+    "incentives": Incentive, "tensions": Tension,
+}
+
+Rows = tuple[list[str], Iterable[list[Any]]]
+
+
+def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None = None) -> Rows:
+    """Header and rows of `what`. `dept` is a department id; the caller checks it applies."""
+    if what == "scorecard":
+        return SCORECARD_COLUMNS, scorecard_rows(store, dept=dept, as_of=as_of)
+    if what == "conflicts":
+        return CONFLICT_COLUMNS, conflict_rows(store, dept=dept, as_of=as_of)
+    if what == "audit":
+        return AUDIT_COLUMNS, _audit_rows(store, as_of)
+    table = TABLES[what]
+    if what == "readings":
+        from cxtui.store import ANY_DEPARTMENT
+
+        records = store.readings(department=dept or ANY_DEPARTMENT, end=as_of)
+    else:
+        records = store.list(_MODELS[what])
+        if dept and what == "departments":
+            records = [r for r in records if r.id == dept]
+        elif dept:
+            records = [r for r in records if r.department == dept]
+    return list(table.columns), (table.row(r) for r in records)
+
+
+def scorecard_rows(store, *, dept: str | None, as_of: date | None) -> list[list[Any]]:
+    from cxtui.scorecard import build_scorecard
+
+    card = build_scorecard(store.snapshot(), as_of=as_of)
+    rows = []
+    for g in card.goals:
+        goal = g.goal
+        if dept and goal.department != dept:
+            continue
+        rows.append([
+            goal.department, goal.id, goal.title, goal.metric, goal.kind, goal.baseline, goal.target,
+            g.latest.value if g.latest else None, g.latest.date if g.latest else None,
+            _pct(g.progress), _pct(g.expected), g.status, g.stale, g.delta, goal.objectives, g.findings,
+        ])
+    return rows
+
+
+def conflict_rows(store, *, dept: str | None, as_of: date | None) -> list[list[Any]]:
+    """Active findings, then flags that are not resolved."""
+    findings, flags = conflicts(store, dept=dept, as_of=as_of)
+    rows = [
+        ["finding", f.id, f.rule, f.severity, "open", f.title, f.departments, f.goals, f.incentives,
+         f.metrics, f.objectives, f.explanation]
+        for f in findings
+    ]
+    rows += [
+        ["flag", f.id, "", "", f.status, f.title, f.departments, f.goals, f.incentives, [], [], f.note]
+        for f in flags
+    ]
+    return rows
+
+
+def conflicts(store, *, dept: str | None, as_of: date | None):
+    """(active findings, unresolved flags), those involving `dept` when given."""
+    from cxtui.conflicts import detect
+
+    snapshot = store.snapshot()
+    findings = detect(snapshot, as_of or date.today())
+    flags = [f for f in snapshot.flags if f.status != "resolved"]
+    if dept:
+        findings = [f for f in findings if dept in f.departments]
+        flags = [f for f in flags if dept in f.departments]
+    return findings, flags
+
+
+def _audit_rows(store, as_of: date | None) -> Iterable[list[Any]]:
+    for e in store.audit():
+        if as_of and e.at.date() > as_of:
+            continue
+        yield [e.at, e.by, e.action, e.entity, e.entity_id, e.tx, e.id, _json(e.before), _json(e.after)]
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)

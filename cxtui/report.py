@@ -1,0 +1,94 @@
+"""The scorecard and the conflicts as rich tables on stdout (`--format table`).
+
+User text is wrapped in `rich.text.Text`, never parsed as markup: a department called "[bold]x[/]"
+prints exactly that. Colour only on a terminal (rich decides; NO_COLOR is honoured); when piped the
+table is plain text and wide enough not to wrap every cell.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cxtui.csvsafe import cell
+
+STATUS_STYLE = {
+    "achieved": "bold green", "on_track": "green", "at_risk": "yellow", "off_track": "red",
+    "missed": "bold red", "no_data": "dim",
+}
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+
+
+def _console() -> Console:
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 160)
+    return Console(width=width, markup=False, highlight=False, emoji=False)
+
+
+def _t(value, style: str = "") -> Text:
+    return Text("" if value is None else str(value), style=style)
+
+
+def _num(value: float | None, suffix: str = "") -> Text:
+    return Text("–" if value is None else f"{cell(round(value, 2))}{suffix}", justify="right")
+
+
+def _pct(share: float | None) -> Text:
+    return _num(None if share is None else share * 100, "%")
+
+
+def print_scorecard(card) -> None:
+    console = _console()
+    index = "–" if card.company_index is None else f"{card.company_index:g}"
+    console.print(Text(f"Scorecard as of {card.as_of.isoformat()} · company alignment index {index}", style="bold"))
+
+    goals = Table(box=box.SIMPLE_HEAD, show_edge=False)
+    for name in ("Department", "Goal", "Title", "Metric", "Latest", "Progress", "Expected", "Status", "Change", "Conflicts"):
+        goals.add_column(name, justify="right" if name in ("Latest", "Progress", "Expected", "Change", "Conflicts") else "left")
+    for g in card.goals:
+        unit = f" {g.metric.unit}" if g.metric.unit else ""
+        status = g.status.replace("_", " ") + (" (stale)" if g.stale else "")
+        goals.add_row(
+            _t(g.department.name), _t(g.goal.id), _t(g.goal.title), _t(g.metric.name),
+            _num(g.latest.value if g.latest else None, unit), _pct(g.progress), _pct(g.expected),
+            _t(status, STATUS_STYLE.get(g.status, "")),
+            _num(g.delta) if g.delta is None else Text(f"{g.delta:+g}", justify="right"),
+            _t(g.findings or "", "red" if g.findings else ""),
+        )
+    console.print(goals)
+
+    departments = Table(title="Alignment by department (0–100)", box=box.SIMPLE_HEAD, show_edge=False)
+    for name in ("Department", "Index", "Goals", "Incentives", "Delivery", "Conflicts", "Findings", "Flags"):
+        departments.add_column(name, justify="left" if name == "Department" else "right")
+    for d in card.departments:
+        a = d.alignment
+        departments.add_row(
+            _t(d.department.name), _num(a.index), _num(a.goals), _num(a.incentives), _num(a.delivery),
+            _num(a.conflicts), _t(len(d.findings)), _t(len(d.flags)),
+        )
+    console.print(departments)
+
+
+def print_conflicts(findings, flags) -> None:
+    console = _console()
+    if not findings and not flags:
+        console.print("No open silo conflicts.")
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, show_lines=False)
+    for name in ("Id", "Severity", "Departments", "What"):
+        table.add_column(name, overflow="fold")
+    for f in findings:
+        table.add_row(
+            _t(f.id), _t(f.severity, SEVERITY_STYLE[f.severity]), _t(", ".join(f.departments)),
+            Text.assemble((f.title, "bold"), "\n", f.explanation),
+        )
+    for f in flags:
+        table.add_row(
+            _t(f.id), _t(f"flag, {f.status}"), _t(", ".join(f.departments)),
+            Text.assemble((f.title, "bold"), "\n", f.note, f"\nraised by {f.raised_by}"),
+        )
+    console.print(table)

@@ -1,0 +1,57 @@
+"""Turning what a person typed ("NPS", "customer service", "g-12") into a record id.
+
+Ids always win, so a script that uses ids never depends on display names; names match
+case-insensitively; a miss suggests the closest ids and names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Unresolved(ValueError):
+    """No record, or more than one, answers to the text. str() is one line for "error: ..."."""
+
+
+class Named(Protocol):
+    id: str
+
+
+def _label(record: Named) -> str:
+    return getattr(record, "name", None) or getattr(record, "title", None) or ""
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def resolve(kind: str, text: str, records: Iterable[Named]) -> str:
+    """The id of the one record of `kind` whose id or name is `text` (case-insensitively)."""
+    records = list(records)
+    wanted = _fold(text)
+    for record in records:
+        if record.id.casefold() == wanted:
+            return record.id
+    named = [r for r in records if _fold(_label(r)) == wanted]
+    if len(named) == 1:
+        return named[0].id
+    if named:
+        choices = ", ".join(f"{r.id} ({_label(r)})" for r in named)
+        raise Unresolved(f"ambiguous {kind} {text!r}: it names {choices}; use the id")
+    raise Unresolved(f"unknown {kind} {text!r}{suggestion(text, records)}")
+
+
+def suggestion(text: str, records: Iterable[Named]) -> str:
+    """'; did you mean 'nps'?' for the closest ids or names, or '' when nothing is close."""
+    by_key: dict[str, str] = {}
+    for record in records:
+        by_key.setdefault(record.id.casefold(), record.id)
+        label = _label(record)
+        if label:
+            by_key.setdefault(_fold(label), label)
+    close = difflib.get_close_matches(_fold(text), list(by_key), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(by_key[key]) for key in close) + "?"
