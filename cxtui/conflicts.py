@@ -1,0 +1,503 @@
+"""Silo-conflict detection: six pure rules over a snapshot, each finding explaining itself.
+
+Definitions (DESIGN.md "Silo-conflict detection", made exact):
+- A *push* is an active goal (see `cxtui.progress.is_active`) moving its metric in the goal's
+  direction, or an incentive with weight above 0 rewarding its metric in its direction.
+  Incentives count as pushes because paying for a move pushes as hard as a goal does.
+- opposed_targets (high): two pushes from *different* departments on the same metric in opposite
+  directions. When a stay_above/stay_below guard meets another goal, they conflict only if the
+  targets cannot both hold (an "up" target above a "down" target), since a guard does not push.
+- tension (medium): two pushes from different departments on the two metrics of a tension
+  (`cxtui.tensions.effective_tensions`) where the first push's knock-on move of the second metric
+  (per the pair's coupling) is opposite to the way the second push wants it.
+- incentive_against_objective (high): a paying incentive rewards an objective's metric in the
+  direction opposite to the metric's better direction (what the objective needs), or rewards a
+  metric in tension with it in the direction whose knock-on moves it the wrong way.
+- inward_incentive (medium): a paying incentive whose metric is not customer-centric, is not the
+  metric of any objective and is in no tension with an objective's metric.
+- silo_goal (low): an active goal that names no existing objective.
+- local_win_customer_loss (medium): every active goal of a department supporting an objective is
+  on_track or achieved, while the objective is off_track or missed, or is falling: not achieved
+  and its last reading moved against its metric's better direction.
+
+Ids are `rule:` + the sorted ids involved joined by `~` (record ids allow no `+`), e.g.
+`opposed_targets:G-3~G-7`; local win uses the objective and department ids. Ids longer than a
+record id allows are cut and end in a hash of the full id. `fingerprint` hashes the full record
+(version and content) of every goal, incentive, objective, metric and tension a finding names;
+a dismissal hides a finding only while its fingerprint matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cxtui.models import (
+    Department,
+    Direction,
+    Goal,
+    Incentive,
+    Metric,
+    Objective,
+    Record,
+    Severity,
+    Snapshot,
+    Tension,
+    entity_name,
+)
+from cxtui.progress import (
+    Standing,
+    goal_direction,
+    goal_standing,
+    index_readings,
+    is_active,
+    is_falling,
+    is_guard,
+    objective_series,
+    objective_standing,
+)
+from cxtui.tensions import effective_tensions, knock_on, other_metric
+
+Rule = Literal[
+    "opposed_targets",
+    "tension",
+    "incentive_against_objective",
+    "inward_incentive",
+    "silo_goal",
+    "local_win_customer_loss",
+]
+
+RULES: tuple[Rule, ...] = (
+    "opposed_targets",
+    "tension",
+    "incentive_against_objective",
+    "inward_incentive",
+    "silo_goal",
+    "local_win_customer_loss",
+)
+
+SEVERITY: dict[str, Severity] = {
+    "opposed_targets": "high",
+    "tension": "medium",
+    "incentive_against_objective": "high",
+    "inward_incentive": "medium",
+    "silo_goal": "low",
+    "local_win_customer_loss": "medium",
+}
+
+SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
+
+RULE_TITLES: dict[str, str] = {
+    "opposed_targets": "Opposed targets",
+    "tension": "Metrics in tension",
+    "incentive_against_objective": "Incentive against a shared objective",
+    "inward_incentive": "Inward-looking incentive",
+    "silo_goal": "Silo goal",
+    "local_win_customer_loss": "Local win, customer loss",
+}
+
+_MAX_ID = 80
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    rule: Rule
+    severity: Severity
+    title: str
+    departments: list[str]
+    goals: list[str]
+    incentives: list[str]
+    metrics: list[str]
+    objectives: list[str]
+    tensions: list[str]
+    explanation: str
+    fingerprint: str
+    dismissed: bool = False
+
+
+@dataclass(frozen=True)
+class _Push:
+    """A goal or a paying incentive moving a metric one way."""
+
+    department: str
+    metric: str
+    direction: Direction
+    goal: Goal | None = None
+    incentive: Incentive | None = None
+
+    @property
+    def id(self) -> str:
+        return self.goal.id if self.goal else self.incentive.id  # type: ignore[union-attr]
+
+
+class _Context:
+    def __init__(self, snapshot: Snapshot, as_of: date) -> None:
+        self.as_of = as_of
+        self.departments: dict[str, Department] = {d.id: d for d in snapshot.departments}
+        self.metrics: dict[str, Metric] = {m.id: m for m in snapshot.metrics}
+        self.objectives: dict[str, Objective] = {o.id: o for o in sorted(snapshot.objectives, key=_by_id)}
+        self.goals = sorted((g for g in snapshot.goals if is_active(g, as_of)), key=_by_id)
+        self.incentives = sorted((i for i in snapshot.incentives if i.weight > 0), key=_by_id)
+        self.tensions = effective_tensions(snapshot)
+        self.readings = index_readings(snapshot.readings)
+        self.pushes = [
+            _Push(g.department, g.metric, goal_direction(g), goal=g) for g in self.goals
+        ] + [_Push(i.department, i.metric, i.direction, incentive=i) for i in self.incentives]
+
+    def metric(self, metric_id: str) -> Metric:
+        return self.metrics.get(metric_id) or Metric(id=metric_id, name=metric_id)
+
+    def dept_name(self, department_id: str) -> str:
+        department = self.departments.get(department_id)
+        return department.name if department else department_id
+
+    def metric_label(self, metric_id: str) -> str:
+        return f"{self.metric(metric_id).name} ({metric_id})"
+
+    def better(self, metric_id: str) -> Direction:
+        return self.metric(metric_id).direction
+
+    def goal_standing(self, goal: Goal) -> Standing:
+        readings = self.readings.get((goal.metric, goal.department), [])
+        return goal_standing(goal, self.metric(goal.metric), readings, self.as_of)
+
+    def objective_standing(self, objective: Objective) -> Standing:
+        points, _ = objective_series(objective, self.readings, self.as_of)
+        return objective_standing(objective, self.metric(objective.metric), points, self.as_of)
+
+    def tensions_of(self, metric_id: str) -> list[Tension]:
+        return [t for t in self.tensions if metric_id in (t.a, t.b)]
+
+
+def _by_id(record: Goal | Incentive | Objective) -> str:
+    return record.id
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _percent(share: float) -> str:
+    return f"{round(share * 100, 1):g}%"
+
+
+def finding_id(rule: str, ids: list[str]) -> str:
+    full = f"{rule}:" + "~".join(sorted(set(ids)))
+    if len(full) <= _MAX_ID:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return full[: _MAX_ID - len(digest) - 1] + "~" + digest
+
+
+def fingerprint(records: list[Record]) -> str:
+    payload = sorted(([entity_name(r), r.id, r.model_dump(mode="json")] for r in records), key=lambda e: e[:2])
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# --- plain-language pieces ------------------------------------------------------------------------
+
+
+def _goal_need(ctx: _Context, goal: Goal) -> str:
+    label = ctx.metric_label(goal.metric)
+    if goal.kind == "stay_above":
+        return f"{label} to stay at or above {_num(goal.target)}"
+    if goal.kind == "stay_below":
+        return f"{label} to stay at or below {_num(goal.target)}"
+    return f"{label} {goal_direction(goal)} from {_num(goal.baseline)} to {_num(goal.target)}"
+
+
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _goal_phrase(ctx: _Context, goal: Goal) -> str:
+    return f"{_possessive(ctx.dept_name(goal.department))} goal {goal.id} '{goal.title}'"
+
+
+def _push_phrase(ctx: _Context, push: _Push) -> str:
+    if push.goal is not None:
+        return f"{_goal_phrase(ctx, push.goal)} needs {_goal_need(ctx, push.goal)}"
+    incentive = push.incentive
+    assert incentive is not None
+    return (
+        f"{ctx.dept_name(incentive.department)} pays {_percent(incentive.weight)} of its variable pay "
+        f"through '{incentive.title}' on {ctx.metric(incentive.metric).name} "
+        f"({incentive.metric}, {incentive.direction})"
+    )
+
+
+def _objective_phrase(ctx: _Context, objective: Objective) -> str:
+    return f"the shared objective {objective.id} '{objective.title}'"
+
+
+def _because(tension: Tension) -> str:
+    if not tension.why:
+        return "and the two are declared in tension."
+    end = "" if tension.why.endswith((".", "!", "?")) else "."
+    return f"and the two trade off: {tension.why}{end}"
+
+
+# --- the rules ------------------------------------------------------------------------------------
+
+
+def _make(
+    ctx: _Context,
+    rule: Rule,
+    explanation: str,
+    *,
+    departments: Sequence[str],
+    goals: Sequence[Goal] = (),
+    incentives: Sequence[Incentive] = (),
+    objectives: Sequence[Objective] = (),
+    tensions: Sequence[Tension] = (),
+    id_parts: Sequence[str] | None = None,
+) -> Finding:
+    metric_ids = sorted(
+        {g.metric for g in goals}
+        | {i.metric for i in incentives}
+        | {o.metric for o in objectives}
+    )
+    named: list[Record] = [*goals, *incentives, *objectives, *tensions]
+    named += [ctx.metrics[m] for m in metric_ids if m in ctx.metrics]
+    ids = id_parts if id_parts is not None else [r.id for r in (*goals, *incentives, *objectives)]
+    return Finding(
+        id=finding_id(rule, ids),
+        rule=rule,
+        severity=SEVERITY[rule],
+        title=RULE_TITLES[rule],
+        departments=sorted(set(departments)),
+        goals=sorted({g.id for g in goals}),
+        incentives=sorted({i.id for i in incentives}),
+        metrics=metric_ids,
+        objectives=sorted({o.id for o in objectives}),
+        tensions=sorted({t.id for t in tensions}),
+        explanation=explanation,
+        fingerprint=fingerprint(named),
+    )
+
+
+def _parts(pushes: tuple[_Push, _Push]) -> dict[str, list]:
+    return {
+        "departments": [p.department for p in pushes],
+        "goals": [p.goal for p in pushes if p.goal],
+        "incentives": [p.incentive for p in pushes if p.incentive],
+    }
+
+
+def _guards_compatible(first: Goal, second: Goal) -> bool:
+    """Opposite goals, one a guard: both can hold when the "up" target is not above the "down" one."""
+    up, down = (first, second) if goal_direction(first) == "up" else (second, first)
+    return up.target <= down.target
+
+
+def _pairs(pushes: list[_Push]) -> Iterator[tuple[_Push, _Push]]:
+    ordered = sorted(pushes, key=lambda p: p.id)
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if first.department != second.department:
+                yield first, second
+
+
+def opposed_targets(ctx: _Context) -> list[Finding]:
+    findings = []
+    for first, second in _pairs(ctx.pushes):
+        if first.metric != second.metric or first.direction == second.direction:
+            continue
+        if first.goal and second.goal and (is_guard(first.goal) or is_guard(second.goal)):
+            if _guards_compatible(first.goal, second.goal):
+                continue
+        explanation = (
+            f"{_push_phrase(ctx, first)} while {_push_phrase(ctx, second)}: "
+            f"they pull {ctx.metric_label(first.metric)} in opposite directions."
+        )
+        findings.append(_make(ctx, "opposed_targets", explanation, **_parts((first, second))))
+    return findings
+
+
+def tension(ctx: _Context) -> list[Finding]:
+    findings = []
+    for pair in ctx.tensions:
+        pushes = [p for p in ctx.pushes if p.metric in (pair.a, pair.b)]
+        for first, second in _pairs(pushes):
+            if first.metric == second.metric:
+                continue
+            if knock_on(pair, ctx.metrics, first.direction) == second.direction:
+                continue
+            explanation = f"{_push_phrase(ctx, first)} while {_push_phrase(ctx, second)}, {_because(pair)}"
+            findings.append(_make(ctx, "tension", explanation, tensions=[pair], **_parts((first, second))))
+    return findings
+
+
+def incentive_against_objective(ctx: _Context) -> list[Finding]:
+    findings = []
+    for incentive in ctx.incentives:
+        push = _Push(incentive.department, incentive.metric, incentive.direction, incentive=incentive)
+        for objective in ctx.objectives.values():
+            need = ctx.better(objective.metric)
+            need_phrase = (
+                f"{_objective_phrase(ctx, objective)} needs {ctx.metric_label(objective.metric)} {need} "
+                f"(target {_num(objective.target)} by {objective.deadline.isoformat()})"
+            )
+            if incentive.metric == objective.metric:
+                if incentive.direction != need:
+                    explanation = f"{_push_phrase(ctx, push)}, but {need_phrase}."
+                    findings.append(
+                        _make(
+                            ctx,
+                            "incentive_against_objective",
+                            explanation,
+                            departments=[incentive.department],
+                            incentives=[incentive],
+                            objectives=[objective],
+                        )
+                    )
+                continue
+            for pair in ctx.tensions_of(incentive.metric):
+                if other_metric(pair, incentive.metric) != objective.metric:
+                    continue
+                if knock_on(pair, ctx.metrics, incentive.direction) == need:
+                    continue
+                explanation = f"{_push_phrase(ctx, push)}, but {need_phrase}, {_because(pair)}"
+                findings.append(
+                    _make(
+                        ctx,
+                        "incentive_against_objective",
+                        explanation,
+                        departments=[incentive.department],
+                        incentives=[incentive],
+                        objectives=[objective],
+                        tensions=[pair],
+                    )
+                )
+    return findings
+
+
+def inward_incentive(ctx: _Context) -> list[Finding]:
+    objective_metrics = {o.metric for o in ctx.objectives.values()}
+    findings = []
+    for incentive in ctx.incentives:
+        if ctx.metric(incentive.metric).customer_centric or incentive.metric in objective_metrics:
+            continue
+        linked = {other_metric(t, incentive.metric) for t in ctx.tensions_of(incentive.metric)}
+        if linked & objective_metrics:
+            continue
+        push = _Push(incentive.department, incentive.metric, incentive.direction, incentive=incentive)
+        explanation = (
+            f"{_push_phrase(ctx, push)}, a metric that is not customer-centric, measures no shared "
+            f"objective and is in no declared tension with one."
+        )
+        findings.append(
+            _make(ctx, "inward_incentive", explanation, departments=[incentive.department], incentives=[incentive])
+        )
+    return findings
+
+
+def silo_goal(ctx: _Context) -> list[Finding]:
+    findings = []
+    for goal in ctx.goals:
+        if any(o in ctx.objectives for o in goal.objectives):
+            continue
+        explanation = (
+            f"{_goal_phrase(ctx, goal)} on {ctx.metric_label(goal.metric)} supports no shared objective."
+        )
+        unknown = [o for o in goal.objectives if o not in ctx.objectives]
+        if unknown:
+            explanation += f" It names {', '.join(unknown)}, which is not a shared objective."
+        findings.append(_make(ctx, "silo_goal", explanation, departments=[goal.department], goals=[goal]))
+    return findings
+
+
+def _objective_trouble(ctx: _Context, objective: Objective, standing: Standing) -> str | None:
+    """Why the objective is in trouble, or None when it is not."""
+    label = ctx.metric_label(objective.metric)
+    latest = standing.latest
+    if latest is None:
+        return None
+    if standing.status == "missed":
+        return (
+            f"is missed: {label} stood at {_num(latest.value)} on {latest.date.isoformat()} against a target "
+            f"of {_num(objective.target)} due {objective.deadline.isoformat()}"
+        )
+    if standing.status == "off_track":
+        return (
+            f"is off track: {label} at {_num(latest.value)} on {latest.date.isoformat()} is "
+            f"{_percent(standing.progress or 0)} of the way to {_num(objective.target)} with "
+            f"{_percent(standing.expected)} of the time gone"
+        )
+    if standing.status != "achieved" and is_falling(standing, ctx.better(objective.metric)):
+        previous = standing.previous
+        assert previous is not None
+        return (
+            f"is falling: {label} moved from {_num(previous.value)} on {previous.date.isoformat()} to "
+            f"{_num(latest.value)} on {latest.date.isoformat()}, away from its target of {_num(objective.target)}"
+        )
+    return None
+
+
+def local_win_customer_loss(ctx: _Context) -> list[Finding]:
+    findings = []
+    for objective in ctx.objectives.values():
+        trouble = _objective_trouble(ctx, objective, ctx.objective_standing(objective))
+        if trouble is None:
+            continue
+        by_department: dict[str, list[Goal]] = {}
+        for goal in ctx.goals:
+            if objective.id in goal.objectives:
+                by_department.setdefault(goal.department, []).append(goal)
+        for department, goals in sorted(by_department.items()):
+            statuses = [ctx.goal_standing(g).status for g in goals]
+            if not all(s in ("on_track", "achieved") for s in statuses):
+                continue
+            listed = ", ".join(f"{g.id} '{g.title}'" for g in goals)
+            explanation = (
+                f"Every {ctx.dept_name(department)} goal supporting {_objective_phrase(ctx, objective)} is on "
+                f"track or achieved ({listed}), yet the objective {trouble}."
+            )
+            findings.append(
+                _make(
+                    ctx,
+                    "local_win_customer_loss",
+                    explanation,
+                    departments=[department],
+                    goals=goals,
+                    objectives=[objective],
+                    id_parts=[objective.id, department],
+                )
+            )
+    return findings
+
+
+_RULE_FUNCTIONS = (
+    opposed_targets,
+    tension,
+    incentive_against_objective,
+    inward_incentive,
+    silo_goal,
+    local_win_customer_loss,
+)
+
+
+def detect_all(snapshot: Snapshot, as_of: date) -> list[Finding]:
+    """Every finding, dismissed ones marked `dismissed=True`; high severity first, then by id."""
+    ctx = _Context(snapshot, as_of)
+    dismissed = {(d.finding, d.fingerprint) for d in snapshot.dismissals}
+    findings = [f for rule in _RULE_FUNCTIONS for f in rule(ctx)]
+    findings = [
+        f.model_copy(update={"dismissed": True}) if (f.id, f.fingerprint) in dismissed else f for f in findings
+    ]
+    return sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], RULES.index(f.rule), f.id))
+
+
+def detect(snapshot: Snapshot, as_of: date) -> list[Finding]:
+    """Active findings only: those no current dismissal hides."""
+    return [f for f in detect_all(snapshot, as_of) if not f.dismissed]
+

@@ -1,0 +1,92 @@
+"""The flag lifecycle as pure functions: raise, confirm from a finding, move, and dismiss.
+
+Statuses move open -> acknowledged -> resolved, and an acknowledged or resolved flag can be
+reopened. Skipping acknowledgement (open -> resolved) is refused: someone has to own a conflict
+before closing it. Every step appends a FlagEvent carrying its note. Ids are derived from what
+the record holds and when, so two leads raising flags in the same millisecond still differ; the
+store may replace them with its own ids. The store owns `version`; these functions never bump it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from cxtui.conflicts import Finding
+from cxtui.models import Dismissal, Flag, FlagEvent, FlagStatus
+
+ALLOWED: dict[str, tuple[FlagStatus, ...]] = {
+    "open": ("acknowledged",),
+    "acknowledged": ("resolved", "open"),
+    "resolved": ("open",),
+}
+
+
+def _derived_id(prefix: str, *parts: str) -> str:
+    return f"{prefix}-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
+
+
+def raise_flag(
+    departments: Sequence[str],
+    title: str,
+    note: str,
+    by: str,
+    at: datetime,
+    *,
+    goals: Sequence[str] = (),
+    incentives: Sequence[str] = (),
+    finding: str | None = None,
+    id: str | None = None,
+) -> Flag:
+    """A new open flag whose history starts with the raising note."""
+    return Flag(
+        id=id or _derived_id("FL", by, at.isoformat(), title, *departments),
+        departments=sorted(set(departments)),
+        goals=sorted(set(goals)),
+        incentives=sorted(set(incentives)),
+        finding=finding,
+        title=title,
+        note=note,
+        raised_by=by,
+        raised_at=at,
+        status="open",
+        history=[FlagEvent(at=at, by=by, status="open", note=note)],
+    )
+
+
+def flag_from_finding(finding: Finding, by: str, at: datetime, note: str = "", *, id: str | None = None) -> Flag:
+    """Confirm a detected finding as a flag; the note defaults to the finding's explanation."""
+    return raise_flag(
+        finding.departments,
+        f"{finding.title}: {finding.id}"[:160],
+        note or finding.explanation,
+        by,
+        at,
+        goals=finding.goals,
+        incentives=finding.incentives,
+        finding=finding.id,
+        id=id or _derived_id("FL", by, at.isoformat(), finding.id),
+    )
+
+
+def transition(flag: Flag, status: FlagStatus, note: str, by: str, at: datetime) -> Flag:
+    allowed = ALLOWED[flag.status]
+    if status not in allowed:
+        raise ValueError(
+            f"status: a {flag.status} flag can move to {' or '.join(allowed)}, not {status}"
+        )
+    event = FlagEvent(at=at, by=by, status=status, note=note)
+    return flag.model_copy(update={"status": status, "history": [*flag.history, event]})
+
+
+def dismiss(finding: Finding, reason: str, by: str, at: datetime, *, id: str | None = None) -> Dismissal:
+    """A dismissal that hides `finding` until an entity it names changes (its fingerprint)."""
+    return Dismissal(
+        id=id or _derived_id("DI", by, at.isoformat(), finding.id),
+        finding=finding.id,
+        fingerprint=finding.fingerprint,
+        reason=reason,
+        by=by,
+        at=at,
+    )

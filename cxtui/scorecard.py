@@ -1,0 +1,380 @@
+"""The shared scorecard: goal and objective cards, department alignment, what is due, what changed.
+
+Pure: a `Snapshot` and an as-of date in, frozen pydantic models out (the CLI dumps them as JSON,
+the TUI renders them). Goal and objective standing (latest, progress, pacing, status, stale) is
+defined in `cxtui.progress`; read its docstring for the exact semantics. Here:
+
+- Cards: every goal gets a card, active or not (`active` says which; a goal that has not started
+  is not active and shows `no_data`). A goal whose metric or department record is missing gets a
+  placeholder named by its id, so nothing silently drops off the scorecard.
+- Objective readings are the company-level readings (department none) of its metric; when there
+  are none on or before as-of, the per-date mean of the departments' readings (`source` says which).
+- Alignment parts per department, each 0..100 or None when it has no basis:
+  goals       share of active goals naming at least one existing objective (None: no active goals);
+  incentives  share of the department's paying incentive weight (weight > 0) that is aligned: the
+              metric is an objective's metric or customer-centric, the incentive rewards the metric's
+              better direction, and no active incentive-against-objective finding names it
+              (None: no paying incentives);
+  delivery    share of active aligned goals that are achieved or on_track; no_data counts as not
+              delivering (None: no active aligned goals);
+  conflicts   100 minus `settings.penalties[severity]` per active finding involving the department
+              and per unresolved flag naming it, floored at 0. A flag made from a finding takes that
+              finding's severity and is not counted twice while the finding is active; a hand-raised
+              flag counts as medium.
+  index       the weighted mean of the parts that have a basis, weights renormalised over them
+              (equal weights if those weights sum to 0). None when goals, incentives and delivery all
+              lack a basis: the conflict part alone says nothing about alignment.
+- The company index is the mean of the departments' indexes that are not None (None if none are).
+- `due`: for each (metric, department) with a running goal (started, deadline not passed), due when
+  no reading of the metric for that department falls in the current cadence period up to as-of.
+- `compare`: the goals of `after` (matched by id; goals new in `after` start from no_data) whose
+  status, latest reading or readings changed; unchanged goals are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cxtui.conflicts import Finding, detect_all
+from cxtui.models import (
+    AlignmentWeights,
+    Department,
+    Flag,
+    Goal,
+    Metric,
+    Objective,
+    Snapshot,
+)
+from cxtui.progress import (
+    STATUS_RANK,
+    Point,
+    SeriesSource,
+    Status,
+    goal_standing,
+    index_readings,
+    is_active,
+    is_running,
+    objective_series,
+    objective_standing,
+)
+
+__all__ = [
+    "AlignmentParts",
+    "DepartmentCard",
+    "DueItem",
+    "GoalCard",
+    "GoalChange",
+    "ObjectiveCard",
+    "Point",
+    "STATUS_RANK",
+    "Scorecard",
+    "Status",
+    "build_scorecard",
+    "compare",
+    "due",
+    "period_start",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class GoalCard(_Frozen):
+    goal: Goal
+    metric: Metric
+    department: Department
+    active: bool
+    latest: Point | None
+    previous: Point | None
+    progress: float | None
+    expected: float
+    status: Status
+    stale: bool
+    trend: list[Point]
+    delta: float | None
+    objectives: list[str]
+    findings: int
+
+
+class ObjectiveCard(_Frozen):
+    objective: Objective
+    metric: Metric
+    source: SeriesSource
+    latest: Point | None
+    previous: Point | None
+    progress: float | None
+    expected: float
+    status: Status
+    stale: bool
+    trend: list[Point]
+    delta: float | None
+    goals: list[GoalCard]
+
+
+class AlignmentParts(_Frozen):
+    goals: float | None
+    incentives: float | None
+    delivery: float | None
+    conflicts: float
+    index: float | None
+
+
+class DepartmentCard(_Frozen):
+    department: Department
+    goals: list[GoalCard]
+    alignment: AlignmentParts
+    findings: list[Finding]
+    flags: list[Flag]
+
+
+class Scorecard(_Frozen):
+    as_of: date
+    goals: list[GoalCard]
+    objectives: list[ObjectiveCard]
+    departments: list[DepartmentCard]
+    company_index: float | None
+    findings: list[Finding]
+
+
+class DueItem(_Frozen):
+    metric: Metric
+    department: Department
+    goals: list[Goal]
+    last: Point | None
+    period_start: date
+
+
+class GoalChange(_Frozen):
+    goal_id: str
+    department: str
+    title: str
+    before: Status
+    after: Status
+    move: Literal["up", "down", "same"]
+    new_readings: list[Point]
+    before_latest: Point | None
+    after_latest: Point | None
+
+
+def _metric(metrics: dict[str, Metric], metric_id: str) -> Metric:
+    return metrics.get(metric_id) or Metric(id=metric_id, name=metric_id)
+
+
+def _department(departments: dict[str, Department], department_id: str) -> Department:
+    return departments.get(department_id) or Department(id=department_id, name=department_id)
+
+
+def _share(part: Iterable[float], whole: Iterable[float]) -> float | None:
+    total = sum(whole)
+    if total <= 0:
+        return None
+    return round(100 * sum(part) / total, 1)
+
+
+def _unresolved(flags: list[Flag]) -> list[Flag]:
+    return [f for f in flags if f.status != "resolved"]
+
+
+def _conflict_part(
+    department: str, active: list[Finding], every: dict[str, Finding], flags: list[Flag], penalties: dict
+) -> float:
+    active_ids = {f.id for f in active}
+    points = sum(penalties.get(f.severity, 0.0) for f in active if department in f.departments)
+    for flag in flags:
+        if department not in flag.departments:
+            continue
+        if flag.finding in active_ids:
+            continue
+        source = every.get(flag.finding or "")
+        points += penalties.get(source.severity if source else "medium", 0.0)
+    return max(0.0, round(100.0 - points, 1))
+
+
+def _index(parts: dict[str, float | None], weights: AlignmentWeights) -> float | None:
+    if all(parts[k] is None for k in ("goals", "incentives", "delivery")):
+        return None
+    based = {k: v for k, v in parts.items() if v is not None}
+    weight = {k: getattr(weights, k) for k in based}
+    total = sum(weight.values())
+    if total <= 0:
+        weight = {k: 1.0 for k in based}
+        total = float(len(based))
+    return round(sum(based[k] * weight[k] for k in based) / total, 1)
+
+
+def _aligned_incentives(snapshot: Snapshot, active: list[Finding]) -> set[str]:
+    metrics = {m.id: m for m in snapshot.metrics}
+    objective_metrics = {o.metric for o in snapshot.objectives}
+    against = {i for f in active if f.rule == "incentive_against_objective" for i in f.incentives}
+    aligned = set()
+    for incentive in snapshot.incentives:
+        metric = _metric(metrics, incentive.metric)
+        relevant = metric.customer_centric or metric.id in objective_metrics
+        if relevant and incentive.direction == metric.direction and incentive.id not in against:
+            aligned.add(incentive.id)
+    return aligned
+
+
+def build_scorecard(
+    snapshot: Snapshot, as_of: date | None = None, weights: AlignmentWeights | None = None
+) -> Scorecard:
+    as_of = as_of or date.today()
+    weights = weights or snapshot.settings.weights
+    metrics = {m.id: m for m in snapshot.metrics}
+    departments = {d.id: d for d in snapshot.departments}
+    objective_ids = {o.id for o in snapshot.objectives}
+    index = index_readings(snapshot.readings)
+    every = detect_all(snapshot, as_of)
+    active_findings = [f for f in every if not f.dismissed]
+    open_flags = _unresolved(snapshot.flags)
+
+    goal_cards = []
+    for goal in sorted(snapshot.goals, key=lambda g: (g.department, g.id)):
+        metric = _metric(metrics, goal.metric)
+        standing = goal_standing(goal, metric, index.get((goal.metric, goal.department), []), as_of)
+        mentions = sum(goal.id in f.goals for f in active_findings) + sum(goal.id in f.goals for f in open_flags)
+        goal_cards.append(
+            GoalCard(
+                goal=goal,
+                metric=metric,
+                department=_department(departments, goal.department),
+                active=is_active(goal, as_of),
+                objectives=[o for o in goal.objectives if o in objective_ids],
+                findings=mentions,
+                **dict(standing),
+            )
+        )
+
+    objective_cards = []
+    for objective in sorted(snapshot.objectives, key=lambda o: o.id):
+        metric = _metric(metrics, objective.metric)
+        points, source = objective_series(objective, index, as_of)
+        standing = objective_standing(objective, metric, points, as_of)
+        objective_cards.append(
+            ObjectiveCard(
+                objective=objective,
+                metric=metric,
+                source=source,
+                goals=[c for c in goal_cards if objective.id in c.goal.objectives],
+                **dict(standing),
+            )
+        )
+
+    aligned_incentives = _aligned_incentives(snapshot, active_findings)
+    by_id = {f.id: f for f in every}
+    department_ids = sorted(
+        set(departments) | {g.department for g in snapshot.goals} | {i.department for i in snapshot.incentives},
+        key=lambda d: (_department(departments, d).name.casefold(), d),
+    )
+    department_cards = []
+    for department_id in department_ids:
+        cards = [c for c in goal_cards if c.goal.department == department_id]
+        active = [c for c in cards if c.active]
+        aligned = [c for c in active if c.objectives]
+        paying = [i for i in snapshot.incentives if i.department == department_id and i.weight > 0]
+        parts: dict[str, float | None] = {
+            "goals": _share([1.0] * len(aligned), [1.0] * len(active)),
+            "incentives": _share(
+                [i.weight for i in paying if i.id in aligned_incentives], [i.weight for i in paying]
+            ),
+            "delivery": _share(
+                [1.0 for c in aligned if c.status in ("achieved", "on_track")], [1.0] * len(aligned)
+            ),
+            "conflicts": _conflict_part(
+                department_id, active_findings, by_id, open_flags, snapshot.settings.penalties
+            ),
+        }
+        department_cards.append(
+            DepartmentCard(
+                department=_department(departments, department_id),
+                goals=cards,
+                alignment=AlignmentParts(**parts, index=_index(parts, weights)),
+                findings=[f for f in active_findings if department_id in f.departments],
+                flags=[f for f in open_flags if department_id in f.departments],
+            )
+        )
+
+    indexes = [c.alignment.index for c in department_cards if c.alignment.index is not None]
+    return Scorecard(
+        as_of=as_of,
+        goals=goal_cards,
+        objectives=objective_cards,
+        departments=department_cards,
+        company_index=round(sum(indexes) / len(indexes), 1) if indexes else None,
+        findings=active_findings,
+    )
+
+
+# --- check-ins due --------------------------------------------------------------------------------
+
+
+def period_start(cadence: str, day: date) -> date:
+    """First day of the cadence period holding `day`: ISO week (Monday), month, or quarter."""
+    if cadence == "weekly":
+        return day - timedelta(days=day.weekday())
+    if cadence == "monthly":
+        return day.replace(day=1)
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[DueItem]:
+    metrics = {m.id: m for m in snapshot.metrics}
+    departments = {d.id: d for d in snapshot.departments}
+    index = index_readings(snapshot.readings)
+    groups: dict[tuple[str, str], list[Goal]] = {}
+    for goal in sorted(snapshot.goals, key=lambda g: g.id):
+        if is_running(goal, as_of) and department in (None, goal.department):
+            groups.setdefault((goal.department, goal.metric), []).append(goal)
+    items = []
+    for (department_id, metric_id), goals in sorted(groups.items()):
+        metric = _metric(metrics, metric_id)
+        start = period_start(metric.cadence, as_of)
+        readings = [r for r in index.get((metric_id, department_id), []) if r.date <= as_of]
+        if any(r.date >= start for r in readings):
+            continue
+        last = max(readings, key=lambda r: (r.date, r.recorded_at, r.id), default=None)
+        items.append(
+            DueItem(
+                metric=metric,
+                department=_department(departments, department_id),
+                goals=goals,
+                last=Point(date=last.date, value=last.value) if last else None,
+                period_start=start,
+            )
+        )
+    return items
+
+
+# --- what changed ---------------------------------------------------------------------------------
+
+
+def compare(before: Scorecard, after: Scorecard) -> list[GoalChange]:
+    earlier = {c.goal.id: c for c in before.goals}
+    changes = []
+    for card in after.goals:
+        old = earlier.get(card.goal.id)
+        old_status: Status = old.status if old else "no_data"
+        old_latest = old.latest if old else None
+        new_readings = [p for p in card.trend if p.date > before.as_of]
+        if old_status == card.status and old_latest == card.latest and not new_readings:
+            continue
+        rank_change = STATUS_RANK[card.status] - STATUS_RANK[old_status]
+        changes.append(
+            GoalChange(
+                goal_id=card.goal.id,
+                department=card.goal.department,
+                title=card.goal.title,
+                before=old_status,
+                after=card.status,
+                move="up" if rank_change > 0 else "down" if rank_change < 0 else "same",
+                new_readings=new_readings,
+                before_latest=old_latest,
+                after_latest=card.latest,
+            )
+        )
+    return changes
