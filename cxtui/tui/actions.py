@@ -1,0 +1,134 @@
+"""The one registry of user actions.
+
+Every key binding, the help screen and the command palette are built from `REGISTRY`, so a key
+cannot exist without a description and the palette cannot drift from the keys. A scope is either
+"app" (active everywhere) or a screen's `SCOPE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    keys: str
+    action: str
+    description: str
+    help: str
+    show: bool = True
+    priority: bool = False
+    key_display: str | None = None
+
+    @property
+    def first_key(self) -> str:
+        return self.key_display or self.keys.split(",")[0]
+
+
+REGISTRY: dict[str, tuple[Action, ...]] = {
+    "app": (
+        Action("app.quit", "q", "quit", "Quit", "Leave cxtui (ctrl+q works even while typing)."),
+        Action("app.quit_typing", "ctrl+q", "quit", "Quit", "Leave cxtui from anywhere.", show=False,
+               priority=True),
+        Action("app.help", "f1,question_mark", "help", "Help", "Show every key of this screen.",
+               key_display="F1"),
+        Action("app.checkin", "c", "checkin", "Check-in", "Record this period's readings for your department."),
+        Action("app.conflicts", "x", "conflicts", "Conflicts", "Silo conflicts and flags, with actions."),
+        Action("app.scorecard", "s", "home", "Scorecard", "Back to the scorecard.", show=False),
+        Action("app.history", "h", "history", "History", "The audit trail: who changed what, when.",
+               show=False),
+        Action("app.meeting", "w", "meeting", "Meeting", "Walk the scorecard one department at a time.",
+               show=False),
+    ),
+    "scorecard": (
+        Action("scorecard.edit", "enter", "edit", "Edit", "Edit the highlighted goal, or filter to the "
+               "highlighted department."),
+        Action("scorecard.new_goal", "n", "new_goal", "New goal", "Create a goal (in the filtered department)."),
+        Action("scorecard.metric", "i", "metric", "Metric", "Readings and chart of the highlighted "
+               "goal's or objective's metric.", show=False),
+        Action("scorecard.department", "d", "department", "Dept", "Show one department, or all."),
+        Action("scorecard.mine", "m", "mine", "Mine", "Jump to the department you lead.", show=False),
+        Action("scorecard.as_of", "a", "as_of", "As of", "See the scorecard as it stood on another date."),
+        Action("scorecard.export", "e", "export", "Export", "Write the scorecard to a CSV file."),
+        Action("scorecard.reload", "r", "reload", "Reload", "Read the store again now.", show=False),
+        Action("scorecard.new_incentive", "I", "new_incentive", "New incentive",
+               "Create an incentive a department pays.", show=False),
+        Action("scorecard.new_objective", "O", "new_objective", "New objective",
+               "Create a shared customer objective.", show=False),
+        Action("scorecard.new_metric", "M", "new_metric", "New metric", "Define a new metric.", show=False),
+        Action("scorecard.new_department", "D", "new_department", "New department",
+               "Create a department.", show=False),
+        Action("scorecard.edit_department", "E", "edit_department", "Edit department",
+               "Edit the filtered or highlighted department.", show=False),
+    ),
+    "checkin": (
+        Action("checkin.save", "ctrl+s", "save", "Save all", "Save every row that has a value, in one go."),
+        Action("checkin.cancel", "escape", "cancel", "Cancel", "Leave without saving."),
+    ),
+    "conflicts": (
+        Action("conflicts.flag", "f", "flag", "Flag it", "Turn the highlighted finding into a flag."),
+        Action("conflicts.dismiss", "d", "dismiss", "Dismiss", "Dismiss the highlighted finding, with a reason."),
+        Action("conflicts.raise", "n", "raise_flag", "Raise flag", "Raise a flag by hand between departments."),
+        Action("conflicts.ack", "a", "acknowledge", "Ack", "Acknowledge the highlighted flag."),
+        Action("conflicts.resolve", "r", "resolve", "Resolve", "Resolve the highlighted flag, with a note."),
+        Action("conflicts.back", "escape", "back", "Back", "Back to the scorecard."),
+    ),
+    "form": (
+        Action("form.save", "ctrl+s", "save", "Save", "Validate and save the record."),
+        Action("form.delete", "ctrl+d", "delete", "Delete", "Delete the record (asks first)."),
+        Action("form.reload", "ctrl+r", "reload", "Reload", "Replace your edits with the stored record."),
+        Action("form.cancel", "escape", "cancel", "Cancel", "Close without saving."),
+    ),
+    "meeting": (
+        Action("meeting.next", "right,n,space", "next", "Next", "Next department.", key_display="→"),
+        Action("meeting.prev", "left,p", "prev", "Prev", "Previous department.", key_display="←"),
+        Action("meeting.since", "l", "since", "Last meeting", "Set the date of the last meeting."),
+        Action("meeting.back", "escape", "back", "Back", "Back to the scorecard."),
+    ),
+    "metric": (
+        Action("metric.edit", "enter", "edit_reading", "Edit reading", "Edit the highlighted reading."),
+        Action("metric.delete", "delete,ctrl+d", "delete_reading", "Delete reading",
+               "Delete the highlighted reading (asks first).", key_display="del"),
+        Action("metric.back", "escape", "back", "Back", "Back to the previous screen."),
+    ),
+    "history": (
+        Action("history.department", "d", "department", "Dept", "Only changes touching one department."),
+        Action("history.user", "u", "user", "User", "Only changes made by one user."),
+        Action("history.back", "escape", "back", "Back", "Back to the scorecard."),
+    ),
+    "modal": (
+        Action("modal.cancel", "escape", "cancel", "Cancel", "Close this dialog."),
+    ),
+    "problem": (
+        Action("problem.retry", "r", "retry", "Try again", "Open the store again."),
+    ),
+    "help": (
+        Action("help.close", "escape,f1,question_mark", "cancel", "Close", "Close the help."),
+    ),
+}
+
+
+def bindings(scope: str) -> list[Binding]:
+    """Textual bindings for a scope, each with its registry id and description."""
+    return [
+        Binding(
+            a.keys,
+            a.action,
+            a.description,
+            show=a.show,
+            priority=a.priority,
+            key_display=a.key_display,
+            tooltip=a.help,
+            id=a.id,
+        )
+        for a in REGISTRY[scope]
+    ]
+
+
+def actions_for(scope: str) -> tuple[Action, ...]:
+    """A screen's own actions followed by the app-wide ones (what help and the palette list)."""
+    own = REGISTRY.get(scope, ())
+    return own + (REGISTRY["app"] if scope != "app" else ())

@@ -1,0 +1,251 @@
+"""The cxtui Textual application and the factory the CLI and the tests share.
+
+The app owns the one `Store` and all store I/O: screens describe what to do as a function of the
+store, the app runs it in a thread worker under a lock and answers with messages. The app also
+owns the current `Board` (the scorecard data); screens watch it, so "attributes down, messages up".
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from textual import work
+from textual.app import App, SystemCommand
+from textual.message_pump import MessagePump
+from textual.reactive import var
+from textual.screen import ModalScreen, Screen
+
+from cxtui.models import describe_errors
+from cxtui.store import Store, StoreError
+from cxtui.tui.actions import actions_for, bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import BoardLoaded, JobDone, StoreUnavailable
+
+# Actions that open a top-level screen; unavailable while a dialog is open or nothing is loaded.
+_NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting"}
+
+
+class CxtuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "cxtui"
+    BINDINGS = bindings("app")
+    SCOPE = "app"
+
+    board: var[Board | None] = var(None, always_update=True)
+
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        user: str | None = None,
+        as_of: date | None = None,
+        poll_interval: float = 1.0,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.store_path = Path(store_path)
+        self.user_override = user
+        # None means "today", re-evaluated on every load so a session left open overnight rolls over.
+        self.as_of: date | None = as_of
+        self.poll_interval = poll_interval
+        self.cursor_blink = cursor_blink
+        self.export_dir = Path.cwd()
+        self._store: Store | None = None
+        self._io = threading.Lock()
+        self._seq = itertools.count(1)
+        self._applied_seq = 0
+        self._polling = False
+        self._unavailable = False
+
+    # --- lifecycle ---------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from cxtui.tui.screens.scorecard import ScorecardScreen
+
+        self.push_screen(ScorecardScreen())
+        self.reload()
+        self.set_interval(self.poll_interval, self._poll)
+
+    @property
+    def effective_as_of(self) -> date:
+        return self.as_of or date.today()
+
+    # --- store I/O (thread workers; they never touch a widget) ---------------------------------------
+
+    def _open(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.store_path, user=self.user_override)
+        return self._store
+
+    def _load_now(self, reread: bool = True) -> None:
+        """Read (or recompute) the board and post it. Call from a worker thread only."""
+        try:
+            with self._io:
+                store = self._open()
+                seq = next(self._seq)
+                if reread or self.board is None:
+                    token = store.change_token()
+                    snapshot = store.snapshot()
+                else:
+                    token, snapshot = self.board.token, self.board.snapshot
+                board = Board.build(snapshot, self.effective_as_of, store.user, token)
+        except StoreError as exc:
+            self.post_message(StoreUnavailable(str(exc)))
+            return
+        self.post_message(BoardLoaded(board, seq))
+
+    @work(thread=True, group="load")
+    def reload(self, reread: bool = True) -> None:
+        """Refresh the board: re-read the store, or only recompute (another as-of date)."""
+        self._load_now(reread)
+
+    def _poll(self) -> None:
+        if self._store is None or self._polling or self._unavailable:
+            return
+        self._polling = True
+        self._check_for_changes()
+
+    @work(thread=True, group="poll")
+    def _check_for_changes(self) -> None:
+        try:
+            token = self._store.change_token() if self._store else None
+            if self.board is not None and token != self.board.token:
+                self._load_now()
+        finally:
+            self._polling = False
+
+    def run_job(
+        self,
+        requester: MessagePump,
+        tag: str,
+        job: Callable[[Store], Any],
+        *,
+        reload: bool = True,
+    ) -> None:
+        """Run `job(store)` in a worker; `requester` gets a `JobDone(tag, ...)` either way.
+
+        `job` runs in a thread: it must use only the store and values captured beforehand.
+        """
+        self._run_job(requester, tag, job, reload)
+
+    @work(thread=True, group="jobs")
+    def _run_job(self, requester: MessagePump, tag: str, job: Callable[[Store], Any], reload: bool) -> None:
+        result: Any = None
+        error: str | None = None
+        failure: Exception | None = None
+        try:
+            with self._io:
+                result = job(self._open())
+        except ValidationError as exc:
+            error, failure = "; ".join(describe_errors(exc)), exc
+        except (StoreError, ValueError, OSError) as exc:
+            error, failure = str(exc) or type(exc).__name__, exc
+        if error is None and reload:
+            # Reload before answering, so the screen the user returns to already shows the change.
+            self._load_now()
+        requester.post_message(JobDone(tag, result, error, failure))
+
+    # --- messages ---------------------------------------------------------------------------------
+
+    def on_board_loaded(self, message: BoardLoaded) -> None:
+        if message.seq < self._applied_seq:
+            return  # an older read that finished late
+        self._applied_seq = message.seq
+        if self._unavailable:
+            self._unavailable = False
+            from cxtui.tui.screens.problem import ProblemScreen
+
+            if isinstance(self.screen, ProblemScreen):
+                self.screen.dismiss()
+        self.board = message.board
+
+    def on_store_unavailable(self, message: StoreUnavailable) -> None:
+        from cxtui.tui.screens.problem import ProblemScreen
+
+        self._unavailable = True
+        if isinstance(self.screen, ProblemScreen):
+            self.screen.problem = message.problem
+        else:
+            self.push_screen(ProblemScreen(message.problem))
+
+    # --- navigation -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _NAVIGATION and (self.board is None or isinstance(self.screen, ModalScreen)):
+            return False
+        return True
+
+    def _go(self, screen: Screen | None) -> None:
+        """Show a top-level screen on top of the scorecard (never stacking screens endlessly)."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if screen is not None:
+            self.push_screen(screen)
+
+    def action_home(self) -> None:
+        self._go(None)
+
+    def action_checkin(self) -> None:
+        from cxtui.tui.screens.checkin import CheckinScreen
+
+        self._go(CheckinScreen())
+
+    def action_conflicts(self) -> None:
+        from cxtui.tui.screens.conflicts import ConflictsScreen
+
+        self._go(ConflictsScreen())
+
+    def action_history(self) -> None:
+        from cxtui.tui.screens.history import HistoryScreen
+
+        self._go(HistoryScreen())
+
+    def action_meeting(self) -> None:
+        from cxtui.tui.screens.meeting import MeetingScreen
+
+        self._go(MeetingScreen())
+
+    def action_help(self) -> None:
+        from cxtui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", "app")))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette lists the registry's actions for the current screen."""
+        scope = getattr(screen, "SCOPE", "app")
+        own = {a.id for a in actions_for(scope)} - {a.id for a in actions_for("app")}
+        seen: set[str] = set()
+        for action in actions_for(scope):
+            if action.description in seen:
+                continue
+            target = screen if action.id in own else self
+            if target.check_action(action.action, ()) is False:
+                continue
+            seen.add(action.description)
+            yield SystemCommand(
+                f"{action.description} ({action.first_key})",
+                action.help,
+                lambda target=target, name=action.action: target.run_action(name),
+            )
+        yield from super().get_system_commands(screen)
+
+
+def create_app(
+    store_path: str | Path,
+    *,
+    user: str | None = None,
+    as_of: date | None = None,
+    poll_interval: float = 1.0,
+    cursor_blink: bool = True,
+) -> CxtuiApp:
+    """The app for a store. `as_of=None` means today; `cursor_blink=False` makes screenshots stable."""
+    return CxtuiApp(
+        Path(store_path), user=user, as_of=as_of, poll_interval=poll_interval, cursor_blink=cursor_blink
+    )

@@ -1,0 +1,117 @@
+"""Turning scorecard values into terminal text.
+
+User text always enters a `Content` as plain text (never parsed as markup); styles are theme
+variables, so the theme, 256 colours and NO_COLOR all work. Status is never colour alone: every
+status also has a symbol and a word.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable, Sequence
+
+from textual.content import Content
+
+# status -> (symbol, word, theme style)
+STATUS: dict[str, tuple[str, str, str]] = {
+    "achieved": ("✔", "achieved", "$success bold"),
+    "on_track": ("●", "on track", "$success"),
+    "at_risk": ("▲", "at risk", "$warning"),
+    "off_track": ("▼", "off track", "$error"),
+    "missed": ("✖", "missed", "$error bold"),
+    "no_data": ("·", "no data", "$text-muted"),
+}
+STATUS_WIDTH = max(len(sym) + 1 + len(word) for sym, word, _ in STATUS.values())
+# How good a status is, for "moved up / down" in the meeting view.
+STATUS_RANK = {"missed": 0, "off_track": 1, "at_risk": 2, "no_data": 2, "on_track": 3, "achieved": 4}
+
+SEVERITY: dict[str, tuple[str, str]] = {
+    "high": ("▲▲", "$error bold"),
+    "medium": ("▲", "$warning"),
+    "low": ("·", "$text-muted"),
+}
+FLAG_STATUS: dict[str, tuple[str, str]] = {
+    "open": ("⚑ open", "$error"),
+    "acknowledged": ("⚑ acknowledged", "$warning"),
+    "resolved": ("✔ resolved", "$success"),
+}
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def status_content(status: str | None) -> Content:
+    symbol, word, style = STATUS.get(status or "no_data", STATUS["no_data"])
+    return Content.styled(f"{symbol} {word}", style)
+
+
+def number(value: float | None) -> str:
+    """Compact, readable numbers: 1,234 · 56.7 · 0.25 · – for none."""
+    if value is None:
+        return "–"
+    magnitude = abs(value)
+    if magnitude >= 100:
+        text = f"{value:,.0f}"
+    elif magnitude >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return ""
+    return ("+" if value > 0 else "") + number(value)
+
+
+def percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
+def index(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def progress_bar(progress: float | None, width: int) -> Content:
+    if progress is None or width <= 0:
+        return Content.styled("·" * max(width, 0), "$text-muted")
+    filled = round(max(0.0, min(1.0, progress)) * width)
+    return Content.assemble(("█" * filled, "$accent"), ("░" * (width - filled), "$text-muted"))
+
+
+def sparkline(values: Sequence[float], width: int) -> Content:
+    """The last `width` values as block characters, scaled between their own min and max."""
+    values = list(values)[-width:] if width > 0 else []
+    if not values:
+        return Content("")
+    low, high = min(values), max(values)
+    span = high - low
+    chars = "".join(
+        _SPARKS[3] if span == 0 else _SPARKS[round((v - low) / span * (len(_SPARKS) - 1))] for v in values
+    )
+    return Content.styled(chars, "$secondary")
+
+
+def day(value: date | None) -> str:
+    return "–" if value is None else value.isoformat()
+
+
+def cell(content: Content | str, width: int, *, right: bool = False) -> Content:
+    """Fit content into exactly `width` cells (ellipsis when cut)."""
+    if isinstance(content, str):
+        content = Content(content)
+    if width <= 0:
+        return Content("")
+    content = content.truncate(width, ellipsis=True)
+    pad = width - content.cell_length
+    return content.pad_left(pad) if right else content.pad_right(pad)
+
+
+def row(*parts: Content, sep: str = " ") -> Content:
+    return Content(sep).join(parts)
+
+
+def names(items: Iterable[str]) -> str:
+    return ", ".join(items)

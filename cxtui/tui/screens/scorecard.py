@@ -1,0 +1,244 @@
+"""The home screen: the shared scorecard, with filter, "my department", as-of date and export."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from cxtui.tui import format as fmt
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
+from cxtui.tui.widgets.score_list import ScoreList, headings
+from cxtui.tui.widgets.title_bar import TitleBar
+
+ALL = ""  # the department filter value meaning "every department"
+
+
+def parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def company_parts(board: Board) -> dict[str, float | None]:
+    """Mean of each alignment part over departments (the company index is the mean of indexes)."""
+    parts: dict[str, float | None] = {}
+    for name in ("goals", "incentives", "delivery", "conflicts"):
+        values = [getattr(d.alignment, name) for d in board.scorecard.departments]
+        values = [v for v in values if v is not None]
+        parts[name] = sum(values) / len(values) if values else None
+    return parts
+
+
+class ScorecardScreen(Screen):
+    SCOPE = "scorecard"
+    BINDINGS = bindings("scorecard")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.department: str = ALL
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar(id="title")
+        yield Static(id="summary")
+        yield Static(id="headings")
+        yield ScoreList(id="scores")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "board", self._show)
+
+    @property
+    def board(self) -> Board | None:
+        return self.app.board
+
+    def _show(self, board: Board | None) -> None:
+        if board is None:
+            self.query_one("#summary", Static).update(Content.styled("Reading the store…", "$text-muted"))
+            return
+        if self.department and self.department not in board.departments:
+            self.department = ALL
+        name = board.department_name(self.department) if self.department else "all departments"
+        self.query_one(TitleBar).set_parts("Scorecard", f"as of {board.as_of.isoformat()}", name,
+                                          f"user {board.user}")
+        parts = company_parts(board)
+        summary = Content.assemble(
+            ("Company alignment ", "bold"),
+            (fmt.index(board.scorecard.company_index), "$accent bold"),
+            (" = goals ", "$text-muted"), fmt.index(parts["goals"]),
+            (" · incentives ", "$text-muted"), fmt.index(parts["incentives"]),
+            (" · delivery ", "$text-muted"), fmt.index(parts["delivery"]),
+            (" · conflicts ", "$text-muted"), fmt.index(parts["conflicts"]),
+        )
+        findings, flags = len(board.open_findings()), len(board.open_flags())
+        summary += Content.styled(f"   ⚑ {findings} findings · {flags} flags open", "$error" if findings + flags else "$success")
+        self.query_one("#summary", Static).update(summary)
+        scores = self.query_one(ScoreList)
+        self.query_one("#headings", Static).update(headings(max(scores.content_size.width - 1, 40)))
+        scores.show(board, self.department or None)
+
+    def on_resize(self) -> None:
+        if self.board is not None:
+            self._show(self.board)
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.board is None and action not in ("reload",):
+            return False
+        if action == "mine":
+            return bool(self.board.my_departments)
+        if action in ("edit", "metric"):
+            return self.query_one(ScoreList).highlighted_ref() is not None
+        return True
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def action_edit(self) -> None:
+        ref = self.query_one(ScoreList).highlighted_ref()
+        if ref is None:
+            return
+        kind, ref_id = ref
+        if kind == "goal":
+            from cxtui.tui.screens.editors import GoalEditor
+
+            self.app.push_screen(GoalEditor(self.board.goals.get(ref_id)))
+        elif kind == "objective":
+            from cxtui.tui.screens.editors import ObjectiveEditor
+
+            self.app.push_screen(ObjectiveEditor(self.board.objectives.get(ref_id)))
+        elif kind == "department":
+            self._set_department(ALL if self.department == ref_id else ref_id)
+
+    def action_metric(self) -> None:
+        ref = self.query_one(ScoreList).highlighted_ref()
+        if ref is None:
+            return
+        kind, ref_id = ref
+        metric = None
+        if kind == "goal" and ref_id in self.board.goals:
+            metric, department = self.board.goals[ref_id].metric, self.board.goals[ref_id].department
+        elif kind == "objective" and ref_id in self.board.objectives:
+            metric, department = self.board.objectives[ref_id].metric, None
+        if metric is None:
+            self.notify("Highlight a goal or an objective first.", severity="warning")
+            return
+        from cxtui.tui.screens.metric_detail import MetricScreen
+
+        self.app.push_screen(MetricScreen(metric, department))
+
+    def action_new_goal(self) -> None:
+        from cxtui.tui.screens.editors import GoalEditor
+
+        department = self.department or next(iter(self.board.my_departments), None)
+        self.app.push_screen(GoalEditor(None, department=department))
+
+    def action_new_incentive(self) -> None:
+        from cxtui.tui.screens.editors import IncentiveEditor
+
+        self.app.push_screen(IncentiveEditor(None, department=self.department or None))
+
+    def action_new_objective(self) -> None:
+        from cxtui.tui.screens.editors import ObjectiveEditor
+
+        self.app.push_screen(ObjectiveEditor(None))
+
+    def action_new_metric(self) -> None:
+        from cxtui.tui.screens.editors import MetricEditor
+
+        self.app.push_screen(MetricEditor(None))
+
+    def action_new_department(self) -> None:
+        from cxtui.tui.screens.editors import DepartmentEditor
+
+        self.app.push_screen(DepartmentEditor(None))
+
+    def action_edit_department(self) -> None:
+        from cxtui.tui.screens.editors import DepartmentEditor
+
+        ref = self.query_one(ScoreList).highlighted_ref()
+        dept_id = self.department
+        if not dept_id and ref and ref[0] == "department":
+            dept_id = ref[1]
+        elif not dept_id and ref and ref[0] == "goal" and ref[1] in self.board.goals:
+            dept_id = self.board.goals[ref[1]].department
+        if not dept_id:
+            self.notify("Highlight a department first.", severity="warning")
+            return
+        self.app.push_screen(DepartmentEditor(self.board.departments.get(dept_id)))
+
+    def action_department(self) -> None:
+        choices = [("All departments", ALL)] + [(d.name, d.id) for d in self.board.snapshot.departments]
+        self.app.push_screen(PickScreen("Show which department?", choices, self.department), self._picked)
+
+    def _picked(self, value: str | None) -> None:
+        if value is not None:
+            self._set_department(value)
+
+    def action_mine(self) -> None:
+        mine = self.board.my_departments
+        # Several departments: each press moves to the next one the user leads.
+        following = mine[(mine.index(self.department) + 1) % len(mine)] if self.department in mine else mine[0]
+        self._set_department(following)
+
+    def _set_department(self, department: str) -> None:
+        self.department = department
+        self._show(self.board)
+
+    def action_as_of(self) -> None:
+        def check(text: str) -> str | None:
+            if not text.strip():
+                return None
+            return None if parse_day(text) else "a date as YYYY-MM-DD, or empty for today"
+
+        self.app.push_screen(
+            PromptScreen(
+                "Scorecard as of which date? (YYYY-MM-DD, empty = today)",
+                value=self.board.as_of.isoformat(),
+                check=check,
+            ),
+            self._as_of_chosen,
+        )
+
+    def _as_of_chosen(self, text: str | None) -> None:
+        if text is None:
+            return
+        self.app.as_of = parse_day(text) if text.strip() else None
+        self.app.reload(reread=False)
+
+    def action_reload(self) -> None:
+        self.app.reload()
+
+    def action_export(self) -> None:
+        from cxtui.csvsafe import render, write_file
+        from cxtui.export import export_rows
+
+        as_of = self.board.as_of
+        dept = self.department or None
+        name = f"scorecard-{dept + '-' if dept else ''}{as_of.isoformat()}.csv"
+        path: Path = self.app.export_dir / name
+
+        def job(store) -> Path:
+            header, rows = export_rows(store, "scorecard", dept=dept, as_of=as_of)
+            write_file(render(header, rows), path)
+            return path
+
+        self.app.run_job(self, "export", job, reload=False)
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.tag != "export":
+            return
+        if message.ok:
+            self.notify(f"Scorecard written to {message.result}", title="Exported", timeout=8)
+        else:
+            self.notify(message.error, title="Export failed", severity="error", timeout=10)

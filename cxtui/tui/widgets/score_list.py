@@ -1,0 +1,204 @@
+"""The scorecard as one keyboard-navigable list: shared objectives, then each department's goals.
+
+Rows are laid out to the list's own width: one line per goal from 100 columns up, two lines
+below that, so nothing essential is cut at 80x24.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from cxtui.tui import format as fmt
+from cxtui.tui.board import Board
+
+WIDE = 100  # from this width on, a goal fits on one line
+
+
+@dataclass(frozen=True)
+class Columns:
+    status: int = fmt.STATUS_WIDTH
+    title: int = 20
+    metric: int = 12
+    values: int = 17
+    bar: int = 6
+    pct: int = 4
+    trend: int = 8
+    marks: int = 8
+
+
+def columns_for(width: int) -> Columns:
+    base = Columns()
+    if width >= WIDE:
+        fixed = base.status + base.values + base.bar + base.pct + base.trend + base.marks + 8
+        flexible = max(width - fixed, 20)
+        title = flexible * 2 // 3
+        return Columns(title=title, metric=flexible - title)
+    # Two lines: status, title and marks on the first; metric, numbers, bar, trend on the second.
+    title = max(width - base.status - base.marks - 3, 10)
+    metric = max(width - base.status - base.values - base.bar - base.pct - base.trend - 6, 6)
+    return Columns(title=title, metric=metric)
+
+
+def headings(width: int) -> Content:
+    c = columns_for(width)
+    if width >= WIDE:
+        parts = [
+            fmt.cell("status", c.status), fmt.cell("goal", c.title), fmt.cell("metric", c.metric),
+            fmt.cell("base→latest→target", c.values), fmt.cell("progress", c.bar + c.pct + 1),
+            fmt.cell("trend", c.trend), fmt.cell("marks", c.marks),
+        ]
+    else:
+        parts = [
+            fmt.cell("status", c.status), fmt.cell("goal · metric  base→latest→target  progress  trend",
+                                                   width - c.status - 2),
+        ]
+    return Content.styled(fmt.row(*parts).plain, "$text-muted bold")
+
+
+def _values(baseline: float | None, latest: float | None, target: float | None) -> str:
+    return f"{fmt.number(baseline)}→{fmt.number(latest)}→{fmt.number(target)}"
+
+
+def _marks(stale: bool, open_count: int, width: int) -> Content:
+    parts: list[Content] = []
+    if stale:
+        parts.append(Content.styled("stale", "$warning italic"))
+    if open_count:
+        parts.append(Content.styled(f"⚑{open_count}", "$error"))
+    return fmt.cell(fmt.row(*parts), width)
+
+
+def _progress(progress: float | None, c: Columns) -> Content:
+    return fmt.row(fmt.progress_bar(progress, c.bar), fmt.cell(fmt.percent(progress), c.pct, right=True))
+
+
+def goal_prompt(board: Board, card, width: int) -> Content:
+    goal = card.goal
+    c = columns_for(width)
+    latest = card.latest.value if card.latest else None
+    status = fmt.cell(fmt.status_content(card.status), c.status)
+    title = fmt.cell(Content(goal.title), c.title)
+    metric = fmt.cell(Content.styled(board.metric_name(goal.metric), "$text-muted"), c.metric)
+    values = fmt.cell(_values(goal.baseline, latest, goal.target), c.values)
+    trend = fmt.cell(fmt.sparkline([p.value for p in card.trend], c.trend), c.trend)
+    marks = _marks(card.stale, card.findings, c.marks)
+    if width >= WIDE:
+        return fmt.row(status, title, metric, values, _progress(card.progress, c), trend, marks)
+    first = fmt.row(status, title, marks)
+    second = fmt.row(Content(" " * c.status), metric, values, _progress(card.progress, c), trend)
+    return Content("\n").join([first, second])
+
+
+def objective_prompt(board: Board, card, width: int) -> Content:
+    objective = card.objective
+    c = columns_for(width)
+    latest = card.latest.value if card.latest else None
+    status = fmt.cell(fmt.status_content(card.status), c.status)
+    title = fmt.cell(Content(objective.title), c.title if width >= WIDE else width - c.status - 2)
+    metric = fmt.cell(Content.styled(board.metric_name(objective.metric), "$text-muted"), c.metric)
+    values = fmt.cell(_values(objective.baseline, latest, objective.target), c.values)
+    trend = fmt.cell(fmt.sparkline([p.value for p in card.trend], c.trend), c.trend)
+    stale = _marks(card.stale, 0, c.marks)
+    goals = [fmt.status_content(g.status) for g in card.goals]
+    support = Content.styled("supported by ", "$text-muted")
+    support += Content(", ").join(goals) if goals else Content.styled("no goal", "$warning")
+    indent = Content(" " * (c.status + 1))
+    if width >= WIDE:
+        first = fmt.row(status, title, metric, values, _progress(card.progress, c), trend, stale)
+        return Content("\n").join([first, indent + support])
+    # Narrow: the supporting goals shrink to their symbols beside the title.
+    title = fmt.cell(Content(objective.title), c.title)
+    symbols = Content("").join(Content.styled(fmt.STATUS[g.status][0], fmt.STATUS[g.status][2]) for g in card.goals)
+    support = fmt.cell(Content.styled("goals ", "$text-muted") + (symbols or Content.styled("none", "$warning")),
+                       c.marks)
+    second = fmt.row(Content(" " * c.status), metric, values, _progress(card.progress, c), trend)
+    return Content("\n").join([fmt.row(status, title, support), second])
+
+
+def department_prompt(board: Board, card, width: int) -> Content:
+    dept = card.department
+    a = card.alignment
+    head = Content.assemble(
+        (dept.name, "$accent bold"),
+        ("  alignment ", "$text-muted"),
+        (fmt.index(a.index), "bold"),
+        (
+            f" = goals {fmt.index(a.goals)} · incentives {fmt.index(a.incentives)} · "
+            f"delivery {fmt.index(a.delivery)} · conflicts {fmt.index(a.conflicts)}",
+            "$text-muted",
+        ),
+    )
+    open_count = len(card.findings) + len(card.flags)
+    if open_count:
+        head += Content.styled(f"  ⚑ {open_count} open", "$error")
+    if board.user in dept.leads:
+        head += Content.styled("  (yours)", "$text-muted italic")
+    return head
+
+
+class ScoreList(OptionList):
+    """Option ids: "objective:<id>", "department:<id>", "goal:<id>"."""
+
+    DEFAULT_CSS = """
+    ScoreList { height: 1fr; }
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, **kwargs)
+        self._board: Board | None = None
+        self._department: str | None = None
+        self._width = 0
+
+    def show(self, board: Board, department: str | None) -> None:
+        self._board, self._department = board, department
+        self._rebuild()
+
+    def on_resize(self) -> None:
+        # Rows are laid out to the width; a scrollbar appearing changes it, so only re-layout on
+        # a real change (or this would loop).
+        if self.content_size.width != self._width:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        board = self._board
+        if board is None:
+            return
+        self._width = self.content_size.width
+        width = max(self._width - 1, 40)
+        kept = self.highlighted_option.id if self.highlighted_option is not None else None
+        card = board.scorecard
+        options: list[Option | None] = []
+        options.append(Option(Content.styled("Shared customer objectives", "$primary bold"), disabled=True))
+        for objective in card.objectives:
+            options.append(Option(objective_prompt(board, objective, width), id=f"objective:{objective.objective.id}"))
+        for dept in card.departments:
+            if self._department and dept.department.id != self._department:
+                continue
+            options.append(None)
+            options.append(Option(department_prompt(board, dept, width), id=f"department:{dept.department.id}"))
+            if not dept.goals:
+                options.append(Option(Content.styled("   no goals yet (n adds one)", "$text-muted"), disabled=True))
+            for goal in dept.goals:
+                options.append(Option(goal_prompt(board, goal, width), id=f"goal:{goal.goal.id}"))
+        self.set_options(options)
+        ids = {o.id for o in options if o is not None and o.id is not None}
+        if kept in ids:
+            self.highlighted = self.get_option_index(kept)
+        elif self._department:
+            self.highlighted = self.get_option_index(f"department:{self._department}")
+        else:
+            first = next((o.id for o in options if o is not None and not o.disabled), None)
+            if first:
+                self.highlighted = self.get_option_index(first)
+
+    def highlighted_ref(self) -> tuple[str, str] | None:
+        """("goal"|"objective"|"department", id) of the highlighted row."""
+        option = self.highlighted_option
+        if option is None or option.id is None:
+            return None
+        kind, _, ref = option.id.partition(":")
+        return kind, ref
