@@ -347,6 +347,16 @@ class Store:
             cached.models = None
             self._commit(_new_tx_id(), {layout.main: dumps(cached.data)}, [])
             cached.key = fsio.stat_key(layout.main)  # type: ignore[assignment]
+        if cached.models is None:
+            # The entity tables are small: check every record now, so that no operation, read or
+            # write, proceeds on a file holding an invalid one.
+            view = _View(self, cached)
+            cached.models = {
+                table: sorted((view.validate(layout.main, _entity_class(table), doc_id, doc)
+                               for doc_id, doc in cached.data.get(table, {}).items()),
+                              key=lambda m: _natural_key(m.id))
+                for table in _MAIN_TABLES
+            }
         return cached
 
     def _load(self, path: Path, required: tuple[str, ...]) -> _Cached | None:
@@ -388,17 +398,8 @@ class _View:
         self.main = main
 
     def entity_models(self, entity: str) -> dict[str, Any]:
-        if self.main.models is None:
-            self.main.models = {}
-        models = self.main.models.get(entity)
-        if models is None:
-            cls = _entity_class(entity)
-            docs = self.main.data.get(entity, {})
-            built = [self._validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in docs.items()]
-            built.sort(key=lambda m: _natural_key(m.id))
-            models = built
-            self.main.models[entity] = models
-        return {m.id: m for m in models}
+        assert self.main.models is not None  # built by Store._load_main
+        return {m.id: m for m in self.main.models[entity]}
 
     def reading_models(self, start: Date | None, end: Date | None) -> Iterator[Reading]:
         keys = list(self.layout.partitions())
@@ -412,7 +413,7 @@ class _View:
             return []
         if cached.models is None:
             cached.models = {
-                READINGS: [self._validate(path, Reading, doc_id, doc) for doc_id, doc in cached.data[READINGS].items()]
+                READINGS: [self.validate(path, Reading, doc_id, doc) for doc_id, doc in cached.data[READINGS].items()]
             }
         return cached.models[READINGS]
 
@@ -429,7 +430,7 @@ class _View:
                     return reading
         return None
 
-    def _validate(self, path: Path, cls: type[Record], doc_id: str, doc: dict[str, Any]) -> Any:
+    def validate(self, path: Path, cls: type[Record], doc_id: str, doc: dict[str, Any]) -> Any:
         try:
             model = cls.model_validate(doc)
         except ValidationError as exc:
@@ -458,7 +459,7 @@ class _Tx(_View):
 
     def models_of(self, entity: str) -> list[Any]:
         cls = _entity_class(entity)
-        return [cls.model_validate(doc) for doc in self.docs.raw(entity).values()]
+        return [self.validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in self.docs.raw(entity).items()]
 
     def partition(self, key: str) -> Documents:
         part = self.parts.get(key)
@@ -547,14 +548,16 @@ class _Tx(_View):
         return self.parts[path.name[:-5]].data
 
     def _current(self, entity: str, record_id: str) -> Any:
+        path = self.layout.main
         if entity == "reading":
             found = self.reading_doc(record_id)
             doc = found[1] if found else None
+            path = self.layout.partition(found[0]) if found else path
         else:
             doc = self.doc(entity, record_id)
         if doc is None:
             raise NotFound(entity, record_id)
-        return _entity_class(entity).model_validate(doc)
+        return self.validate(path, _entity_class(entity), record_id, doc)
 
     def _write(self, entity: str, model: Record) -> None:
         if entity == "reading":
@@ -617,7 +620,7 @@ class _Tx(_View):
         doc = self.doc(entity, record_id)
         if doc is None:
             raise ReferenceViolation(f"{field}: {owner} names {entity} {record_id!r}, which does not exist")
-        return _entity_class(entity).model_validate(doc)
+        return self.validate(self.layout.main, _entity_class(entity), record_id, doc)
 
     def _check(self, entity: str, model: Any) -> None:
         """Rules that need other records: references exist, values inside scales, weights."""
