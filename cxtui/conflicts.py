@@ -148,9 +148,9 @@ class _Context:
         self.incentives = sorted((i for i in snapshot.incentives if i.weight > 0), key=_by_id)
         self.tensions = effective_tensions(snapshot)
         self.readings = index_readings(snapshot.readings)
-        self.pushes = [
-            _Push(g.department, g.metric, goal_direction(g), goal=g) for g in self.goals
-        ] + [_Push(i.department, i.metric, i.direction, incentive=i) for i in self.incentives]
+        self.pushes = [_Push(g.department, g.metric, goal_direction(g), goal=g) for g in self.goals] + [
+            _Push(i.department, i.metric, i.direction, incentive=i) for i in self.incentives
+        ]
 
     def metric(self, metric_id: str) -> Metric:
         return self.metrics.get(metric_id) or Metric(id=metric_id, name=metric_id)
@@ -198,7 +198,9 @@ def finding_id(rule: str, ids: list[str]) -> str:
 
 
 def fingerprint(records: list[Record]) -> str:
-    payload = sorted(([entity_name(r), r.id, r.model_dump(mode="json")] for r in records), key=lambda e: e[:2])
+    payload = sorted(
+        ([entity_name(r), r.id, r.model_dump(mode="json")] for r in records), key=lambda e: e[:2]
+    )
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -262,9 +264,7 @@ def _make(
     id_parts: Sequence[str] | None = None,
 ) -> Finding:
     metric_ids = sorted(
-        {g.metric for g in goals}
-        | {i.metric for i in incentives}
-        | {o.metric for o in objectives}
+        {g.metric for g in goals} | {i.metric for i in incentives} | {o.metric for o in objectives}
     )
     named: list[Record] = [*goals, *incentives, *objectives, *tensions]
     named += [ctx.metrics[m] for m in metric_ids if m in ctx.metrics]
@@ -293,9 +293,12 @@ def _parts(pushes: tuple[_Push, _Push]) -> dict[str, list]:
     }
 
 
-def _guards_compatible(first: Goal, second: Goal) -> bool:
-    """Opposite goals, one a guard: both can hold when the "up" target is not above the "down" one."""
-    up, down = (first, second) if goal_direction(first) == "up" else (second, first)
+def _guard_allows(first: _Push, second: _Push) -> bool:
+    """Opposite pushes where a guard meets a goal: both hold when the "up" target is not above the
+    "down" one. A guard does not push, so a goal that stays on its side is no conflict."""
+    if not (first.goal and second.goal and (is_guard(first.goal) or is_guard(second.goal))):
+        return False
+    up, down = (first.goal, second.goal) if first.direction == "up" else (second.goal, first.goal)
     return up.target <= down.target
 
 
@@ -312,9 +315,8 @@ def opposed_targets(ctx: _Context) -> list[Finding]:
     for first, second in _pairs(ctx.pushes):
         if first.metric != second.metric or first.direction == second.direction:
             continue
-        if first.goal and second.goal and (is_guard(first.goal) or is_guard(second.goal)):
-            if _guards_compatible(first.goal, second.goal):
-                continue
+        if _guard_allows(first, second):
+            continue
         explanation = (
             f"{_push_phrase(ctx, first)} while {_push_phrase(ctx, second)}: "
             f"they pull {ctx.metric_label(first.metric)} in opposite directions."
@@ -396,7 +398,13 @@ def inward_incentive(ctx: _Context) -> list[Finding]:
             f"objective and is in no declared tension with one."
         )
         findings.append(
-            _make(ctx, "inward_incentive", explanation, departments=[incentive.department], incentives=[incentive])
+            _make(
+                ctx,
+                "inward_incentive",
+                explanation,
+                departments=[incentive.department],
+                incentives=[incentive],
+            )
         )
     return findings
 
@@ -492,7 +500,8 @@ def detect_all(snapshot: Snapshot, as_of: date) -> list[Finding]:
     dismissed = {(d.finding, d.fingerprint) for d in snapshot.dismissals}
     findings = [f for rule in _RULE_FUNCTIONS for f in rule(ctx)]
     findings = [
-        f.model_copy(update={"dismissed": True}) if (f.id, f.fingerprint) in dismissed else f for f in findings
+        f.model_copy(update={"dismissed": True}) if (f.id, f.fingerprint) in dismissed else f
+        for f in findings
     ]
     return sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], RULES.index(f.rule), f.id))
 
@@ -500,4 +509,3 @@ def detect_all(snapshot: Snapshot, as_of: date) -> list[Finding]:
 def detect(snapshot: Snapshot, as_of: date) -> list[Finding]:
     """Active findings only: those no current dismissal hides."""
     return [f for f in detect_all(snapshot, as_of) if not f.dismissed]
-

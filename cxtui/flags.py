@@ -55,7 +55,9 @@ def raise_flag(
     )
 
 
-def flag_from_finding(finding: Finding, by: str, at: datetime, note: str = "", *, id: str | None = None) -> Flag:
+def flag_from_finding(
+    finding: Finding, by: str, at: datetime, note: str = "", *, id: str | None = None
+) -> Flag:
     """Confirm a detected finding as a flag; the note defaults to the finding's explanation."""
     return raise_flag(
         finding.departments,
@@ -73,9 +75,7 @@ def flag_from_finding(finding: Finding, by: str, at: datetime, note: str = "", *
 def transition(flag: Flag, status: FlagStatus, note: str, by: str, at: datetime) -> Flag:
     allowed = ALLOWED[flag.status]
     if status not in allowed:
-        raise ValueError(
-            f"status: a {flag.status} flag can move to {' or '.join(allowed)}, not {status}"
-        )
+        raise ValueError(f"status: a {flag.status} flag can move to {' or '.join(allowed)}, not {status}")
     event = FlagEvent(at=at, by=by, status=status, note=note)
     return flag.model_copy(update={"status": status, "history": [*flag.history, event]})
 

@@ -168,7 +168,8 @@ def _standing(
         status=status,
         stale=is_stale(latest, cadence, as_of),
         trend=points[-TREND_LENGTH:],
-        delta=None if previous is None or latest is None else latest.value - previous.value,
+        # Rounded so float noise (85.8 - 85.1 = 0.7000000000000028) does not reach JSON output.
+        delta=None if previous is None or latest is None else round(latest.value - previous.value, 9),
     )
 
 
@@ -245,7 +246,9 @@ def index_readings(readings: list[Reading]) -> ReadingIndex:
     return index
 
 
-def objective_series(objective: Objective, index: ReadingIndex, as_of: date) -> tuple[list[Point], SeriesSource]:
+def objective_series(
+    objective: Objective, index: ReadingIndex, as_of: date
+) -> tuple[list[Point], SeriesSource]:
     """Company-level readings of the objective's metric; when there are none on or before as-of,
     the mean of the departments' readings on each date (one value per department and date)."""
     company = series(index.get((objective.metric, None), []), as_of)

@@ -63,6 +63,7 @@ from cxtui.progress import (
 )
 
 __all__ = [
+    "STATUS_RANK",
     "AlignmentParts",
     "DepartmentCard",
     "DueItem",
@@ -70,7 +71,6 @@ __all__ = [
     "GoalChange",
     "ObjectiveCard",
     "Point",
-    "STATUS_RANK",
     "Scorecard",
     "Status",
     "build_scorecard",
@@ -237,7 +237,9 @@ def build_scorecard(
     for goal in sorted(snapshot.goals, key=lambda g: (g.department, g.id)):
         metric = _metric(metrics, goal.metric)
         standing = goal_standing(goal, metric, index.get((goal.metric, goal.department), []), as_of)
-        mentions = sum(goal.id in f.goals for f in active_findings) + sum(goal.id in f.goals for f in open_flags)
+        mentions = sum(goal.id in f.goals for f in active_findings) + sum(
+            goal.id in f.goals for f in open_flags
+        )
         goal_cards.append(
             GoalCard(
                 goal=goal,
@@ -268,7 +270,9 @@ def build_scorecard(
     aligned_incentives = _aligned_incentives(snapshot, active_findings)
     by_id = {f.id: f for f in every}
     department_ids = sorted(
-        set(departments) | {g.department for g in snapshot.goals} | {i.department for i in snapshot.incentives},
+        set(departments)
+        | {g.department for g in snapshot.goals}
+        | {i.department for i in snapshot.incentives},
         key=lambda d: (_department(departments, d).name.casefold(), d),
     )
     department_cards = []

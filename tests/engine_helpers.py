@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import count
 
 from cxtui.models import (
@@ -21,7 +21,7 @@ from cxtui.models import (
 AS_OF = date(2026, 3, 1)
 START = date(2026, 1, 1)
 DEADLINE = date(2026, 12, 31)
-AT = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 _ids = count(1)
 
@@ -61,7 +61,9 @@ def goal(id: str, department: str, metric: str, kind: str = "increase", **kw) ->
     return Goal(id=id, department=department, metric=metric, kind=kind, **fields)
 
 
-def incentive(id: str, department: str, metric: str, direction: str = "up", weight: float = 0.4, **kw) -> Incentive:
+def incentive(
+    id: str, department: str, metric: str, direction: str = "up", weight: float = 0.4, **kw
+) -> Incentive:
     return Incentive(
         id=id,
         department=department,
@@ -75,8 +77,12 @@ def incentive(id: str, department: str, metric: str, direction: str = "up", weig
 
 def objective(id: str, metric: str, target: float = 100.0, **kw) -> Objective:
     return Objective(
-        id=id, metric=metric, target=target, title=kw.pop("title", f"Objective {id}"),
-        deadline=kw.pop("deadline", DEADLINE), **kw
+        id=id,
+        metric=metric,
+        target=target,
+        title=kw.pop("title", f"Objective {id}"),
+        deadline=kw.pop("deadline", DEADLINE),
+        **kw,
     )
 
 
@@ -99,14 +105,24 @@ def tension(a: str, b: str, why: str = "they trade off.") -> Tension:
 
 def flag(id: str, departments: list[str], **kw) -> Flag:
     return Flag(
-        id=id, departments=departments, title=kw.pop("title", f"Flag {id}"),
-        raised_by="alice", raised_at=AT, **kw
+        id=id,
+        departments=departments,
+        title=kw.pop("title", f"Flag {id}"),
+        raised_by="alice",
+        raised_at=AT,
+        **kw,
     )
 
 
 def dismissal(finding_id: str, fingerprint: str) -> Dismissal:
-    return Dismissal(id=f"D-{next(_ids)}", finding=finding_id, fingerprint=fingerprint, reason="not a conflict",
-                     by="alice", at=AT)
+    return Dismissal(
+        id=f"D-{next(_ids)}",
+        finding=finding_id,
+        fingerprint=fingerprint,
+        reason="not a conflict",
+        by="alice",
+        at=AT,
+    )
 
 
 def snapshot(*records, **kw) -> Snapshot:

@@ -48,10 +48,18 @@ def test_opposed_targets_between_departments():
     )
     f = only(s, "opposed_targets")
     assert f.id == "opposed_targets:G-3~G-7"
-    assert (f.severity, f.departments, f.goals, f.metrics) == ("high", ["finance", "sales"], ["G-3", "G-7"],
-                                                              ["discount_rate"])
-    for text in ("Sales' goal G-3 'Win more deals'", "Finance's goal G-7 'Hold the line on discounts'",
-                 "Discount rate (discount_rate) up", "Discount rate (discount_rate) down"):
+    assert (f.severity, f.departments, f.goals, f.metrics) == (
+        "high",
+        ["finance", "sales"],
+        ["G-3", "G-7"],
+        ["discount_rate"],
+    )
+    for text in (
+        "Sales' goal G-3 'Win more deals'",
+        "Finance's goal G-7 'Hold the line on discounts'",
+        "Discount rate (discount_rate) up",
+        "Discount rate (discount_rate) down",
+    ):
         assert text in f.explanation
 
 
@@ -64,7 +72,10 @@ def test_opposed_targets_incentive_against_goal():
     f = only(s, "opposed_targets")
     assert f.id == "opposed_targets:G-12~I-1"
     assert f.incentives == ["I-1"]
-    assert "Sales pays 40% of its variable pay through 'Deal bonus' on Discount rate (discount_rate, up)" in f.explanation
+    assert (
+        "Sales pays 40% of its variable pay through 'Deal bonus' on Discount rate (discount_rate, up)"
+        in f.explanation
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,9 +88,15 @@ def test_opposed_targets_incentive_against_goal():
         # different metrics
         [goal("G-1", "sales", "m", "increase"), goal("G-2", "finance", "n", "decrease")],
         # a guard both can live with: up to 40 while staying at or below 50
-        [goal("G-1", "sales", "m", "increase", baseline=0, target=40), goal("G-2", "finance", "m", "stay_below")],
+        [
+            goal("G-1", "sales", "m", "increase", baseline=0, target=40),
+            goal("G-2", "finance", "m", "stay_below"),
+        ],
         # the other goal has not started
-        [goal("G-1", "sales", "m", "increase"), goal("G-2", "finance", "m", "decrease", start=date(2026, 6, 1))],
+        [
+            goal("G-1", "sales", "m", "increase"),
+            goal("G-2", "finance", "m", "decrease", start=date(2026, 6, 1)),
+        ],
         # an incentive that pays nothing
         [goal("G-1", "sales", "m", "increase"), incentive("I-1", "finance", "m", "down", 0.0)],
     ],
@@ -89,7 +106,10 @@ def test_opposed_targets_near_misses(records):
 
 
 def test_opposed_targets_guard_breached_by_target():
-    s = snapshot(goal("G-1", "sales", "m", "increase", baseline=0, target=60), goal("G-2", "finance", "m", "stay_below"))
+    s = snapshot(
+        goal("G-1", "sales", "m", "increase", baseline=0, target=60),
+        goal("G-2", "finance", "m", "stay_below"),
+    )
     f = only(s, "opposed_targets")
     assert "to stay at or below 50" in f.explanation
 
@@ -99,7 +119,8 @@ def test_opposed_targets_guard_breached_by_target():
 
 def test_tension_between_goals_from_catalogue():
     s = snapshot(
-        AHT, FCR,
+        AHT,
+        FCR,
         goal("G-1", "service", "aht", "decrease", title="Shorter calls"),
         goal("G-2", "support", "fcr", "increase", title="Fix it first time"),
     )
@@ -113,7 +134,8 @@ def test_tension_between_goals_from_catalogue():
 
 def test_tension_incentive_against_goal():
     s = snapshot(
-        DISCOUNT, MARGIN,
+        DISCOUNT,
+        MARGIN,
         incentive("I-1", "sales", "discount_rate", "up", 0.4, title="Deal bonus"),
         goal("G-12", "finance", "gross_margin", "increase", title="Protect gross margin"),
     )
@@ -126,14 +148,20 @@ def test_tension_incentive_against_goal():
 
 def test_store_tension_wins_and_derives_coupling_from_directions():
     s = snapshot(
-        metric("x"), metric("y"),
+        metric("x"),
+        metric("y"),
         goal("G-1", "sales", "x", "increase"),
         goal("G-2", "finance", "y", "increase"),
         tension("x", "y", why="the same budget pays for both."),
     )
     assert "the same budget pays for both." in only(s, "tension").explanation
-    overridden = snapshot(AHT, FCR, goal("G-1", "service", "aht", "decrease"), goal("G-2", "support", "fcr", "increase"),
-                          tension("fcr", "aht", why="our own words"))
+    overridden = snapshot(
+        AHT,
+        FCR,
+        goal("G-1", "service", "aht", "decrease"),
+        goal("G-2", "support", "fcr", "increase"),
+        tension("fcr", "aht", why="our own words"),
+    )
     assert only(overridden, "tension").explanation.endswith("trade off: our own words.")
 
 
@@ -147,8 +175,12 @@ def test_store_tension_wins_and_derives_coupling_from_directions():
         # no tension declared between the metrics
         [goal("G-1", "service", "a", "decrease"), goal("G-2", "support", "b", "increase")],
         # sales paid to cut discounts: margin goes up too
-        [DISCOUNT, MARGIN, incentive("I-1", "sales", "discount_rate", "down"),
-         goal("G-2", "finance", "gross_margin", "increase")],
+        [
+            DISCOUNT,
+            MARGIN,
+            incentive("I-1", "sales", "discount_rate", "down"),
+            goal("G-2", "finance", "gross_margin", "increase"),
+        ],
     ],
 )
 def test_tension_near_misses(records):
@@ -167,18 +199,27 @@ def test_effective_tensions_needs_both_metrics():
 
 
 def test_incentive_against_objective_same_metric():
-    s = snapshot(CSAT, objective("O-1", "csat", title="Happier customers"),
-                 incentive("I-1", "service", "csat", "down", 0.25, title="Cost bonus"))
+    s = snapshot(
+        CSAT,
+        objective("O-1", "csat", title="Happier customers"),
+        incentive("I-1", "service", "csat", "down", 0.25, title="Cost bonus"),
+    )
     f = only(s, "incentive_against_objective")
     assert f.id == "incentive_against_objective:I-1~O-1"
     assert (f.severity, f.departments, f.objectives) == ("high", ["service"], ["O-1"])
     assert "Customer Service pays 25% of its variable pay through 'Cost bonus'" in f.explanation
-    assert "the shared objective O-1 'Happier customers' needs Customer satisfaction (csat) up" in f.explanation
+    assert (
+        "the shared objective O-1 'Happier customers' needs Customer satisfaction (csat) up" in f.explanation
+    )
 
 
 def test_incentive_against_objective_through_tension():
-    s = snapshot(AHT, CES, objective("O-2", "ces", target=2.0, title="Effortless service"),
-                 incentive("I-4", "service", "aht", "down", 0.3, title="Short-call bonus"))
+    s = snapshot(
+        AHT,
+        CES,
+        objective("O-2", "ces", target=2.0, title="Effortless service"),
+        incentive("I-4", "service", "aht", "down", 0.3, title="Short-call bonus"),
+    )
     f = only(s, "incentive_against_objective")
     assert f.id == "incentive_against_objective:I-4~O-2"
     assert f.tensions == ["aht~ces"]
@@ -203,10 +244,15 @@ def test_incentive_against_objective_near_misses(records):
 
 
 def test_inward_incentive():
-    s = snapshot(metric("calls", name="Calls handled"), incentive("I-2", "service", "calls", "up", 0.1, title="Volume"))
+    s = snapshot(
+        metric("calls", name="Calls handled"), incentive("I-2", "service", "calls", "up", 0.1, title="Volume")
+    )
     f = only(s, "inward_incentive")
     assert (f.id, f.severity, f.departments) == ("inward_incentive:I-2", "medium", ["service"])
-    assert "Customer Service pays 10% of its variable pay through 'Volume' on Calls handled (calls, up)" in f.explanation
+    assert (
+        "Customer Service pays 10% of its variable pay through 'Volume' on Calls handled (calls, up)"
+        in f.explanation
+    )
 
 
 @pytest.mark.parametrize(
@@ -225,7 +271,9 @@ def test_inward_incentive_near_misses(records):
 
 
 def test_silo_goal():
-    s = snapshot(objective("O-1", "csat"), goal("G-5", "ops", "cost", "decrease", title="Cut cost", objectives=["O-9"]))
+    s = snapshot(
+        objective("O-1", "csat"), goal("G-5", "ops", "cost", "decrease", title="Cut cost", objectives=["O-9"])
+    )
     f = only(s, "silo_goal")
     assert (f.id, f.severity, f.departments) == ("silo_goal:G-5", "low", ["ops"])
     assert "Operations' goal G-5 'Cut cost' on Cost (cost) supports no shared objective." in f.explanation
@@ -248,8 +296,18 @@ def test_silo_goal_near_misses():
 def local_win_snapshot(company: list[tuple[date, float]], service_value: float = 45.0):
     return snapshot(
         CSAT,
-        objective("O-1", "csat", target=90.0, baseline=70.0, start=START, deadline=DEADLINE, title="Happier customers"),
-        goal("G-1", "service", "csat", objectives=["O-1"], start=START, deadline=DEADLINE, title="Kind calls"),
+        objective(
+            "O-1",
+            "csat",
+            target=90.0,
+            baseline=70.0,
+            start=START,
+            deadline=DEADLINE,
+            title="Happier customers",
+        ),
+        goal(
+            "G-1", "service", "csat", objectives=["O-1"], start=START, deadline=DEADLINE, title="Kind calls"
+        ),
         goal("G-2", "sales", "csat", objectives=["O-1"], start=START, deadline=DEADLINE),
         reading("csat", MIDWAY, service_value, "service"),
         reading("csat", MIDWAY, 10.0, "sales"),
@@ -261,14 +319,19 @@ def test_local_win_customer_loss_off_track():
     f = only(local_win_snapshot([(MIDWAY, 71.0)]), "local_win_customer_loss", MIDWAY)
     assert (f.id, f.severity, f.departments) == ("local_win_customer_loss:O-1~service", "medium", ["service"])
     assert f.goals == ["G-1"]
-    assert "Every Customer Service goal supporting the shared objective O-1 'Happier customers'" in f.explanation
+    assert (
+        "Every Customer Service goal supporting the shared objective O-1 'Happier customers'" in f.explanation
+    )
     assert "G-1 'Kind calls'" in f.explanation
     assert "is off track" in f.explanation
 
 
 def test_local_win_customer_loss_falling():
-    f = only(local_win_snapshot([(START, 70.0), (MIDWAY - timedelta(days=7), 82.0), (MIDWAY, 80.0)]),
-             "local_win_customer_loss", MIDWAY)
+    f = only(
+        local_win_snapshot([(START, 70.0), (MIDWAY - timedelta(days=7), 82.0), (MIDWAY, 80.0)]),
+        "local_win_customer_loss",
+        MIDWAY,
+    )
     assert "is falling: Customer satisfaction (csat) moved from 82" in f.explanation
 
 
@@ -303,13 +366,19 @@ def test_dismissed_finding_is_hidden_until_a_named_entity_changes():
     assert "silo_goal:G-5" not in {f.id for f in detect(hidden, AS_OF)}
     assert [f.dismissed for f in detect_all(hidden, AS_OF) if f.id == "silo_goal:G-5"] == [True]
 
-    other_changed = hidden.model_copy(update={"goals": [hidden.goals[0], hidden.goals[1].model_copy(update={"version": 3})]})
+    other_changed = hidden.model_copy(
+        update={"goals": [hidden.goals[0], hidden.goals[1].model_copy(update={"version": 3})]}
+    )
     assert "silo_goal:G-5" not in {f.id for f in detect(other_changed, AS_OF)}
 
-    named_changed = hidden.model_copy(update={"goals": [hidden.goals[0].model_copy(update={"version": 1}), hidden.goals[1]]})
+    named_changed = hidden.model_copy(
+        update={"goals": [hidden.goals[0].model_copy(update={"version": 1}), hidden.goals[1]]}
+    )
     assert "silo_goal:G-5" in {f.id for f in detect(named_changed, AS_OF)}
 
-    metric_changed = hidden.model_copy(update={"metrics": [hidden.metrics[0].model_copy(update={"unit": "EUR"})]})
+    metric_changed = hidden.model_copy(
+        update={"metrics": [hidden.metrics[0].model_copy(update={"unit": "EUR"})]}
+    )
     assert "silo_goal:G-5" in {f.id for f in detect(metric_changed, AS_OF)}
 
 
@@ -329,7 +398,13 @@ def test_finding_id_is_sorted_and_bounded():
 
 def everything() -> Snapshot:
     return snapshot(
-        DISCOUNT, MARGIN, AHT, FCR, CES, CSAT, metric("calls"),
+        DISCOUNT,
+        MARGIN,
+        AHT,
+        FCR,
+        CES,
+        CSAT,
+        metric("calls"),
         objective("O-1", "csat", target=90.0, baseline=70.0, start=START, deadline=DEADLINE),
         objective("O-2", "ces", target=2.0),
         goal("G-1", "service", "csat", objectives=["O-1"], start=START, deadline=DEADLINE),
@@ -350,7 +425,11 @@ def everything() -> Snapshot:
 
 def test_every_rule_fires_on_the_combined_snapshot():
     assert {f.rule for f in detect(everything(), MIDWAY)} == {
-        "opposed_targets", "tension", "incentive_against_objective", "inward_incentive", "silo_goal",
+        "opposed_targets",
+        "tension",
+        "incentive_against_objective",
+        "inward_incentive",
+        "silo_goal",
         "local_win_customer_loss",
     }
 
@@ -365,4 +444,6 @@ def test_findings_do_not_depend_on_list_order(seed):
         seed.shuffle(items)
         shuffled[name] = items
     expected = [(f.id, f.fingerprint, f.explanation) for f in detect_all(base, MIDWAY)]
-    assert [(f.id, f.fingerprint, f.explanation) for f in detect_all(base.model_copy(update=shuffled), MIDWAY)] == expected
+    assert [
+        (f.id, f.fingerprint, f.explanation) for f in detect_all(base.model_copy(update=shuffled), MIDWAY)
+    ] == expected

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from engine_helpers import goal, snapshot
@@ -11,18 +11,29 @@ from pydantic import ValidationError
 from cxtui.conflicts import detect
 from cxtui.flags import dismiss, flag_from_finding, raise_flag, transition
 
-AT = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 LATER = AT + timedelta(hours=1)
 
 
 def opened():
-    return raise_flag(["sales", "finance", "sales"], "Discount war", "Sales and Finance disagree", "alice", AT,
-                      goals=["G-3", "G-7"])
+    return raise_flag(
+        ["sales", "finance", "sales"],
+        "Discount war",
+        "Sales and Finance disagree",
+        "alice",
+        AT,
+        goals=["G-3", "G-7"],
+    )
 
 
 def test_raise_flag_opens_with_a_history_entry():
     f = opened()
-    assert (f.status, f.departments, f.goals, f.raised_by) == ("open", ["finance", "sales"], ["G-3", "G-7"], "alice")
+    assert (f.status, f.departments, f.goals, f.raised_by) == (
+        "open",
+        ["finance", "sales"],
+        ["G-3", "G-7"],
+        "alice",
+    )
     assert [(e.status, e.note, e.by) for e in f.history] == [("open", "Sales and Finance disagree", "alice")]
     assert f.id.startswith("FL-")
     assert raise_flag(["sales"], "x", "", "bob", AT).id != raise_flag(["sales"], "x", "", "bob", LATER).id

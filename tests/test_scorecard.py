@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from cxtui.models import AlignmentWeights
-from cxtui.progress import STATUS_RANK, goal_direction, goal_standing
-from cxtui.scorecard import build_scorecard, compare, due, period_start
 from engine_helpers import (
     dept,
     flag,
@@ -23,13 +17,21 @@ from engine_helpers import (
     reading,
     snapshot,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxtui.models import AlignmentWeights
+from cxtui.progress import STATUS_RANK, goal_direction, goal_standing
+from cxtui.scorecard import build_scorecard, compare, due, period_start
 
 START = date(2026, 1, 1)
 DEADLINE = START + timedelta(days=100)
 MIDWAY = START + timedelta(days=50)  # expected = 0.5
 
 
-def card_for(kind: str, values: list[tuple[date, float]], as_of: date = MIDWAY, cadence: str = "monthly", **kw):
+def card_for(
+    kind: str, values: list[tuple[date, float]], as_of: date = MIDWAY, cadence: str = "monthly", **kw
+):
     g = goal("G-1", "sales", "m", kind, start=START, deadline=DEADLINE, **kw)
     rs = [reading("m", d, v, department="sales") for d, v in values]
     sc = build_scorecard(snapshot(g, metric("m", cadence=cadence), *rs), as_of)
@@ -107,7 +109,13 @@ def test_expected_is_linear_and_clamped():
 
 def test_no_readings_is_no_data():
     card = card_for("increase", [])
-    assert (card.status, card.progress, card.latest, card.stale, card.trend) == ("no_data", None, None, False, [])
+    assert (card.status, card.progress, card.latest, card.stale, card.trend) == (
+        "no_data",
+        None,
+        None,
+        False,
+        [],
+    )
 
 
 def test_readings_before_start_do_not_count_but_show_in_trend():
@@ -162,11 +170,11 @@ def test_trend_previous_and_delta():
 
 
 def test_same_day_readings_last_recorded_wins():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     g = goal("G-1", "sales", "m", start=START, deadline=DEADLINE)
-    early = reading("m", MIDWAY, 10.0, "sales", recorded_at=datetime(2026, 2, 20, 8, tzinfo=timezone.utc))
-    late = reading("m", MIDWAY, 45.0, "sales", recorded_at=datetime(2026, 2, 20, 9, tzinfo=timezone.utc))
+    early = reading("m", MIDWAY, 10.0, "sales", recorded_at=datetime(2026, 2, 20, 8, tzinfo=UTC))
+    late = reading("m", MIDWAY, 45.0, "sales", recorded_at=datetime(2026, 2, 20, 9, tzinfo=UTC))
     card = build_scorecard(snapshot(g, late, early), MIDWAY).goals[0]
     assert card.latest.value == 45.0
     assert card.previous is None
@@ -175,7 +183,9 @@ def test_same_day_readings_last_recorded_wins():
 
 def test_readings_of_other_departments_do_not_count():
     g = goal("G-1", "sales", "m", start=START, deadline=DEADLINE)
-    card = build_scorecard(snapshot(g, reading("m", MIDWAY, 90.0, "finance"), reading("m", MIDWAY, 90.0)), MIDWAY)
+    card = build_scorecard(
+        snapshot(g, reading("m", MIDWAY, 90.0, "finance"), reading("m", MIDWAY, 90.0)), MIDWAY
+    )
     assert card.goals[0].status == "no_data"
 
 
@@ -196,8 +206,17 @@ days = st.integers(min_value=-10, max_value=140)
 @given(kind=st.sampled_from(sorted(KINDS)), value=values, offset=days, tolerance=st.floats(0, 1))
 def test_progress_always_within_unit_interval(kind, value, offset, tolerance):
     baseline, target = KINDS[kind]
-    g = goal("G-1", "sales", "m", kind, baseline=baseline, target=target, start=START, deadline=DEADLINE,
-             tolerance=tolerance)
+    g = goal(
+        "G-1",
+        "sales",
+        "m",
+        kind,
+        baseline=baseline,
+        target=target,
+        start=START,
+        deadline=DEADLINE,
+        tolerance=tolerance,
+    )
     as_of = START + timedelta(days=max(offset, 0))
     standing = goal_standing(g, metric("m"), [reading("m", START, value, "sales")], as_of)
     assert standing.progress is not None and 0.0 <= standing.progress <= 1.0
@@ -205,12 +224,26 @@ def test_progress_always_within_unit_interval(kind, value, offset, tolerance):
 
 
 @settings(max_examples=300, deadline=None)
-@given(kind=st.sampled_from(sorted(KINDS)), value=values, step=st.floats(0, 300), offset=days,
-       tolerance=st.floats(0, 1))
+@given(
+    kind=st.sampled_from(sorted(KINDS)),
+    value=values,
+    step=st.floats(0, 300),
+    offset=days,
+    tolerance=st.floats(0, 1),
+)
 def test_moving_toward_target_never_worsens_status(kind, value, step, offset, tolerance):
     baseline, target = KINDS[kind]
-    g = goal("G-1", "sales", "m", kind, baseline=baseline, target=target, start=START, deadline=DEADLINE,
-             tolerance=tolerance)
+    g = goal(
+        "G-1",
+        "sales",
+        "m",
+        kind,
+        baseline=baseline,
+        target=target,
+        start=START,
+        deadline=DEADLINE,
+        tolerance=tolerance,
+    )
     toward = 1 if goal_direction(g) == "up" else -1
     as_of = START + timedelta(days=max(offset, 0))
 
@@ -333,7 +366,9 @@ def test_conflict_part_counts_flags_and_floors_at_zero():
 def test_flag_from_active_finding_is_not_counted_twice():
     base = build_scorecard(alignment_snapshot(), MIDWAY)
     finding = next(f for f in base.findings if f.rule == "inward_incentive")
-    flagged = build_scorecard(alignment_snapshot(flags=[flag("F-1", ["service"], finding=finding.id)]), MIDWAY)
+    flagged = build_scorecard(
+        alignment_snapshot(flags=[flag("F-1", ["service"], finding=finding.id)]), MIDWAY
+    )
     assert flagged.departments[0].alignment.conflicts == base.departments[0].alignment.conflicts
 
 
@@ -419,13 +454,21 @@ def test_compare_reports_moves_and_new_readings():
     g1 = goal("G-1", "sales", "m", start=START, deadline=DEADLINE)
     g2 = goal("G-2", "sales", "n", start=START, deadline=DEADLINE)
     g3 = goal("G-3", "sales", "k", start=START, deadline=DEADLINE)
-    early = [reading("m", START, 40.0, "sales"), reading("n", START, 10.0, "sales"), reading("k", START, 1.0, "sales")]
+    early = [
+        reading("m", START, 40.0, "sales"),
+        reading("n", START, 10.0, "sales"),
+        reading("k", START, 1.0, "sales"),
+    ]
     later = [reading("m", MIDWAY, 10.0, "sales"), reading("n", MIDWAY, 100.0, "sales")]
     week = START + timedelta(days=7)
     before = build_scorecard(snapshot(g1, g2, g3, *early), week)
     after = build_scorecard(snapshot(g1, g2, g3, *early, *later), MIDWAY)
     changes = {c.goal_id: c for c in compare(before, after)}
-    assert (changes["G-1"].before, changes["G-1"].after, changes["G-1"].move) == ("on_track", "off_track", "down")
+    assert (changes["G-1"].before, changes["G-1"].after, changes["G-1"].move) == (
+        "on_track",
+        "off_track",
+        "down",
+    )
     assert changes["G-2"].move == "up"
     assert changes["G-2"].after == "achieved"
     assert [p.value for p in changes["G-2"].new_readings] == [100.0]

@@ -1,0 +1,82 @@
+"""The engine on the sample company: every rule fires, the classic conflicts read sensibly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cxtui.conflicts import RULES, detect
+from cxtui.sample import ANCHOR, load_sample
+from cxtui.scorecard import build_scorecard
+
+
+@pytest.fixture(scope="module")
+def scorecard():
+    return build_scorecard(load_sample(), ANCHOR)
+
+
+def by_id(scorecard):
+    return {f.id: f for f in scorecard.findings}
+
+
+def test_every_rule_fires(scorecard):
+    assert {f.rule for f in scorecard.findings} == set(RULES)
+
+
+def test_service_paid_on_short_calls_against_customer_effort(scorecard):
+    f = by_id(scorecard)["incentive_against_objective:I-6~O-3"]
+    assert f.severity == "high"
+    assert f.departments == ["customer-service"]
+    assert f.tensions == ["aht~ces"]
+    for text in ("Customer Service pays 40%", "(aht, down)", "Customer Effort Score (ces) down", "trade off"):
+        assert text in f.explanation
+
+
+def test_sales_discount_against_finance_margin(scorecard):
+    findings = by_id(scorecard)
+    margin = findings["tension:G-13~I-2"]
+    assert margin.departments == ["finance", "sales"]
+    for text in (
+        "Sales pays 20%",
+        "(discount_rate, up)",
+        "Finance's goal G-13",
+        "Gross margin (gross_margin) up",
+    ):
+        assert text in margin.explanation
+    opposed = findings["opposed_targets:G-14~G-2"]
+    assert opposed.severity == "high"
+    assert "Average discount (discount_rate) down" in opposed.explanation
+    assert "Average discount (discount_rate) up" in opposed.explanation
+
+
+def test_marketing_paid_on_lead_volume(scorecard):
+    findings = by_id(scorecard)
+    assert "Marketing pays 50%" in findings["inward_incentive:I-4"].explanation
+    tension = findings["tension:G-3~I-4"]
+    assert tension.departments == ["marketing", "sales"]
+    assert "Lead volume (lead_volume, up)" in tension.explanation
+    assert "Lead-to-customer conversion (lead_conversion) up" in tension.explanation
+
+
+def test_local_win_in_customer_service(scorecard):
+    f = by_id(scorecard)["local_win_customer_loss:O-3~customer-service"]
+    assert "G-7" in f.explanation and "off track" in f.explanation
+
+
+def test_some_goals_have_no_finding(scorecard):
+    clean = [c.goal.id for c in scorecard.goals if c.findings == 0]
+    assert len(clean) >= 3
+    assert len(clean) < len(scorecard.goals)
+
+
+def test_every_department_has_an_index(scorecard):
+    assert all(d.alignment.index is not None for d in scorecard.departments)
+    assert scorecard.company_index is not None and 0 <= scorecard.company_index <= 100
+
+
+def test_shifted_sample_gives_the_same_findings():
+    monday = ANCHOR + timedelta(weeks=53)
+    assert [f.id for f in detect(load_sample(monday), monday)] == [
+        f.id for f in detect(load_sample(), ANCHOR)
+    ]
