@@ -64,3 +64,18 @@ async def settle(app, pilot) -> None:
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def scorecard_text(app) -> str:
+    """Everything the scorecard list shows, as plain text."""
+    from cxtui.tui.widgets.score_list import ScoreList
+
+    scores = app.screen_stack[1].query_one(ScoreList)
+    return "\n".join(str(scores.get_option_at_index(i).prompt) for i in range(scores.option_count))
+
+
+def goal_line(app, goal_id: str) -> str:
+    from cxtui.tui.widgets.score_list import ScoreList
+
+    scores = app.screen_stack[1].query_one(ScoreList)
+    return str(scores.get_option(f"goal:{goal_id}").prompt)

@@ -111,10 +111,11 @@ def objective_prompt(board: Board, card, width: int) -> Content:
         first = fmt.row(status, title, metric, values, _progress(card.progress, c), trend, stale)
         return Content("\n").join([first, indent + support])
     # Narrow: the supporting goals shrink to their symbols beside the title.
-    title = fmt.cell(Content(objective.title), c.title)
     symbols = Content("").join(Content.styled(fmt.STATUS[g.status][0], fmt.STATUS[g.status][2]) for g in card.goals)
-    support = fmt.cell(Content.styled("goals ", "$text-muted") + (symbols or Content.styled("none", "$warning")),
-                       c.marks)
+    support = Content.styled("goals ", "$text-muted") + (symbols or Content.styled("none", "$warning"))
+    support_width = min(support.cell_length, 16)
+    title = fmt.cell(Content(objective.title), c.title + c.marks - support_width)
+    support = fmt.cell(support, support_width)
     second = fmt.row(Content(" " * c.status), metric, values, _progress(card.progress, c), trend)
     return Content("\n").join([fmt.row(status, title, support), second])
 

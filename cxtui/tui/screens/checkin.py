@@ -1,0 +1,261 @@
+"""Check-in: this period's readings for the departments the user leads, in a few keystrokes.
+
+One row per due metric (value, confidence, note); Enter moves to the next field, ctrl+s saves
+every row that has a value in one store transaction. Fields are checked as they are typed with
+the same model rules the store applies, and the reason is shown under the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from pydantic import ValidationError
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from cxtui.models import Department, Metric, Reading, RuleError, check_in_scale, describe_errors, utcnow
+from cxtui.scorecard import Point, due
+from cxtui.store import NEW_ID
+from cxtui.tui import format as fmt
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import JobDone
+from cxtui.tui.widgets.text_field import TextField
+from cxtui.tui.widgets.title_bar import TitleBar
+
+FIELDS = ("value", "confidence", "note")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One metric of one department to read."""
+
+    metric: Metric
+    department: Department
+    last: Point | None
+
+
+def last_point(board: Board, metric: str, department: str) -> Point | None:
+    readings = [
+        r for r in board.snapshot.readings
+        if r.metric == metric and r.department == department and r.date <= board.as_of
+    ]
+    if not readings:
+        return None
+    newest = max(readings, key=lambda r: (r.date, r.recorded_at))
+    return Point(date=newest.date, value=newest.value)
+
+
+def lines_for(board: Board) -> tuple[list[Line], str]:
+    """The rows to offer and a sentence saying what they are."""
+    mine = board.my_departments
+    scope = mine or [d.id for d in board.snapshot.departments]
+    items = [i for d in scope for i in due(board.snapshot, board.as_of, d)]
+    who = ", ".join(board.department_name(d) for d in mine) if mine else "every department (you lead none)"
+    if items:
+        return [Line(i.metric, i.department, i.last) for i in items], f"Due this period for {who}"
+    # Nothing due: offer every metric the departments' goals are measured by, for corrections.
+    seen: set[tuple[str, str]] = set()
+    lines = []
+    for goal in board.snapshot.goals:
+        key = (goal.metric, goal.department)
+        if goal.department in scope and key not in seen and goal.metric in board.metrics:
+            seen.add(key)
+            dept = board.departments.get(goal.department)
+            if dept is not None:
+                lines.append(Line(board.metrics[goal.metric], dept, last_point(board, *key)))
+    return lines, f"Nothing is due for {who}; all metrics of its goals"
+
+
+def check_line(metric: Metric, department: str, day: date, user: str,
+               value: str, confidence: str, note: str) -> tuple[Reading | None, dict[str, str]]:
+    """The reading a row describes, or the reason per field why it is not valid.
+
+    An empty value means "no reading" (None, no errors) unless a confidence or note was typed.
+    """
+    if not value.strip():
+        if confidence.strip() or note.strip():
+            return None, {"value": "value: needed when a confidence or note is given"}
+        return None, {}
+    try:
+        reading = Reading(
+            id=NEW_ID, metric=metric.id, department=department, date=day, value=value,
+            confidence=confidence, note=note, recorded_by=user, recorded_at=utcnow(),
+        )
+        check_in_scale(reading.value, metric)
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for line in describe_errors(exc):
+            field = line.split(":", 1)[0]
+            errors.setdefault(field if field in FIELDS else "value", line)
+        return None, errors
+    except RuleError as exc:
+        return None, {exc.field: str(exc)}
+    return reading, {}
+
+
+class CheckinRow(Vertical):
+    DEFAULT_CSS = """
+    CheckinRow { height: auto; }
+    CheckinRow Horizontal { height: 1; }
+    CheckinRow .metric { width: 30; }
+    CheckinRow .last { width: 14; color: $text-muted; }
+    CheckinRow .value { width: 10; margin-right: 1; }
+    CheckinRow .confidence { width: 5; margin-right: 1; }
+    CheckinRow .note { width: 1fr; }
+    CheckinRow .field-error { padding-left: 2; }
+    """
+
+    def __init__(self, line: Line, show_department: bool) -> None:
+        super().__init__()
+        self.line = line
+        self.show_department = show_department
+
+    def compose(self) -> ComposeResult:
+        metric = self.line.metric
+        label = Content(metric.name)
+        if metric.unit:
+            label += Content.styled(f" ({metric.unit})", "$text-muted")
+        if self.show_department:
+            label += Content.styled(f" · {self.line.department.name}", "$text-muted")
+        with Horizontal():
+            yield Label(label, classes="metric")
+            yield Label(self._last(), classes="last")
+            yield TextField(placeholder="value", classes="value", compact=True)
+            yield TextField(placeholder="1-10", classes="confidence", compact=True, max_length=2)
+            yield TextField(placeholder="note", classes="note", compact=True)
+        yield Static("", classes="field-error")
+
+    def _last(self) -> Content:
+        last = self.line.last
+        if last is None:
+            return Content.styled("no reading", "$text-muted")
+        return Content(f"{fmt.number(last.value)} {last.date.strftime('%m-%d')}")
+
+    def set_last(self, last: Point | None) -> None:
+        self.line = Line(self.line.metric, self.line.department, last)
+        self.query_one(".last", Label).update(self._last())
+
+    def texts(self) -> tuple[str, str, str]:
+        return tuple(self.query_one(f".{f}", Input).value for f in FIELDS)  # type: ignore[return-value]
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for field in FIELDS:
+            self.query_one(f".{field}", Input).set_class(field in errors, "-invalid")
+        self.query_one(".field-error", Static).update(Content("; ".join(errors.values())))
+        self.query_one(".field-error", Static).display = bool(errors)
+
+
+class CheckinScreen(Screen):
+    SCOPE = "checkin"
+    BINDINGS = bindings("checkin")
+
+    def compose(self) -> ComposeResult:
+        board: Board = self.app.board
+        lines, what = lines_for(board)
+        self.lines = lines
+        several = len({line.department.id for line in lines}) > 1
+        yield TitleBar(id="title")
+        yield Static(Content.assemble((what, "bold"), ("  enter: next field · ctrl+s: save all · esc: cancel",
+                                                       "$text-muted")), id="intro")
+        with Horizontal(id="date-row"):
+            yield Label("Readings dated ", classes="muted")
+            yield TextField(board.as_of.isoformat(), id="date", compact=True)
+            yield Static("", id="date-error", classes="field-error")
+        yield Static(Content.styled(
+            "metric                        last          value      conf  note", "$text-muted bold"),
+            id="checkin-headings")
+        with VerticalScroll(id="rows"):
+            for line in lines:
+                yield CheckinRow(line, several)
+            if not lines:
+                yield Static(Content.styled("No metrics to read: your departments have no goals.", "$warning"))
+        yield Static("", id="status", classes="field-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        board: Board = self.app.board
+        self.query_one(TitleBar).set_parts("Check-in", f"user {board.user}")
+        for row in self.query(CheckinRow):
+            row.show_errors({})
+        rows = self.query(CheckinRow)
+        if rows:
+            rows.first().query_one(".value", Input).focus()
+        self.watch(self.app, "board", self._refresh_last, init=False)
+
+    def _refresh_last(self, board: Board | None) -> None:
+        """Another lead saved: update the "last" column only, never the fields being typed."""
+        if board is None:
+            return
+        for row in self.query(CheckinRow):
+            row.set_last(last_point(board, row.line.metric.id, row.line.department.id))
+
+    # --- typing -----------------------------------------------------------------------------------
+
+    def _day(self) -> date | None:
+        try:
+            return date.fromisoformat(self.query_one("#date", Input).value.strip())
+        except ValueError:
+            return None
+
+    def _check(self, row: CheckinRow) -> tuple[Reading | None, dict[str, str]]:
+        day = self._day() or self.app.board.as_of
+        return check_line(row.line.metric, row.line.department.id, day, self.app.board.user, *row.texts())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "date":
+            ok = self._day() is not None
+            self.query_one("#date-error", Static).update("" if ok else "a real date as YYYY-MM-DD")
+            event.input.set_class(not ok, "-invalid")
+            return
+        row = next((a for a in event.input.ancestors if isinstance(a, CheckinRow)), None)
+        if row is not None:
+            row.show_errors(self._check(row)[1])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # --- saving -----------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        status = self.query_one("#status", Static)
+        if self._day() is None:
+            status.update("The date is not valid; nothing was saved.")
+            self.query_one("#date", Input).focus()
+            return
+        readings: list[Reading] = []
+        first_bad: CheckinRow | None = None
+        for row in self.query(CheckinRow):
+            reading, errors = self._check(row)
+            row.show_errors(errors)
+            if errors and first_bad is None:
+                first_bad = row
+            if reading is not None:
+                readings.append(reading)
+        if first_bad is not None:
+            status.update("Fix the marked fields; nothing was saved.")
+            first_bad.query_one(".-invalid", Input).focus()
+            return
+        if not readings:
+            status.update("Type a value in at least one row first.")
+            return
+        status.update(Content.styled(f"Saving {len(readings)} readings…", "$text-muted"))
+        self.app.run_job(self, "checkin", lambda store: store.add_many(readings))
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.tag != "checkin":
+            return
+        if not message.ok:
+            self.query_one("#status", Static).update(Content(f"Nothing was saved: {message.error}"))
+            return
+        count = len(message.result)
+        self.notify(f"Saved {count} reading{'s' if count != 1 else ''}.", title="Check-in")
+        self.app.action_home()
+
+    def action_cancel(self) -> None:
+        self.app.action_home()
