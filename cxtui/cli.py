@@ -30,8 +30,8 @@ class CxGroup(click.Group):
         try:
             result = super().main(args, prog_name or "cxtui", complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
-            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            _exit(2, f"{exc.format_message()}{where}")
+            where = exc.ctx.command_path if exc.ctx else "cxtui"
+            _exit(2, f"{exc.format_message()} (see '{where} --help')")
         except click.ClickException as exc:
             _exit(exc.exit_code, exc.format_message())
         except click.Abort:
@@ -529,9 +529,8 @@ def doctor() -> None:
     problems = store.doctor()
     for p in problems:
         click.echo(f"{p.level}: {' '.join(p.message.split())}", err=True)
-    errors = sum(p.level == "error" for p in problems)
-    if errors:
-        raise Failure(f"the store at {store.path} has {errors} problem(s)")
+    if any(p.level == "error" for p in problems):
+        click.get_current_context().exit(1)
     click.echo(f"the store at {store.path} is sound" + (f" ({len(problems)} warning(s))" if problems else ""))
 
 

@@ -177,7 +177,8 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
     if record.id != NEW_ID:
         context.claim(record.id, line, entity_name(record))
     if isinstance(record, Incentive):
-        context.incentives.append(record)
+        # Rows still waiting for an id all say "new"; a row-unique id keeps each one in the weight sum.
+        context.incentives.append(record.model_copy(update={"id": f"{record.id}@{line}"}))
     return record
 
 
