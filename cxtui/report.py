@@ -38,7 +38,7 @@ def _num(value: float | None, suffix: str = "") -> Text:
 
 
 def _pct(share: float | None) -> Text:
-    return _num(None if share is None else share * 100, "%")
+    return Text("–" if share is None else f"{share * 100:.0f}%", justify="right")
 
 
 def print_scorecard(card) -> None:
@@ -46,14 +46,26 @@ def print_scorecard(card) -> None:
     index = "–" if card.company_index is None else f"{card.company_index:g}"
     console.print(Text(f"Scorecard as of {card.as_of.isoformat()} · company alignment index {index}", style="bold"))
 
-    goals = Table(box=box.SIMPLE_HEAD, show_edge=False)
-    for name in ("Department", "Goal", "Title", "Metric", "Latest", "Progress", "Expected", "Status", "Change", "Conflicts"):
-        goals.add_column(name, justify="right" if name in ("Latest", "Progress", "Expected", "Change", "Conflicts") else "left")
+    goals = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True)
+    # Free text takes the spare width; the figures never wrap.
+    goals.add_column("Department", ratio=2, min_width=10)
+    goals.add_column("Goal", no_wrap=True)
+    goals.add_column("Title", ratio=4, min_width=16)
+    goals.add_column("Metric", ratio=2, min_width=10)
+    for name in ("Latest", "Progress", "Expected"):
+        goals.add_column(name, justify="right", no_wrap=True)
+    goals.add_column("Status", no_wrap=True)
+    goals.add_column("Change", justify="right", no_wrap=True)
+    goals.add_column("Conflicts", justify="right", no_wrap=True)
+    shown = None
     for g in card.goals:
+        # The department once per group: the goals come sorted by department.
+        department = "" if g.department.id == shown else g.department.name
+        shown = g.department.id
         unit = f" {g.metric.unit}" if g.metric.unit else ""
         status = g.status.replace("_", " ") + (" (stale)" if g.stale else "")
         goals.add_row(
-            _t(g.department.name), _t(g.goal.id), _t(g.goal.title), _t(g.metric.name),
+            _t(department, "bold"), _t(g.goal.id), _t(g.goal.title), _t(g.metric.name),
             _num(g.latest.value if g.latest else None, unit), _pct(g.progress), _pct(g.expected),
             _t(status, STATUS_STYLE.get(g.status, "")),
             _num(g.delta) if g.delta is None else Text(f"{g.delta:+g}", justify="right"),
@@ -79,8 +91,10 @@ def print_conflicts(findings, flags) -> None:
         console.print("No open silo conflicts.")
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, show_lines=False)
-    for name in ("Id", "Severity", "Departments", "What"):
-        table.add_column(name, overflow="fold")
+    table.add_column("Id", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Departments")
+    table.add_column("What", ratio=1)
     for f in findings:
         table.add_row(
             _t(f.id), _t(f.severity, SEVERITY_STYLE[f.severity]), _t(", ".join(f.departments)),
