@@ -74,6 +74,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("conflicts.raise", "n", "raise_flag", "Raise flag", "Raise a flag by hand between departments."),
         Action("conflicts.ack", "a", "acknowledge", "Ack", "Acknowledge the highlighted flag."),
         Action("conflicts.resolve", "r", "resolve", "Resolve", "Resolve the highlighted flag, with a note."),
+        Action("conflicts.reopen", "o", "reopen", "Reopen", "Reopen an acknowledged or resolved flag, with a note.",
+               show=False),
         Action("conflicts.back", "escape", "back", "Back", "Back to the scorecard."),
     ),
     "form": (
@@ -98,6 +100,10 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("history.department", "d", "department", "Dept", "Only changes touching one department."),
         Action("history.user", "u", "user", "User", "Only changes made by one user."),
         Action("history.back", "escape", "back", "Back", "Back to the scorecard."),
+    ),
+    "raise": (
+        Action("raise.save", "ctrl+s", "save", "Save", "Raise the flag."),
+        Action("raise.cancel", "escape", "cancel", "Cancel", "Close without raising a flag."),
     ),
     "modal": (
         Action("modal.cancel", "escape", "cancel", "Cancel", "Close this dialog."),

@@ -115,3 +115,11 @@ def row(*parts: Content, sep: str = " ") -> Content:
 
 def names(items: Iterable[str]) -> str:
     return ", ".join(items)
+
+
+def indented(text: str | Content, width: int, indent: int = 3, style: str = "") -> Content:
+    """Text wrapped to `width` with every line indented, so wrapped lines stay under their heading."""
+    content = Content.styled(text, style) if isinstance(text, str) else text
+    lines = content.wrap(max(width - indent, 10))
+    pad = Content(" " * indent)
+    return Content("\n").join(pad + line for line in lines)

@@ -149,7 +149,7 @@ class ScoreList(OptionList):
     """
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(markup=False, **kwargs)
+        super().__init__(markup=False, compact=True, **kwargs)
         self._board: Board | None = None
         self._department: str | None = None
         self._width = 0

@@ -1,0 +1,262 @@
+"""Conflicts: detected findings grouped by severity, and flags, with the actions leads take on them.
+
+Every action is a store write (audited by the store); the flag lifecycle rules live in
+`cxtui.flags`, so a refused transition comes back as a one-line message.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+
+from cxtui import flags
+from cxtui.models import FlagStatus, utcnow
+from cxtui.tui import format as fmt
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.dialogs import PromptScreen
+from cxtui.tui.widgets.text_field import TextField
+from cxtui.tui.widgets.title_bar import TitleBar
+
+SEVERITIES = (("high", "High severity"), ("medium", "Medium severity"), ("low", "Low severity"))
+
+
+def _required(text: str) -> str | None:
+    return None if text.strip() else "must not be empty"
+
+
+def finding_prompt(board: Board, finding, width: int) -> Content:
+    symbol, style = fmt.SEVERITY[finding.severity]
+    departments = fmt.names(board.department_name(d) for d in finding.departments)
+    head = Content.assemble((f"{symbol} ", style), (finding.title, "bold"), (f"  · {departments}", "$text-muted"))
+    return Content("\n").join([head, fmt.indented(finding.explanation, width)])
+
+
+def flag_prompt(board: Board, flag, width: int) -> Content:
+    label, style = fmt.FLAG_STATUS[flag.status]
+    departments = fmt.names(board.department_name(d) for d in flag.departments)
+    head = Content.assemble((label, style), "  ", (flag.title, "bold"), (f"  · {departments}", "$text-muted"))
+    raised = Content.styled(f"   raised by {flag.raised_by} on {flag.raised_at.date().isoformat()}", "$text-muted")
+    lines = [head, raised]
+    if flag.note:
+        lines.append(fmt.indented(flag.note, width))
+    last = flag.history[-1] if flag.history else None
+    if last is not None and (last.status != "open" or len(flag.history) > 1):
+        event = Content.styled(f"{last.status} by {last.by} on {last.at.date().isoformat()}", "$text-muted")
+        lines.append(fmt.indented(event + Content(f": {last.note}" if last.note else ""), width))
+    return Content("\n").join(lines)
+
+
+class ConflictsScreen(Screen):
+    SCOPE = "conflicts"
+    BINDINGS = bindings("conflicts")
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield OptionList(id="conflicts", markup=False, compact=True, classes="listing")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "board", self._show)
+
+    def on_resize(self) -> None:
+        self._show(self.app.board)
+        self.query_one("#conflicts", OptionList).focus()
+
+    @property
+    def board(self) -> Board:
+        return self.app.board
+
+    def _show(self, board: Board | None) -> None:
+        if board is None:
+            return
+        listing = self.query_one("#conflicts", OptionList)
+        kept = listing.highlighted_option.id if listing.highlighted_option is not None else None
+        width = max(listing.content_size.width - 2, 40)
+        findings = board.open_findings()
+        unresolved = board.open_flags()
+        resolved = [f for f in board.snapshot.flags if f.status == "resolved"]
+        self.query_one(TitleBar).set_parts(
+            "Conflicts", f"as of {board.as_of.isoformat()}", f"{len(findings)} findings",
+            f"{len(unresolved)} open flags",
+        )
+        options: list[Option | None] = []
+
+        def section(title: str, count: int) -> None:
+            if options:
+                options.append(None)
+            options.append(Option(Content.styled(f"{title} ({count})", "$primary bold"), disabled=True))
+
+        for severity, title in SEVERITIES:
+            group = [f for f in findings if f.severity == severity]
+            if group:
+                section(title, len(group))
+                options += [Option(finding_prompt(board, f, width), id=f"finding:{f.id}") for f in group]
+        section("Flags", len(unresolved))
+        options += [Option(flag_prompt(board, f, width), id=f"flag:{f.id}") for f in unresolved]
+        if resolved:
+            section("Resolved flags", len(resolved))
+            options += [Option(flag_prompt(board, f, width), id=f"flag:{f.id}") for f in resolved]
+        listing.set_options(options)
+        ids = [o.id for o in options if o is not None and o.id]
+        if kept in ids:
+            listing.highlighted = listing.get_option_index(kept)
+        elif ids:
+            listing.highlighted = listing.get_option_index(ids[0])
+        self.refresh_bindings()
+
+    # --- what is highlighted ----------------------------------------------------------------------
+
+    def _selected(self) -> tuple[str, str] | None:
+        option = self.query_one("#conflicts", OptionList).highlighted_option
+        if option is None or not option.id:
+            return None
+        kind, _, ref = option.id.partition(":")
+        return kind, ref
+
+    def _finding(self):
+        selected = self._selected()
+        if selected and selected[0] == "finding":
+            return next((f for f in self.board.open_findings() if f.id == selected[1]), None)
+        return None
+
+    def _flag(self):
+        selected = self._selected()
+        if selected and selected[0] == "flag":
+            return next((f for f in self.board.snapshot.flags if f.id == selected[1]), None)
+        return None
+
+    def on_option_list_option_highlighted(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.app.board is None:
+            return action == "back"
+        if action in ("flag", "dismiss"):
+            return self._finding() is not None
+        flag = self._flag()
+        if action == "acknowledge":
+            return flag is not None and flag.status == "open"
+        if action == "resolve":
+            return flag is not None and flag.status == "acknowledged"
+        if action == "reopen":
+            return flag is not None and flag.status != "open"
+        return True
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def action_flag(self) -> None:
+        finding = self._finding()
+        if finding is None:
+            return
+
+        def confirmed(note: str | None) -> None:
+            if note is not None:
+                self.app.run_job(self, "flag", lambda store: store.add(
+                    flags.flag_from_finding(finding, store.user, utcnow(), note.strip())))
+
+        self.app.push_screen(PromptScreen(
+            f"Flag “{finding.title}” — a note for the other leads (empty: the explanation)",
+        ), confirmed)
+
+    def action_dismiss(self) -> None:
+        finding = self._finding()
+        if finding is None:
+            return
+
+        def confirmed(reason: str | None) -> None:
+            if reason is not None:
+                self.app.run_job(self, "dismiss", lambda store: store.add(
+                    flags.dismiss(finding, reason.strip(), store.user, utcnow())))
+
+        self.app.push_screen(PromptScreen(
+            f"Why is “{finding.title}” not a conflict? (it comes back when its goals or incentives change)",
+            check=_required,
+        ), confirmed)
+
+    def _move(self, status: FlagStatus, note: str) -> None:
+        flag = self._flag()
+        if flag is not None:
+            self.app.run_job(self, status, lambda store: store.update(
+                flags.transition(flag, status, note, store.user, utcnow())))
+
+    def action_acknowledge(self) -> None:
+        self._move("acknowledged", "")
+
+    def action_resolve(self) -> None:
+        self.app.push_screen(PromptScreen("How was it resolved?", check=_required),
+                             lambda note: note is not None and self._move("resolved", note.strip()))
+
+    def action_reopen(self) -> None:
+        self.app.push_screen(PromptScreen("Why reopen it?", check=_required),
+                             lambda note: note is not None and self._move("open", note.strip()))
+
+    def action_raise_flag(self) -> None:
+        self.app.push_screen(RaiseFlagScreen(self.board))
+
+    def action_back(self) -> None:
+        self.app.action_home()
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.ok:
+            self.notify({"flag": "Flag raised.", "dismiss": "Finding dismissed."}.get(
+                message.tag, f"Flag {message.tag}."), title="Conflicts")
+        else:
+            self.notify(message.error, title="Not saved", severity="error", timeout=10)
+
+
+class RaiseFlagScreen(ModalScreen[None]):
+    """Raise a flag by hand: which departments, a title, and a note."""
+
+    SCOPE = "raise"
+    BINDINGS = bindings("raise")
+
+    def __init__(self, board: Board) -> None:
+        super().__init__()
+        self.board = board
+
+    def compose(self) -> ComposeResult:
+        mine = set(self.board.my_departments)
+        with Vertical(classes="dialog"):
+            yield Static(Content.styled("Raise a flag — space picks departments, ctrl+s saves", "bold"))
+            yield SelectionList[str](
+                *((Content(d.name), d.id, d.id in mine) for d in self.board.snapshot.departments), id="departments"
+            )
+            yield TextField(placeholder="title: what pulls against what", id="title")
+            yield TextField(placeholder="note (optional)", id="note")
+            yield Static("", id="error", classes="field-error")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    def action_save(self) -> None:
+        departments = list(self.query_one(SelectionList).selected)
+        title = self.query_one("#title", Input).value.strip()
+        note = self.query_one("#note", Input).value.strip()
+        if len(departments) < 2:
+            self.query_one("#error", Static).update("Pick at least two departments (space).")
+            return
+        if not title:
+            self.query_one("#error", Static).update("title: must not be empty")
+            return
+        self.app.run_job(self, "raise", lambda store: store.add(
+            flags.raise_flag(departments, title, note, store.user, utcnow())))
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.ok:
+            self.notify("Flag raised.", title="Conflicts")
+            self.dismiss()
+        else:
+            self.query_one("#error", Static).update(Content(message.error))
+
+    def action_cancel(self) -> None:
+        self.dismiss()
