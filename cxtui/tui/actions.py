@@ -105,6 +105,10 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("raise.save", "ctrl+s", "save", "Save", "Raise the flag."),
         Action("raise.cancel", "escape", "cancel", "Cancel", "Close without raising a flag."),
     ),
+    "confirm": (
+        Action("confirm.yes", "y", "yes", "Yes", "Go ahead."),
+        Action("confirm.no", "n,escape", "cancel", "No", "Do nothing."),
+    ),
     "modal": (
         Action("modal.cancel", "escape", "cancel", "Cancel", "Close this dialog."),
     ),

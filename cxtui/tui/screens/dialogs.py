@@ -17,8 +17,8 @@ from cxtui.tui.widgets.text_field import TextField
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    SCOPE = "modal"
-    BINDINGS = bindings("modal")
+    SCOPE = "confirm"
+    BINDINGS = bindings("confirm")
 
     def __init__(self, question: str, confirm_label: str = "Yes") -> None:
         super().__init__()
@@ -29,14 +29,17 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(Content(self.question), classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(Content(self.confirm_label), id="yes", variant="error")
-                yield Button("No (esc)", id="no")
+                yield Button(Content(f"{self.confirm_label} (y)"), id="yes", variant="error")
+                yield Button("No (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
 
     def action_cancel(self) -> None:
         self.dismiss(False)

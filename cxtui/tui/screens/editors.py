@@ -1,0 +1,513 @@
+"""Modal editors for goals, incentives, objectives, departments and metrics, on one form base.
+
+A form turns its fields into the model's input, validates with the model (and the cross-record
+rules from `cxtui.models`) on every change, and shows each reason beside its field. Nothing is
+saved until the record is valid. Saves carry the version the form was opened with, so a save
+over someone else's change is refused by the store; the form says who changed it and offers to
+reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from pydantic import ValidationError
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static
+
+from cxtui.models import (
+    Department,
+    Goal,
+    Incentive,
+    Metric,
+    Objective,
+    Record,
+    RuleError,
+    check_goal_scale,
+    check_incentive_weights,
+    check_in_scale,
+    describe_errors,
+    slugify,
+)
+from cxtui.store import NEW_ID, RuleViolation, StaleRecord
+from cxtui.tui import format as fmt
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.dialogs import ConfirmScreen
+from cxtui.tui.widgets.text_field import TextField
+
+Choices = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text | select | multi
+    placeholder: str = ""
+    new_only: bool = False  # ids: typed when creating, fixed afterwards
+
+
+class EditorScreen(ModalScreen[None]):
+    SCOPE = "form"
+    BINDINGS = bindings("form")
+    MODEL: ClassVar[type[Record]]
+    NOUN: ClassVar[str]
+    FIELDS: ClassVar[tuple[Field, ...]]
+
+    def __init__(self, record: Record | None, **defaults: Any) -> None:
+        super().__init__()
+        self.record = record
+        self.defaults = defaults
+        self._errors: dict[str, str] = {}
+        # A new form does not shout "is required" at fields the user has not reached yet.
+        self._touched: set[str] | None = set() if record is None else None
+
+    @property
+    def board(self) -> Board:
+        return self.app.board
+
+    @property
+    def is_new(self) -> bool:
+        return self.record is None
+
+    # --- what subclasses provide ------------------------------------------------------------------
+
+    def choices(self, field: str) -> Choices:
+        return []
+
+    def to_texts(self, record: Record) -> dict[str, Any]:
+        """Field name -> text (or list for multi fields) shown for a stored record."""
+        data = record.model_dump()
+        return {f.name: data.get(f.name) for f in self.FIELDS}
+
+    def to_data(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Form values -> model input. Empty optional text becomes None."""
+        return {k: (v if v != "" else None) for k, v in values.items()}
+
+    def cross_checks(self, model: Record) -> None:
+        """Rules across records; raise RuleError naming the field."""
+
+    def extra(self) -> Widget | None:
+        return None
+
+    def update_extra(self, values: dict[str, Any], model: Record | None) -> None:
+        pass
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        title = f"New {self.NOUN}" if self.is_new else f"Edit {self.NOUN} {self.record.id}"
+        texts = self.to_texts(self.record) if self.record is not None else dict(self.defaults)
+        with Vertical(classes="dialog form"):
+            yield Static(Content.assemble((title, "bold"), ("   ctrl+s save · esc cancel", "$text-muted")))
+            with VerticalScroll():
+                for field in self.FIELDS:
+                    if field.new_only and not self.is_new:
+                        continue
+                    with Horizontal(classes="field-row"):
+                        yield Label(field.label, classes="field-label")
+                        yield self._widget(field, texts.get(field.name))
+                    yield Static("", id=f"error-{field.name}", classes="field-error")
+                extra = self.extra()
+                if extra is not None:
+                    yield extra
+            yield Static("", id="form-status", classes="field-error")
+
+    def _widget(self, field: Field, value: Any) -> Widget:
+        widget_id = f"field-{field.name}"
+        if field.kind == "select":
+            options = [(Content(label), key) for label, key in self.choices(field.name)]
+            keys = {key for _, key in options}
+            return Select(options, id=widget_id, compact=True, allow_blank=value not in keys,
+                          value=value if value in keys else Select.NULL)
+        if field.kind == "multi":
+            chosen = set(value or [])
+            return SelectionList[str](
+                *((Content(label), key, key in chosen) for label, key in self.choices(field.name)),
+                id=widget_id, compact=True,
+            )
+        text = "" if value is None else (fmt.editable(value) if isinstance(value, float) else str(value))
+        return TextField(text, placeholder=field.placeholder, id=widget_id, compact=True)
+
+    def on_mount(self) -> None:
+        self.query(".field-error").set(display=False)
+        self._validate()
+        first = self.query("Input, Select, SelectionList").first()
+        first.focus()
+
+    # --- values and validation --------------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for field in self.FIELDS:
+            if field.new_only and not self.is_new:
+                continue
+            widget = self.query_one(f"#field-{field.name}")
+            if isinstance(widget, Select):
+                values[field.name] = widget.selection
+            elif isinstance(widget, SelectionList):
+                values[field.name] = list(widget.selected)
+            else:
+                values[field.name] = widget.value.strip()
+        return values
+
+    def _build(self) -> tuple[Record | None, dict[str, str]]:
+        data = self.to_data(self.values())
+        if self.record is not None:
+            data = {**self.record.model_dump(), **data}
+        else:
+            data.setdefault("id", NEW_ID)
+        data = {k: v for k, v in data.items() if v is not None}
+        names = {f.name for f in self.FIELDS}
+        try:
+            model = self.MODEL.model_validate(data)
+            self.cross_checks(model)
+        except ValidationError as exc:
+            errors: dict[str, str] = {}
+            for line in describe_errors(exc):
+                field = line.split(":", 1)[0].split(".", 1)[0]
+                errors.setdefault(field if field in names else "", line)
+            return None, errors
+        except RuleError as exc:
+            return None, {exc.field if exc.field in names else "": str(exc)}
+        return model, {}
+
+    def _validate(self) -> Record | None:
+        model, errors = self._build()
+        self._show_errors(errors)
+        self.update_extra(self.values(), model)
+        return model
+
+    def _show_errors(self, errors: dict[str, str], status: str | None = None) -> None:
+        self._errors = errors
+        for field in self.FIELDS:
+            if field.new_only and not self.is_new:
+                continue
+            message = errors.get(field.name, "")
+            if self._touched is not None and field.name not in self._touched:
+                message = ""
+            error = self.query_one(f"#error-{field.name}", Static)
+            error.update(Content(message))
+            error.display = bool(message)
+            self.query_one(f"#field-{field.name}").set_class(bool(message), "-invalid")
+        general = status if status is not None else errors.get("", "")
+        status_widget = self.query_one("#form-status", Static)
+        status_widget.update(Content(general))
+        status_widget.display = bool(general)
+
+    def _changed(self, widget: Widget) -> None:
+        if self._touched is not None and widget.id and widget.id.startswith("field-"):
+            self._touched.add(widget.id.removeprefix("field-"))
+        self._validate()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._changed(event.input)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._changed(event.select)
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        self._changed(event.selection_list)
+
+    def on_descendant_blur(self, event) -> None:
+        # Leaving a field counts as having reached it.
+        self._changed(event.widget)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("delete", "reload"):
+            return not self.is_new
+        return True
+
+    def action_save(self) -> None:
+        self._touched = None
+        model = self._validate()
+        if model is None:
+            self._show_errors(self._errors, self._errors.get("") or "Fix the marked fields; nothing was saved.")
+            return
+        if self.is_new:
+            self.app.run_job(self, "save", lambda store: store.add(model))
+        else:
+            self.app.run_job(self, "save", lambda store: store.update(model))
+
+    def action_reload(self) -> None:
+        model_class, record_id = self.MODEL, self.record.id
+        self.app.run_job(self, "reload", lambda store: store.get(model_class, record_id), reload=False)
+
+    def action_delete(self) -> None:
+        record = self.record
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.run_job(self, "delete", lambda store: store.delete(type(record), record.id,
+                                                                             version=record.version))
+
+        self.app.push_screen(ConfirmScreen(f"Delete {self.NOUN} {record.id}? This cannot be undone here.",
+                                           "Delete"), confirmed)
+
+    def action_cancel(self) -> None:
+        self.dismiss()
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.tag == "reload" and message.ok:
+            self.record = message.result
+            self._fill(self.to_texts(message.result))
+            self._show_errors({}, f"Reloaded version {message.result.version}; apply your change again.")
+            return
+        if message.ok:
+            verb = {"save": "saved", "delete": "deleted"}[message.tag]
+            self.notify(f"{self.NOUN.capitalize()} {verb}.", title=self.NOUN.capitalize())
+            self.dismiss()
+            return
+        if isinstance(message.exc, StaleRecord):
+            self._show_errors(self._errors, f"Not saved: {message.error}. Press ctrl+r to reload it "
+                                            "(your edits here will be replaced).")
+        elif isinstance(message.exc, RuleViolation) and message.exc.field in {f.name for f in self.FIELDS}:
+            self._show_errors({message.exc.field: message.error}, "Not saved.")
+        else:
+            self._show_errors(self._errors, f"Not saved: {message.error}")
+
+    def _fill(self, texts: dict[str, Any]) -> None:
+        for field in self.FIELDS:
+            if field.new_only and not self.is_new:
+                continue
+            widget = self.query_one(f"#field-{field.name}")
+            value = texts.get(field.name)
+            if isinstance(widget, Select):
+                widget.value = value if value is not None else Select.NULL
+            elif isinstance(widget, SelectionList):
+                widget.deselect_all()
+                for key in value or []:
+                    widget.select(key)
+            else:
+                widget.value = "" if value is None else (fmt.editable(value) if isinstance(value, float) else str(value))
+
+
+# --- the editors ------------------------------------------------------------------------------------
+
+
+def _department_choices(board: Board) -> Choices:
+    return [(d.name, d.id) for d in board.snapshot.departments]
+
+
+def _metric_choices(board: Board) -> Choices:
+    return [(f"{m.name} ({m.id})", m.id) for m in board.snapshot.metrics]
+
+
+DATE_HINT = "YYYY-MM-DD"
+
+
+class GoalEditor(EditorScreen):
+    MODEL = Goal
+    NOUN = "goal"
+    FIELDS = (
+        Field("department", "Department", "select"),
+        Field("title", "Title", placeholder="what changes, for whom"),
+        Field("metric", "Metric", "select"),
+        Field("kind", "Kind", "select"),
+        Field("baseline", "Baseline", placeholder="value at start"),
+        Field("target", "Target"),
+        Field("start", "Start", placeholder=DATE_HINT),
+        Field("deadline", "Deadline", placeholder=DATE_HINT),
+        Field("objectives", "Supports", "multi"),
+        Field("tolerance", "Tolerance", placeholder="0..1, default 0.1"),
+        Field("description", "Description"),
+    )
+
+    def __init__(self, record: Goal | None, *, department: str | None = None) -> None:
+        today = date.today()
+        super().__init__(record, department=department, kind="increase", start=today.isoformat(),
+                         deadline=date(today.year, 12, 31).isoformat(), tolerance="0.1")
+
+    def choices(self, field: str) -> Choices:
+        if field == "department":
+            return _department_choices(self.board)
+        if field == "metric":
+            return _metric_choices(self.board)
+        if field == "kind":
+            return [(k.replace("_", " "), k) for k in ("increase", "decrease", "reach", "stay_above", "stay_below")]
+        if field == "objectives":
+            return [(f"{o.id} {o.title}", o.id) for o in self.board.snapshot.objectives]
+        return []
+
+    def cross_checks(self, model: Goal) -> None:
+        metric = self.board.metrics.get(model.metric)
+        if metric is not None:
+            check_goal_scale(model, metric)
+
+    def extra(self) -> Widget:
+        return Static(id="smart")
+
+    def update_extra(self, values: dict[str, Any], model: Record | None) -> None:
+        self.query_one("#smart", Static).update(smart_checklist(self.board, values, model))
+
+
+def smart_checklist(board: Board, values: dict[str, Any], model: Goal | None) -> Content:
+    """The SMART test of a goal as typed, each line a symbol and a word (not colour alone)."""
+    metric = board.metrics.get(values.get("metric") or "")
+    title = values.get("title") or ""
+    achievable = False
+    if model is not None:
+        achievable = metric is None or metric.scale is None or metric.scale.contains(model.target)
+    else:
+        try:
+            target = float(values.get("target") or "")
+            achievable = metric is not None and (metric.scale is None or metric.scale.contains(target))
+        except ValueError:
+            pass
+    deadline_ok = model is not None or (
+        bool(values.get("deadline")) and "deadline" not in _date_error(values.get("start"), values.get("deadline"))
+    )
+    checks = [
+        ("Specific", len(title.split()) >= 3, "a title of at least three words saying what changes"),
+        ("Measurable", metric is not None, "measured by a known metric"),
+        ("Achievable", achievable, "target inside the metric's scale"),
+        ("Relevant", bool(values.get("objectives")), "supports at least one shared objective"),
+        ("Time-bound", deadline_ok, "a deadline after the start"),
+    ]
+    lines = [Content.styled("SMART", "bold")]
+    for name, ok, what in checks:
+        mark = Content.styled("✔ yes", "$success") if ok else Content.styled("✖ no ", "$warning")
+        lines.append(Content.assemble(mark, f" {name:<11}", (what, "$text-muted")))
+    return Content("\n").join(lines)
+
+
+def _date_error(start: str | None, deadline: str | None) -> str:
+    try:
+        return "" if date.fromisoformat(deadline or "") > date.fromisoformat(start or "") else "deadline"
+    except ValueError:
+        return "deadline"
+
+
+class IncentiveEditor(EditorScreen):
+    MODEL = Incentive
+    NOUN = "incentive"
+    FIELDS = (
+        Field("department", "Department", "select"),
+        Field("title", "Title", placeholder="what is rewarded"),
+        Field("metric", "Metric", "select"),
+        Field("direction", "Rewards", "select"),
+        Field("weight", "Weight", placeholder="share of variable pay, 0..1"),
+        Field("description", "Description"),
+    )
+
+    def __init__(self, record: Incentive | None, *, department: str | None = None) -> None:
+        super().__init__(record, department=department, direction="up")
+
+    def choices(self, field: str) -> Choices:
+        if field == "department":
+            return _department_choices(self.board)
+        if field == "metric":
+            return _metric_choices(self.board)
+        if field == "direction":
+            return [("metric going up", "up"), ("metric going down", "down")]
+        return []
+
+    def cross_checks(self, model: Incentive) -> None:
+        others = [i for i in self.board.snapshot.incentives if i.department == model.department]
+        check_incentive_weights(model, others)
+
+
+class ObjectiveEditor(EditorScreen):
+    MODEL = Objective
+    NOUN = "objective"
+    FIELDS = (
+        Field("title", "Title", placeholder="the customer outcome, company-wide"),
+        Field("metric", "Metric", "select"),
+        Field("target", "Target"),
+        Field("deadline", "Deadline", placeholder=DATE_HINT),
+        Field("baseline", "Baseline", placeholder="optional"),
+        Field("start", "Start", placeholder=f"optional, {DATE_HINT}"),
+        Field("description", "Description"),
+    )
+
+    def choices(self, field: str) -> Choices:
+        return _metric_choices(self.board) if field == "metric" else []
+
+    def cross_checks(self, model: Objective) -> None:
+        metric = self.board.metrics.get(model.metric)
+        if metric is not None:
+            check_in_scale(model.target, metric, "target")
+
+
+class DepartmentEditor(EditorScreen):
+    MODEL = Department
+    NOUN = "department"
+    FIELDS = (
+        Field("id", "Id", placeholder="slug, e.g. customer-service (empty: from the name)", new_only=True),
+        Field("name", "Name"),
+        Field("leads", "Leads", placeholder="login names, comma separated"),
+        Field("description", "Description"),
+    )
+
+    def to_texts(self, record: Department) -> dict[str, Any]:
+        return {**super().to_texts(record), "leads": ", ".join(record.leads)}
+
+    def to_data(self, values: dict[str, Any]) -> dict[str, Any]:
+        data = dict(values)
+        data["leads"] = [x for x in values["leads"].replace(",", " ").split() if x]
+        if self.is_new and not data.get("id") and data.get("name"):
+            data["id"] = slugify(data["name"])
+        return data
+
+
+class MetricEditor(EditorScreen):
+    MODEL = Metric
+    NOUN = "metric"
+    FIELDS = (
+        Field("id", "Id", placeholder="slug, e.g. nps (empty: from the name)", new_only=True),
+        Field("name", "Name"),
+        Field("unit", "Unit", placeholder="optional, e.g. %"),
+        Field("scale_min", "Scale min", placeholder="optional"),
+        Field("scale_max", "Scale max", placeholder="optional"),
+        Field("direction", "Better", "select"),
+        Field("customer_centric", "Customer?", "select"),
+        Field("cadence", "Cadence", "select"),
+        Field("description", "Description"),
+    )
+
+    def __init__(self, record: Metric | None) -> None:
+        super().__init__(record, direction="up", customer_centric="no", cadence="monthly")
+
+    def choices(self, field: str) -> Choices:
+        return {
+            "direction": [("higher is better", "up"), ("lower is better", "down")],
+            "customer_centric": [("yes, customers feel it", "yes"), ("no, internal", "no")],
+            "cadence": [("weekly", "weekly"), ("monthly", "monthly"), ("quarterly", "quarterly")],
+        }.get(field, [])
+
+    def to_texts(self, record: Metric) -> dict[str, Any]:
+        texts = super().to_texts(record)
+        texts["scale_min"] = record.scale.min if record.scale else None
+        texts["scale_max"] = record.scale.max if record.scale else None
+        texts["customer_centric"] = "yes" if record.customer_centric else "no"
+        return texts
+
+    def to_data(self, values: dict[str, Any]) -> dict[str, Any]:
+        data = dict(values)
+        low, high = data.pop("scale_min"), data.pop("scale_max")
+        data["scale"] = {"min": low, "max": high} if (low or high) else None
+        data["customer_centric"] = data.get("customer_centric") == "yes"
+        if self.is_new and not data.get("id") and data.get("name"):
+            data["id"] = slugify(data["name"])
+        return {k: (v if v != "" else None) for k, v in data.items()}
+
+    def _build(self) -> tuple[Record | None, dict[str, str]]:
+        model, errors = super()._build()
+        # Scale errors name "scale"; show them beside the min/max fields.
+        if "" in errors and errors[""].startswith("scale"):
+            errors["scale_min"] = errors.pop("")
+        return model, errors
