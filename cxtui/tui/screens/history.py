@@ -1,0 +1,113 @@
+"""History: the audit trail, newest first, filterable by department and by user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from cxtui.models import AuditEntry
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
+from cxtui.tui.widgets.title_bar import TitleBar
+
+LIMIT = 2000  # newest entries read; the trail grows without bound
+
+
+def touches(entry: AuditEntry, department: str) -> bool:
+    """Whether a change concerns a department: the department itself, or a record naming it."""
+    if entry.entity == "department" and entry.entity_id == department:
+        return True
+    for side in (entry.before, entry.after):
+        if side and (side.get("department") == department or department in (side.get("departments") or [])):
+            return True
+    return False
+
+
+def summary(entry: AuditEntry) -> str:
+    side: dict[str, Any] = entry.after or entry.before or {}
+    if entry.action == "update" and entry.before and entry.after:
+        changed = [k for k in entry.after if k not in ("version", "updated_at", "updated_by")
+                   and entry.after.get(k) != entry.before.get(k)]
+        return "changed " + ", ".join(changed) if changed else "touched"
+    label = side.get("title") or side.get("name") or side.get("value")
+    return "" if label is None else str(label)
+
+
+class HistoryScreen(Screen):
+    SCOPE = "history"
+    BINDINGS = bindings("history")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.department: str | None = None
+        self.user: str | None = None
+        self.entries: list[AuditEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("when (UTC)", "who", "action", "what", "id", "change"):
+            table.add_column(Content(label))
+        table.focus()
+        self.watch(self.app, "board", self._load)
+
+    def _load(self, board: Board | None) -> None:
+        if board is not None:
+            self.app.run_job(self, "audit", lambda store: store.audit(limit=LIMIT), reload=False)
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.tag != "audit":
+            return
+        if not message.ok:
+            self.notify(message.error, title="History", severity="error")
+            return
+        self.entries = list(reversed(message.result))
+        self._show()
+
+    def _show(self) -> None:
+        board: Board = self.app.board
+        shown = [
+            e for e in self.entries
+            if (self.department is None or touches(e, self.department)) and (self.user is None or e.by == self.user)
+        ]
+        filters = [board.department_name(self.department) if self.department else "all departments",
+                   f"user {self.user}" if self.user else "all users", f"{len(shown)} changes"]
+        self.query_one(TitleBar).set_parts("History", *filters)
+        table = self.query_one(DataTable)
+        table.clear()
+        for e in shown:
+            table.add_row(*(Content(x) for x in (
+                e.at.strftime("%Y-%m-%d %H:%M"), e.by, e.action, e.entity, e.entity_id, summary(e))))
+
+    def action_department(self) -> None:
+        board: Board = self.app.board
+        choices = [("All departments", "")] + [(d.name, d.id) for d in board.snapshot.departments]
+        self.app.push_screen(PickScreen("Changes touching which department?", choices, self.department or ""),
+                             self._department_chosen)
+
+    def _department_chosen(self, value: str | None) -> None:
+        if value is not None:
+            self.department = value or None
+            self._show()
+
+    def action_user(self) -> None:
+        self.app.push_screen(PromptScreen("Changes by which user? (empty: everyone)", value=self.user or ""),
+                             self._user_chosen)
+
+    def _user_chosen(self, value: str | None) -> None:
+        if value is not None:
+            self.user = value.strip() or None
+            self._show()
+
+    def action_back(self) -> None:
+        self.app.action_home()

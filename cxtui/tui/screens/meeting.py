@@ -1,0 +1,128 @@
+"""Meeting view: one department at a time, big and sparse, with what changed since the last meeting."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from cxtui.scorecard import build_scorecard, compare
+from cxtui.tui import format as fmt
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.screens.dialogs import PromptScreen
+from cxtui.tui.widgets.title_bar import TitleBar
+
+_MOVES = {"up": ("▲ up", "$success"), "down": ("▼ down", "$error"), "same": ("", "")}
+
+
+def meeting_page(board: Board, position: int, since: date) -> Content:
+    card = board.scorecard.departments[position]
+    before = build_scorecard(board.snapshot, as_of=since)
+    changes = {c.goal_id: c for c in compare(before, board.scorecard) if c.department == card.department.id}
+    a = card.alignment
+    lines = [
+        Content.styled(card.department.name.upper(), "$accent bold"),
+        Content.assemble(("Alignment ", "bold"), (fmt.index(a.index), "$accent bold"),
+                         (f"   goals {fmt.index(a.goals)} · incentives {fmt.index(a.incentives)} · "
+                          f"delivery {fmt.index(a.delivery)} · conflicts {fmt.index(a.conflicts)}", "$text-muted")),
+        Content(""),
+    ]
+    for goal in card.goals:
+        symbol, word, style = fmt.STATUS[goal.status]
+        lines.append(Content.assemble((f"{symbol} {word.upper():<10} ", style + " bold"), (goal.goal.title, "bold")))
+        latest = goal.latest.value if goal.latest else None
+        detail = Content.styled(
+            f"    {board.metric_name(goal.goal.metric)}: {fmt.number(goal.goal.baseline)} → "
+            f"{fmt.number(latest)} → {fmt.number(goal.goal.target)}   {fmt.percent(goal.progress)} done",
+            "",
+        )
+        if goal.stale:
+            detail += Content.styled("   stale", "$warning italic")
+        lines.append(detail)
+        change = changes.get(goal.goal.id)
+        if change is not None:
+            move, move_style = _MOVES[change.move]
+            text = f"    since {since.isoformat()}: "
+            text += f"{move} from {fmt.STATUS[change.before][1]}, " if move else ""
+            text += f"{len(change.new_readings)} new reading{'s' if len(change.new_readings) != 1 else ''}"
+            lines.append(Content.styled(text, move_style or "$text-muted"))
+        else:
+            lines.append(Content.styled(f"    no change since {since.isoformat()}", "$text-muted"))
+        lines.append(Content(""))
+    if card.findings or card.flags:
+        lines.append(Content.styled(f"Open conflicts ({len(card.findings) + len(card.flags)})", "bold"))
+        for finding in card.findings:
+            symbol, style = fmt.SEVERITY[finding.severity]
+            lines.append(Content.assemble((f"  {symbol} ", style), finding.title))
+        for flag in card.flags:
+            lines.append(Content.assemble(("  ⚑ ", "$error"), flag.title, (f" ({flag.status})", "$text-muted")))
+    return Content("\n").join(lines)
+
+
+class MeetingScreen(Screen):
+    SCOPE = "meeting"
+    BINDINGS = bindings("meeting")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.position = 0
+        self.since: date | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        with VerticalScroll(id="meeting"):
+            yield Static(id="page")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        board: Board = self.app.board
+        mine = board.my_departments
+        ids = [c.department.id for c in board.scorecard.departments]
+        if mine and mine[0] in ids:
+            self.position = ids.index(mine[0])
+        self.watch(self.app, "board", self._show)
+
+    def _show(self, board: Board | None) -> None:
+        if board is None or not board.scorecard.departments:
+            return
+        self.position %= len(board.scorecard.departments)
+        since = self.since or board.as_of - timedelta(days=7)
+        name = board.scorecard.departments[self.position].department.name
+        self.query_one(TitleBar).set_parts(
+            "Meeting", f"{self.position + 1}/{len(board.scorecard.departments)} {name}",
+            f"as of {board.as_of.isoformat()}", f"changes since {since.isoformat()}")
+        self.query_one("#page", Static).update(meeting_page(board, self.position, since))
+        self.query_one("#meeting").scroll_home(animate=False)
+
+    def action_next(self) -> None:
+        self.position += 1
+        self._show(self.app.board)
+
+    def action_prev(self) -> None:
+        self.position -= 1
+        self._show(self.app.board)
+
+    def action_since(self) -> None:
+        def check(text: str) -> str | None:
+            try:
+                date.fromisoformat(text.strip())
+            except ValueError:
+                return "a date as YYYY-MM-DD"
+            return None
+
+        current = self.since or self.app.board.as_of - timedelta(days=7)
+        self.app.push_screen(PromptScreen("Date of the last meeting (YYYY-MM-DD)", value=current.isoformat(),
+                                          check=check), self._since_chosen)
+
+    def _since_chosen(self, text: str | None) -> None:
+        if text is not None:
+            self.since = date.fromisoformat(text.strip())
+            self._show(self.app.board)
+
+    def action_back(self) -> None:
+        self.app.action_home()

@@ -1,0 +1,139 @@
+"""Metric detail: a chart of the readings large enough to read, the readings table, and editing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Sparkline, Static
+
+from cxtui.models import Reading, check_in_scale
+from cxtui.tui import format as fmt
+from cxtui.tui.actions import bindings
+from cxtui.tui.board import Board
+from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.dialogs import ConfirmScreen
+from cxtui.tui.screens.editors import EditorScreen, Field
+from cxtui.tui.widgets.title_bar import TitleBar
+
+
+class ReadingEditor(EditorScreen):
+    MODEL = Reading
+    NOUN = "reading"
+    FIELDS = (
+        Field("date", "Date", placeholder="YYYY-MM-DD"),
+        Field("value", "Value"),
+        Field("confidence", "Confidence", placeholder="1-10, optional"),
+        Field("note", "Note"),
+    )
+
+    def to_texts(self, record: Reading) -> dict[str, Any]:
+        return {**super().to_texts(record), "date": record.date.isoformat()}
+
+    def cross_checks(self, model: Reading) -> None:
+        metric = self.board.metrics.get(model.metric)
+        if metric is not None:
+            check_in_scale(model.value, metric)
+
+
+class MetricScreen(Screen):
+    SCOPE = "metric"
+    BINDINGS = bindings("metric")
+
+    def __init__(self, metric: str, department: str | None) -> None:
+        super().__init__()
+        self.metric = metric
+        self.department = department
+        self.readings: list[Reading] = []
+
+    def compose(self) -> ComposeResult:
+        yield TitleBar()
+        yield Static(id="metric-summary")
+        yield Sparkline([], id="chart")
+        yield DataTable(id="readings", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label in ("date", "department", "value", "conf", "by", "note"):
+            table.add_column(Content(label), key=label)
+        table.focus()
+        self.watch(self.app, "board", self._show)
+
+    def _show(self, board: Board | None) -> None:
+        if board is None:
+            return
+        metric = board.metrics.get(self.metric)
+        name = metric.name if metric else self.metric
+        where = board.department_name(self.department)
+        self.readings = sorted(
+            (r for r in board.snapshot.readings
+             if r.metric == self.metric and r.department == self.department and r.date <= board.as_of),
+            key=lambda r: (r.date, r.recorded_at),
+        )
+        self.query_one(TitleBar).set_parts("Metric", name, where, f"as of {board.as_of.isoformat()}")
+        values = [r.value for r in self.readings]
+        summary = Content.assemble(
+            (name, "bold"), (f" ({metric.unit})" if metric and metric.unit else "", "$text-muted"),
+            (f"   {len(values)} readings", "$text-muted"),
+        )
+        if values:
+            summary += Content(f"   low {fmt.number(min(values))} · high {fmt.number(max(values))} · "
+                               f"latest {fmt.number(values[-1])}")
+        self.query_one("#metric-summary", Static).update(summary)
+        self.query_one(Sparkline).data = values
+        table = self.query_one(DataTable)
+        kept = table.cursor_row
+        table.clear()
+        for reading in reversed(self.readings):
+            table.add_row(
+                Content(reading.date.isoformat()), Content(board.department_name(reading.department)),
+                Content(fmt.number(reading.value)), Content("" if reading.confidence is None else str(reading.confidence)),
+                Content(reading.recorded_by), Content(reading.note.replace("\n", " ")), key=reading.id,
+            )
+        if self.readings:
+            table.move_cursor(row=min(kept, len(self.readings) - 1))
+
+    def _current(self) -> Reading | None:
+        table = self.query_one(DataTable)
+        if not self.readings or table.cursor_row < 0:
+            return None
+        return list(reversed(self.readings))[table.cursor_row]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit_reading", "delete_reading"):
+            return bool(self.readings)
+        return True
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit_reading()
+
+    def action_edit_reading(self) -> None:
+        reading = self._current()
+        if reading is not None:
+            self.app.push_screen(ReadingEditor(reading))
+
+    def action_delete_reading(self) -> None:
+        reading = self._current()
+        if reading is None:
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.run_job(self, "delete", lambda store: store.delete(Reading, reading.id,
+                                                                             version=reading.version))
+
+        self.app.push_screen(ConfirmScreen(
+            f"Delete the reading {fmt.number(reading.value)} of {reading.date.isoformat()}?", "Delete"), confirmed)
+
+    def on_job_done(self, message: JobDone) -> None:
+        if message.ok:
+            self.notify("Reading deleted.", title="Metric")
+        else:
+            self.notify(message.error, title="Not deleted", severity="error", timeout=10)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,129 @@
+"""Scorecard: what it shows, as-of dates, filters, live refresh, literal user text, broken stores."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+
+from textual.widgets import Input
+
+from conftest import goal_line, make_app, scorecard_text, settle
+from cxtui.models import Department
+from cxtui.tui.screens.meeting import MeetingScreen
+from cxtui.tui.screens.problem import ProblemScreen
+from cxtui.tui.screens.scorecard import ScorecardScreen
+
+
+async def test_scorecard_shows_goals_with_status_words_and_numbers(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = scorecard_text(app)
+        assert "Shared customer objectives" in text
+        for word in ("on track", "at risk", "off track"):
+            assert word in text
+        assert "1,050→1,345→1,400" in goal_line(app, "G-1")
+
+
+async def test_as_of_change_changes_the_numbers(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        now = goal_line(app, "G-1")
+        await pilot.press("a")
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        field.value = ""
+        await pilot.press(*"2026-06-01", "enter")
+        await settle(app, pilot)
+        assert app.board.as_of == date(2026, 6, 1)
+        assert goal_line(app, "G-1") != now
+
+
+async def test_department_filter_and_my_department(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        text = scorecard_text(app)
+        assert "Sales" in text and "Finance" not in text.split("Shared customer objectives")[-1].split("\n")[0]
+        assert "goal:G-1" in [o.id for o in app.screen.query_one("ScoreList").options]
+        assert "goal:G-13" not in [o.id for o in app.screen.query_one("ScoreList").options]
+
+
+async def test_live_refresh_after_another_process_writes(app, store_path):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert "→1,377→" not in goal_line(app, "G-1")
+        script = (
+            "import sys, datetime; from cxtui.store import Store; "
+            "Store(sys.argv[1], user='marco').record('new_bookings', 1377, department='sales', "
+            "date=datetime.date(2026, 11, 16))"
+        )
+        subprocess.run([sys.executable, "-c", script, str(store_path)], check=True)
+        for _ in range(40):  # the poll runs every 0.2 s here; give it a few rounds
+            await pilot.pause(0.1)
+            await settle(app, pilot)
+            if "→1,377→" in goal_line(app, "G-1"):
+                break
+        assert "→1,377→" in goal_line(app, "G-1")
+
+
+async def test_live_refresh_keeps_what_the_user_is_typing(app, store):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        await pilot.press(*"123")
+        store.record("new_bookings", 1111, department="sales", date=date(2026, 11, 15))
+        for _ in range(10):
+            await pilot.pause(0.1)
+            await settle(app, pilot)
+        assert app.focused.value == "123"
+
+
+async def test_user_text_is_shown_literally(store_path, store):
+    store.add(Department(id="evil", name="[bold red]Sales[/]", leads=["kim"], description="[/"))
+    sales = store.get(Department, "sales")
+    store.update(sales.model_copy(update={"name": "[/] [link=x]Sales"}))
+    app = make_app(store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        text = scorecard_text(app)
+        assert "[bold red]Sales[/]" in text and "[/] [link=x]Sales" in text
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MeetingScreen)
+        await pilot.press("x")
+        await settle(app, pilot)
+        await pilot.press("d")  # the department picker lists the names too
+        await settle(app, pilot)
+
+
+async def test_a_corrupt_store_shows_a_message_not_a_traceback(store_path):
+    store_path.write_text("{ not json")
+    app = make_app(store_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProblemScreen)
+        assert "damaged" in app.screen.problem
+
+
+async def test_a_missing_store_shows_a_message(tmp_path):
+    app = make_app(tmp_path / "nothing.json")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProblemScreen)
+        assert "cxtui init" in app.screen.problem
+        await pilot.press("q")
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_export_writes_the_scorecard_csv(app, tmp_path):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        written = tmp_path / "scorecard-2026-11-16.csv"
+        assert written.exists()
+        assert written.read_text().splitlines()[0].startswith("department,goal,title")
+        assert isinstance(app.screen, ScorecardScreen)
