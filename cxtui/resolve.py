@@ -7,6 +7,7 @@ case-insensitively; a miss suggests the closest ids and names.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -27,19 +28,31 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _loose(text: str) -> str:
+    """Punctuation-blind: "first contact resolution" finds "First-contact resolution" and "first_contact"."""
+    return " ".join(re.sub(r"[\W_]+", " ", text).split()).casefold()
+
+
 def resolve(kind: str, text: str, records: Iterable[Named]) -> str:
-    """The id of the one record of `kind` whose id or name is `text` (case-insensitively)."""
+    """The id of the one record of `kind` whose id or name is `text`.
+
+    Tried in order, stopping at the first that finds anything: the exact id, ignoring case; the
+    name, ignoring case and repeated spaces; then id or name ignoring punctuation as well.
+    """
     records = list(records)
-    wanted = _fold(text)
+    wanted, loose = _fold(text), _loose(text)
     for record in records:
         if record.id.casefold() == wanted:
             return record.id
-    named = [r for r in records if _fold(_label(r)) == wanted]
-    if len(named) == 1:
-        return named[0].id
-    if named:
-        choices = ", ".join(f"{r.id} ({_label(r)})" for r in named)
-        raise Unresolved(f"ambiguous {kind} {text!r}: it names {choices}; use the id")
+    for matches in (
+        [r for r in records if _fold(_label(r)) == wanted],
+        [r for r in records if loose and loose in (_loose(r.id), _loose(_label(r)))],
+    ):
+        if len(matches) == 1:
+            return matches[0].id
+        if matches:
+            choices = ", ".join(f"{r.id} ({_label(r)})" for r in matches)
+            raise Unresolved(f"ambiguous {kind} {text!r}: it names {choices}; use the id")
     raise Unresolved(f"unknown {kind} {text!r}{suggestion(text, records)}")
 
 
