@@ -48,10 +48,10 @@ def print_scorecard(card) -> None:
 
     goals = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True)
     # Free text takes the spare width; the figures never wrap.
-    goals.add_column("Department", ratio=2, min_width=10)
+    goals.add_column("Department", ratio=2, min_width=10, overflow="fold")
     goals.add_column("Goal", no_wrap=True)
-    goals.add_column("Title", ratio=4, min_width=16)
-    goals.add_column("Metric", ratio=2, min_width=10)
+    goals.add_column("Title", ratio=4, min_width=16, overflow="fold")
+    goals.add_column("Metric", ratio=2, min_width=10, overflow="fold")
     for name in ("Latest", "Progress", "Expected"):
         goals.add_column(name, justify="right", no_wrap=True)
     goals.add_column("Status", no_wrap=True)

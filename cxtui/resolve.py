@@ -57,14 +57,17 @@ def resolve(kind: str, text: str, records: Iterable[Named]) -> str:
 
 
 def suggestion(text: str, records: Iterable[Named]) -> str:
-    """'; did you mean 'nps'?' for the closest ids or names, or '' when nothing is close."""
-    by_key: dict[str, str] = {}
+    """'; did you mean 'nps'?' for the closest records (by id or name), or '' when nothing is close."""
+    by_key: dict[str, tuple[str, str]] = {}  # folded id or name -> (record id, how to show it)
     for record in records:
-        by_key.setdefault(record.id.casefold(), record.id)
+        by_key.setdefault(record.id.casefold(), (record.id, record.id))
         label = _label(record)
         if label:
-            by_key.setdefault(_fold(label), label)
-    close = difflib.get_close_matches(_fold(text), list(by_key), n=3, cutoff=0.6)
-    if not close:
+            by_key.setdefault(_fold(label), (record.id, label))
+    shown: dict[str, str] = {}
+    for key in difflib.get_close_matches(_fold(text), list(by_key), n=6, cutoff=0.6):
+        record_id, display = by_key[key]
+        shown.setdefault(record_id, display)
+    if not shown:
         return ""
-    return "; did you mean " + " or ".join(repr(by_key[key]) for key in close) + "?"
+    return "; did you mean " + " or ".join(repr(d) for d in list(shown.values())[:3]) + "?"

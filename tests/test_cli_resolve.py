@@ -65,3 +65,10 @@ def test_same_name_twice_is_ambiguous():
     with pytest.raises(Unresolved, match="ambiguous department 'ops'"):
         resolve("department", "ops", departments)
     assert resolve("department", "OPS-B", departments) == "ops-b"
+
+
+def test_a_record_is_suggested_once():
+    departments = [Department(id="customer-service", name="Customer Service"), Department(id="sales", name="Sales")]
+    with pytest.raises(Unresolved) as caught:
+        resolve("department", "customer servcie", departments)
+    assert str(caught.value) == "unknown department 'customer servcie'; did you mean 'Customer Service'?"

@@ -199,3 +199,41 @@ def test_export_then_import_reproduces_every_table(seeded, cli, tmp_path):
         "department,title,metric,kind,baseline,target,start,deadline\n"
         "sales,Next,nps,increase,1,2,2026-01-01,2026-12-31\n")).exit_code == 0
     assert [g.id for g in fresh.list(Goal)] == ["G-1", "G-2", "G-3"]
+
+
+def test_progress_bar_on_a_terminal_only(seeded, tmp_path, store_path):
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "big.csv"
+    note = "a long note that makes each row big so that few rows make a big file " * 4
+    rows = "".join(f"nps,sales,2026-0{1 + i % 9}-{1 + i % 28:02d},{i % 100},,{note}\n" for i in range(7_000))
+    path.write_text(HEADER + rows)
+    assert path.stat().st_size > 2_000_000
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "CXTUI_DB": str(store_path), "CXTUI_USER": "tester", "PYTHONPATH": str(repo),
+           "TERM": "xterm"}
+    command = [sys.executable, "-m", "cxtui.cli", "import", "readings", str(path), "--dry-run"]
+
+    piped = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert (piped.returncode, piped.stderr) == (0, "")
+
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=follower) as proc:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the pty closes when the process ends
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out = proc.stdout.read().decode()
+    os.close(leader)
+    assert proc.returncode == 0
+    assert out.startswith("would import 7000 readings")
+    assert b"checking" in seen and b"MB" in seen
