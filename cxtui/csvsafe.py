@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
+import itertools
 import os
 import re
 import tempfile
@@ -78,21 +80,30 @@ def write_stream(chunks: Iterable[str], stream: BinaryIO) -> None:
 
 
 def write_file(chunks: Iterable[str], path: Path) -> None:
-    """Write atomically: a temp file beside `path`, fsync, rename over it. A failure leaves `path` as it was."""
+    """Write atomically: a temp file beside `path`, fsync, rename over it. A failure leaves `path` as it was.
+
+    An OSError names `path` (not the temp file), which is what the user asked to write.
+    """
     path = Path(path)
-    directory = path.parent
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(path))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as out:
             write_stream(chunks, out)
             os.fsync(out.fileno())
             os.fchmod(out.fileno(), _mode_for(path))
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
-    dir_fd = os.open(directory, os.O_RDONLY)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
@@ -111,6 +122,14 @@ def _mode_for(path: Path) -> int:
 
 class CsvInputError(ValueError):
     """A file that cannot be read as UTF-8 CSV. str() is one line naming the file and line."""
+
+
+def delimiter_of(header: str) -> str:
+    """Comma, unless the header has none but tabs or semicolons (what Excel writes in many locales)."""
+    for candidate in (",", "\t", ";"):
+        if candidate in header:
+            return candidate
+    return ","
 
 
 def read_rows(stream: BinaryIO, name: str) -> Iterator[tuple[int, list[str]]]:
@@ -142,7 +161,11 @@ def read_rows(stream: BinaryIO, name: str) -> Iterator[tuple[int, list[str]]]:
                 text = text.removeprefix(BOM)
             yield text
 
-    reader = csv.reader(lines(), strict=True)
+    source = lines()
+    header = next(source, None)
+    if header is None:
+        return
+    reader = csv.reader(itertools.chain([header], source), delimiter=delimiter_of(header), strict=True)
     start = 1
     while True:
         try:

@@ -170,7 +170,16 @@ def test_file_export_is_atomic(seeded, cli, tmp_path, monkeypatch):
     assert "wrote 2 rows of readings" in result.stderr
 
 
-def test_export_into_missing_directory(seeded, cli, tmp_path):
-    result = cli("export", "goals", tmp_path / "nowhere" / "goals.csv")
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("nowhere/goals.csv", "nowhere/goals.csv: No such file or directory"),
+        (".", ": is a directory; give a file name"),
+    ],
+)
+def test_export_to_an_impossible_place(seeded, cli, tmp_path, target, message):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = cli("export", "goals", tmp_path / target)
     assert result.exit_code == 1
-    assert "No such file or directory" in one_error_line(result)
+    assert message in one_error_line(result)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

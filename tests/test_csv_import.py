@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import date
 
 import pytest
 
@@ -151,6 +152,22 @@ def test_dry_run_reports_and_writes_nothing(seeded, cli, store_path, tmp_path):
     assert tree_digest(store_path.parent) == before
     assert cli("import", "goals", path).exit_code == 0
     assert [g.id for g in seeded.list(Goal)] == ["G-1", "G-2", "G-3", "G-4"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "metric;department;date;value;confidence;note\nnps;sales;2026-05-01;9;;a, b\naht;;2026-05-01;6;;\n",
+        "metric\tdepartment\tdate\tvalue\nnps\tsales\t2026-05-01\t9\naht\t\t2026-05-01\t6\n",
+        "\ufeffmetric,department,date,value\r\nnps,sales,2026-05-01,9\r\n\r\naht,,2026-05-01,6\r\n",
+    ],
+    ids=["semicolons", "tabs", "bom-crlf-blank-line"],
+)
+def test_spreadsheet_dialects(seeded, cli, content):
+    result = cli("import", "readings", "-", input=content.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    assert [(r.metric, r.department, r.value) for r in seeded.readings(start=date(2026, 5, 1))] == [
+        ("nps", "sales", 9.0), ("aht", None, 6.0)]
 
 
 def test_import_from_stdin(seeded, cli):
