@@ -164,6 +164,7 @@ class CxtuiApp(App[None]):
             if isinstance(self.screen, ProblemScreen):
                 self.screen.dismiss()
         self.board = message.board
+        self.refresh_bindings()  # navigation keys depend on having a board
 
     def on_store_unavailable(self, message: StoreUnavailable) -> None:
         from cxtui.tui.screens.problem import ProblemScreen

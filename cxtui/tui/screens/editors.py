@@ -328,9 +328,15 @@ class GoalEditor(EditorScreen):
     )
 
     def __init__(self, record: Goal | None, *, department: str | None = None) -> None:
-        today = date.today()
-        super().__init__(record, department=department, kind="increase", start=today.isoformat(),
-                         deadline=date(today.year, 12, 31).isoformat(), tolerance="0.1")
+        super().__init__(record, department=department, kind="increase", tolerance="0.1")
+
+    def on_mount(self) -> None:
+        if self.is_new:
+            # A new goal runs from the scorecard's date to the end of that year, until edited.
+            as_of = self.board.as_of
+            self._fill({**self.defaults, "start": as_of.isoformat(),
+                        "deadline": date(as_of.year + (as_of.month == 12), 12, 31).isoformat()})
+        super().on_mount()
 
     def choices(self, field: str) -> Choices:
         if field == "department":

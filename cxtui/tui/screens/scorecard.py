@@ -84,6 +84,7 @@ class ScorecardScreen(Screen):
         scores = self.query_one(ScoreList)
         self.query_one("#headings", Static).update(headings(max(scores.content_size.width - 1, 40)))
         scores.show(board, self.department or None)
+        self.refresh_bindings()
 
     def on_resize(self) -> None:
         if self.board is not None:

@@ -48,7 +48,7 @@ def headings(width: int) -> Content:
     if width >= WIDE:
         parts = [
             fmt.cell("status", c.status), fmt.cell("goal", c.title), fmt.cell("metric", c.metric),
-            fmt.cell("base→latest→target", c.values), fmt.cell("progress", c.bar + c.pct + 1),
+            fmt.cell("base→now→target", c.values), fmt.cell("progress", c.bar + c.pct + 1),
             fmt.cell("trend", c.trend), fmt.cell("marks", c.marks),
         ]
     else:
