@@ -418,12 +418,9 @@ class _View:
         return cached.models[READINGS]
 
     def find_reading(self, record_id: str) -> Reading | None:
-        partitions = self.layout.partitions()
-        guess = _READING_ID_RE.match(record_id)
-        keys = list(partitions)
-        if guess:
-            hinted = f"{guess.group(1)}-{guess.group(2)}"
-            keys.sort(key=lambda k: k != hinted)
+        keys = list(self.layout.partitions())
+        hinted = _hinted_partition(record_id)
+        keys.sort(key=lambda k: k != hinted)
         for key in keys:
             for reading in self.partition_models(key):
                 if reading.id == record_id:
@@ -452,6 +449,7 @@ class _Tx(_View):
         self.parts: dict[str, Documents] = {}
         self.dirty: set[Path] = set()
         self.entries: list[AuditEntry] = []
+        self._keys: list[str] | None = None
 
     # reads inside the transaction see its own writes, so they work on documents, not cached models
     def doc(self, entity: str, record_id: str) -> dict[str, Any] | None:
@@ -471,12 +469,15 @@ class _Tx(_View):
         return part
 
     def reading_doc(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
-        hinted = _READING_ID_RE.match(record_id)
-        keys = list(self.layout.partitions()) + [k for k in self.parts if k not in self.layout.partitions()]
+        """Find a reading by id: first in the month its id was minted for, then everywhere."""
+        hinted = _hinted_partition(record_id)
         if hinted:
-            first = f"{hinted.group(1)}-{hinted.group(2)}"
-            keys.sort(key=lambda k: k != first)
-        for key in keys:
+            doc = self.partition(hinted).raw(READINGS).get(record_id)
+            if doc is not None:
+                return hinted, doc
+        if self._keys is None:
+            self._keys = list(self.layout.partitions())
+        for key in dict.fromkeys([*self._keys, *self.parts]):
             doc = self.partition(key).raw(READINGS).get(record_id)
             if doc is not None:
                 return key, doc
@@ -488,7 +489,11 @@ class _Tx(_View):
         entity = entity_name(model)
         model = self._with_id(entity, model)
         if entity == "reading":
-            exists = self.reading_doc(model.id) is not None
+            # Readings live in the partition of their date; generated ids name that month too, so
+            # these two places are where a duplicate can be (a whole-store scan would make every
+            # insert cost as much as the history).
+            places = {partition_key(model.date), _hinted_partition(model.id)} - {None}  # type: ignore[attr-defined]
+            exists = any(model.id in self.partition(key).raw(READINGS) for key in places)
         else:
             exists = self.doc(entity, model.id) is not None
         if exists:
@@ -600,9 +605,10 @@ class _Tx(_View):
             return model.model_copy(update={"id": f"{prefix}-{seq[prefix]}"})
         if entity == "reading":
             stamp = model.date.strftime("%Y%m%d")  # type: ignore[attr-defined]
+            readings = self.partition(partition_key(model.date)).raw(READINGS)  # type: ignore[attr-defined]
             while True:
                 candidate = f"R-{stamp}-{secrets.token_hex(4)}"
-                if self.reading_doc(candidate) is None:
+                if candidate not in readings:
                     return model.model_copy(update={"id": candidate})
         if entity in ("department", "metric"):
             base = slugify(model.name)  # type: ignore[attr-defined]
@@ -696,6 +702,12 @@ def _entity_class(entity: str) -> type[Record]:
     from cxtui.models import ENTITIES
 
     return ENTITIES[entity]
+
+
+def _hinted_partition(record_id: str) -> str | None:
+    """The partition a generated reading id was minted for (R-YYYYMMDD-...)."""
+    match = _READING_ID_RE.match(record_id)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
 
 
 def _when(moment: datetime | None) -> str | None:
