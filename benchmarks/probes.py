@@ -1,0 +1,136 @@
+"""What the benchmark runs in a fresh Python process, so that no cache of the parent helps.
+
+    python benchmarks/probes.py open PATH          open + snapshot + scorecard + conflicts
+    python benchmarks/probes.py export PATH DIR    scorecard and all readings to CSV files in DIR
+    python benchmarks/probes.py tui PATH           the cxtui TUI until its scorecard list is filled
+    python benchmarks/probes.py bare               a bare Textual app: Header, 200-row DataTable, Footer
+
+Each prints one JSON object. Times are seconds; `ready` is `time.monotonic()` (one clock for every
+process on Linux), so the parent can measure from the moment it launched the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+USER = "bench"
+SIZE = (120, 40)
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def open_scorecard(path: str) -> dict:
+    started = time.perf_counter()
+    from cxtui.conflicts import detect
+    from cxtui.scorecard import build_scorecard
+    from cxtui.store import Store
+
+    imported = time.perf_counter()
+    today = date.today()
+    snapshot = Store(path, user=USER).snapshot()
+    loaded = time.perf_counter()
+    card = build_scorecard(snapshot, as_of=today)
+    scored = time.perf_counter()
+    findings = detect(snapshot, today)
+    done = time.perf_counter()
+    return {"imports": imported - started, "snapshot": loaded - imported, "scorecard": scored - loaded,
+            "conflicts": done - scored, "total": done - imported, "goals": len(card.goals),
+            "findings": len(findings), "readings": len(snapshot.readings)}
+
+
+def export(path: str, out_dir: str) -> dict:
+    """What `cxtui export scorecard FILE` and `cxtui export readings FILE` do, minus argument parsing."""
+    started = time.perf_counter()
+    from cxtui.csvsafe import render, write_file
+    from cxtui.export import export_rows
+    from cxtui.store import Store
+
+    imported = time.perf_counter()
+    store = Store(path, user=USER)
+    times = {"imports": imported - started}
+    for what in ("scorecard", "readings"):
+        began = time.perf_counter()
+        header, rows = export_rows(store, what)
+        write_file(render(header, rows), Path(out_dir) / f"{what}.csv")
+        times[what] = time.perf_counter() - began
+    times["total"] = time.perf_counter() - imported
+    return times
+
+
+async def _until(ready, pilot) -> None:
+    while not ready():
+        await pilot.pause(0.001)
+
+
+def tui(path: str) -> dict:
+    from cxtui.tui.app import create_app
+    from cxtui.tui.screens.problem import ProblemScreen
+    from cxtui.tui.screens.scorecard import ScorecardScreen
+    from cxtui.tui.widgets.score_list import ScoreList
+
+    app = create_app(path, user=USER)
+    rows = 0
+
+    def populated() -> bool:
+        # The app sets `board` when the worker's BoardLoaded arrives; the scorecard screen watches it
+        # and fills its ScoreList. A non-empty list is the moment a user sees the scorecard.
+        nonlocal rows
+        if isinstance(app.screen, ProblemScreen):
+            raise RuntimeError(f"the TUI could not open the store: {app.screen.problem}")
+        if app.board is None or not isinstance(app.screen, ScorecardScreen):
+            return False
+        rows = app.screen.query_one(ScoreList).option_count
+        return rows > 0
+
+    async def run() -> float:
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(populated, pilot)
+            return time.monotonic()
+
+    ready = asyncio.run(run())
+    return {"ready": ready, "rows": rows, "peak_rss_mb": _rss_mb()}
+
+
+def bare() -> dict:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer, Header
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("department", "goal", "metric", "latest", "target", "status")
+            table.add_rows((f"dept-{i % 30:02d}", f"Goal {i}", f"m-{i % 60:02d}", f"{i % 97}.5", "80", "on track")
+                           for i in range(200))
+
+    app = Bare()
+
+    async def run() -> float:
+        async with app.run_test(size=SIZE) as pilot:
+            await _until(lambda: app.query_one(DataTable).row_count == 200, pilot)
+            return time.monotonic()
+
+    ready = asyncio.run(run())
+    return {"ready": ready, "rows": 200, "peak_rss_mb": _rss_mb()}
+
+
+def main(argv: list[str]) -> None:
+    mode, args = argv[0], argv[1:]
+    result = {"open": open_scorecard, "export": export, "tui": tui, "bare": bare}[mode](*args)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,374 @@
+"""The performance benchmark of issue 6: cxtui against stock TinyDB at N readings.
+
+    python -m benchmarks.run [--sizes 10000,100000] [--repeat 5] [--out benchmarks/results/latest.json]
+
+For each N it generates a synthetic organisation through cxtui's store (and the same documents as a
+stock TinyDB file), then measures each operation in the same run as its baseline, interleaved, and
+reports the median. See benchmarks/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from benchmarks import synthetic
+from benchmarks.synthetic import RECORD_DEPARTMENT, RECORD_METRIC, RECORD_VALUE, USER
+
+HERE = Path(__file__).resolve().parent
+PROBES = HERE / "probes.py"
+DEFAULT_SIZES = (10_000, 100_000)
+TARGET_SIZE = 100_000
+
+# A whole Python process doing what stock TinyDB needs to record one reading.
+STOCK_PROCESS = (
+    "import json, sys\n"
+    "from tinydb import TinyDB\n"
+    "with TinyDB(sys.argv[1]) as db:\n"
+    "    db.insert(json.loads(sys.argv[2]))\n"
+)
+
+
+def _median(runs: list[float]) -> dict:
+    return {"median": statistics.median(runs), "runs": runs}
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def _env() -> dict[str, str]:
+    # The probes import cxtui from wherever the benchmark itself found it.
+    root = str(HERE.parent)
+    return {**os.environ, "CXTUI_USER": USER, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+
+
+def _run(cmd: list[str]) -> subprocess.CompletedProcess:
+    done = subprocess.run(cmd, capture_output=True, text=True, env=_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+    return done
+
+
+def _probe(*args: str) -> dict:
+    return json.loads(_run([sys.executable, str(PROBES), *args]).stdout)
+
+
+def cxtui_command() -> list[str]:
+    """The installed console script when there is one (what users run), else the module."""
+    script = Path(sys.executable).with_name("cxtui")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cxtui.cli"]
+
+
+# --- 1. record one reading ---------------------------------------------------------------------
+
+
+def measure_record(store_path: Path, stock_path: Path, repeat: int) -> dict:
+    from tinydb import TinyDB
+
+    from cxtui.store import Store
+
+    today = date.today()
+    doc = synthetic.reading_document(today)
+    doc_json = json.dumps(doc)
+    warm = Store(store_path, user=USER)
+
+    def store_warm() -> None:
+        warm.record(RECORD_METRIC, RECORD_VALUE, department=RECORD_DEPARTMENT, date=today)
+
+    def store_cold() -> None:
+        Store(store_path, user=USER).record(RECORD_METRIC, RECORD_VALUE, department=RECORD_DEPARTMENT, date=today)
+
+    def stock() -> None:
+        with TinyDB(stock_path) as db:
+            db.insert(dict(doc))
+
+    cli = [*cxtui_command(), "record", RECORD_METRIC, str(RECORD_VALUE), "--dept", RECORD_DEPARTMENT,
+           "--db", str(store_path)]
+    stock_cli = [sys.executable, "-c", STOCK_PROCESS, str(stock_path), doc_json]
+    bare_python = [sys.executable, "-c", "pass"]
+    cases: dict[str, Callable[[], object]] = {
+        "store_warm": store_warm, "store_cold": store_cold, "stock": stock,
+        "cli": lambda: _run(cli), "stock_process": lambda: _run(stock_cli), "python_startup": lambda: _run(bare_python),
+    }
+    for action in cases.values():  # once untimed: page cache, .pyc files, the warm store's cache
+        action()
+    runs: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name, action in cases.items():
+            runs[name].append(_timed(action))
+    return {name: _median(values) for name, values in runs.items()}
+
+
+# --- 2. open + scorecard + conflicts --------------------------------------------------------------
+
+
+def measure_open(store_path: Path, repeat: int) -> dict:
+    from cxtui.conflicts import detect
+    from cxtui.scorecard import build_scorecard
+    from cxtui.store import Store
+
+    today = date.today()
+
+    def in_process() -> None:
+        snapshot = Store(store_path, user=USER).snapshot()
+        build_scorecard(snapshot, as_of=today)
+        detect(snapshot, today)
+
+    in_process()
+    _probe("open", str(store_path))
+    inside, fresh, parts = [], [], []
+    for _ in range(repeat):
+        inside.append(_timed(in_process))
+        parts.append(_probe("open", str(store_path)))
+        fresh.append(parts[-1]["total"])
+    breakdown = {k: statistics.median(p[k] for p in parts) for k in ("imports", "snapshot", "scorecard", "conflicts")}
+    return {"in_process": _median(inside), "fresh_process": _median(fresh), "fresh_process_parts": breakdown,
+            "findings": parts[-1]["findings"]}
+
+
+# --- 3. export scorecard + all readings -----------------------------------------------------------
+
+
+def measure_export(store_path: Path, out_dir: Path, repeat: int) -> dict:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = [*cxtui_command(), "export"]
+    db = ["--db", str(store_path)]
+
+    def cli() -> None:
+        for what in ("scorecard", "readings"):
+            _run([*base, what, str(out_dir / f"cli-{what}.csv"), *db])
+
+    _probe("export", str(store_path), str(out_dir))
+    cli()
+    fresh, parts, whole = [], [], []
+    for _ in range(repeat):
+        parts.append(_probe("export", str(store_path), str(out_dir)))
+        fresh.append(parts[-1]["total"])
+        whole.append(_timed(cli))
+    breakdown = {k: statistics.median(p[k] for p in parts) for k in ("imports", "scorecard", "readings")}
+    rows = sum(1 for _ in (out_dir / "readings.csv").open()) - 1
+    return {"fresh_process": _median(fresh), "fresh_process_parts": breakdown, "cli_processes": _median(whole),
+            "readings_rows": rows}
+
+
+# --- 4 and 5. TUI cold start and peak RSS ---------------------------------------------------------
+
+
+def _cold_start(*args: str) -> tuple[float, dict]:
+    launched = time.monotonic()
+    found = _probe(*args)
+    return found["ready"] - launched, found
+
+
+def measure_tui(store_path: Path, repeat: int) -> dict:
+    _cold_start("tui", str(store_path))
+    _cold_start("bare")
+    tui, bare, rss, bare_rss, rows = [], [], [], [], 0
+    for _ in range(repeat):
+        seconds, found = _cold_start("tui", str(store_path))
+        tui.append(seconds)
+        rss.append(found["peak_rss_mb"])
+        rows = found["rows"]
+        seconds, found = _cold_start("bare")
+        bare.append(seconds)
+        bare_rss.append(found["peak_rss_mb"])
+    return {"tui": _median(tui), "bare": _median(bare), "tui_peak_rss_mb": max(rss),
+            "bare_peak_rss_mb": max(bare_rss), "scorecard_rows": rows}
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def measure_size(n: int, workdir: Path, *, repeat: int, years: int, batch: int, keep: bool) -> dict:
+    directory = workdir / f"n{n}"
+    if directory.exists():
+        shutil.rmtree(directory)
+    print(f"N={n:,}: generating ...", flush=True)
+    gen = synthetic.generate(directory, n, today=date.today(), years=years, batch=batch)
+    print(f"N={n:,}: generated through the store in {gen.store_seconds:.1f} s "
+          f"({gen.store_bytes / 1e6:.1f} MB on disk), stock TinyDB file in {gen.stock_seconds:.1f} s "
+          f"({gen.stock_bytes / 1e6:.1f} MB)", flush=True)
+    result = {"generate": {"store_seconds": gen.store_seconds, "stock_seconds": gen.stock_seconds,
+                           "store_bytes": gen.store_bytes, "stock_bytes": gen.stock_bytes}}
+    steps = [
+        ("open", lambda: measure_open(gen.store_path, repeat)),
+        ("export", lambda: measure_export(gen.store_path, directory / "csv", repeat)),
+        ("tui", lambda: measure_tui(gen.store_path, repeat)),
+        # Last: it adds readings to both files.
+        ("record", lambda: measure_record(gen.store_path, gen.stock_path, repeat)),
+    ]
+    for name, step in steps:
+        print(f"N={n:,}: measuring {name} ...", flush=True)
+        result[name] = step()
+    if not keep:
+        shutil.rmtree(directory)
+    return result
+
+
+def _ratio(slow: float, fast: float) -> float:
+    return slow / fast if fast else float("inf")
+
+
+def _faster(baseline: float, ours: float) -> str:
+    ratio = _ratio(baseline, ours)
+    return f"{ratio:.1f}× faster" if ratio >= 1 else f"{1 / ratio:.1f}× slower"
+
+
+def targets(sizes: dict[int, dict]) -> list[dict]:
+    """Issue 6's targets, judged at N=100k (or the largest N measured), growth from 10k to 1M."""
+    at = TARGET_SIZE if TARGET_SIZE in sizes else max(sizes)
+    r = sizes[at]
+    rec, tui = r["record"], r["tui"]
+    found = [
+        {"target": "record, in-process store call ≥ 20× faster than stock insert", "at": at,
+         "value": _ratio(rec["stock"]["median"], rec["store_warm"]["median"]), "limit": 20, "unit": "×", "more_is_better": True},
+        {"target": "record, whole `cxtui record` process ≥ 5× faster than stock whole process", "at": at,
+         "value": _ratio(rec["stock_process"]["median"], rec["cli"]["median"]), "limit": 5, "unit": "×", "more_is_better": True},
+        {"target": "open + scorecard + conflicts ≤ 150 ms (fresh process)", "at": at,
+         "value": r["open"]["fresh_process"]["median"] * 1000, "limit": 150, "unit": "ms", "more_is_better": False},
+        {"target": "export scorecard + all readings ≤ 1 s (fresh process)", "at": at,
+         "value": r["export"]["fresh_process"]["median"], "limit": 1, "unit": "s", "more_is_better": False},
+        {"target": "TUI cold start ≤ 2× bare Textual app", "at": at,
+         "value": _ratio(tui["tui"]["median"], tui["bare"]["median"]), "limit": 2, "unit": "×", "more_is_better": False},
+        {"target": "TUI peak RSS ≤ 120 MB", "at": at, "value": tui["tui_peak_rss_mb"], "limit": 120, "unit": "MB",
+         "more_is_better": False},
+    ]
+    for key, label in (("store_warm", "in-process"), ("cli", "`cxtui record`")):
+        entry = {"target": f"record growth 10k → 1M ≤ 1.5× ({label})", "at": "10k→1M", "limit": 1.5, "unit": "×",
+                 "more_is_better": False, "value": None}
+        if 10_000 in sizes and 1_000_000 in sizes:
+            entry["value"] = _ratio(sizes[1_000_000]["record"][key]["median"], sizes[10_000]["record"][key]["median"])
+        found.append(entry)
+    for t in found:
+        if t["value"] is None:
+            t["met"] = None
+        else:
+            t["met"] = t["value"] >= t["limit"] if t["more_is_better"] else t["value"] <= t["limit"]
+    return found
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def table_rows(sizes: dict[int, dict]) -> list[tuple[str, str, str, str, str]]:
+    """(measure, N, cxtui, baseline, ratio) for every measured figure."""
+    rows = []
+    for n, r in sizes.items():
+        rec, op, ex, tui = r["record"], r["open"], r["export"], r["tui"]
+        size = f"{n:,}"
+        stock, stock_proc = rec["stock"]["median"], rec["stock_process"]["median"]
+        rows += [
+            ("record, in-process (long-lived Store)", size, _s(rec["store_warm"]["median"]), f"stock insert {_s(stock)}",
+             _faster(stock, rec["store_warm"]["median"])),
+            ("record, in-process (new Store each time)", size, _s(rec["store_cold"]["median"]), f"stock insert {_s(stock)}",
+             _faster(stock, rec["store_cold"]["median"])),
+            ("record, whole `cxtui record` process", size, _s(rec["cli"]["median"]),
+             f"stock process {_s(stock_proc)}", _faster(stock_proc, rec["cli"]["median"])),
+            ("  (python -c pass, for scale)", size, "", _s(rec["python_startup"]["median"]), ""),
+            ("open + scorecard + conflicts, fresh process", size, _s(op["fresh_process"]["median"]), "", ""),
+            ("  of which snapshot / scorecard / conflicts", size,
+             " / ".join(_s(op["fresh_process_parts"][k]) for k in ("snapshot", "scorecard", "conflicts")), "", ""),
+            ("open + scorecard + conflicts, in-process", size, _s(op["in_process"]["median"]), "", ""),
+            ("export scorecard + readings, fresh process", size, _s(ex["fresh_process"]["median"]), "", ""),
+            ("  of which scorecard / readings", size,
+             " / ".join(_s(ex["fresh_process_parts"][k]) for k in ("scorecard", "readings")), "", ""),
+            ("export via two `cxtui export` processes", size, _s(ex["cli_processes"]["median"]), "", ""),
+            ("TUI cold start to filled scorecard", size, _s(tui["tui"]["median"]), f"bare app {_s(tui['bare']['median'])}",
+             f"{_ratio(tui['tui']['median'], tui['bare']['median']):.2f}× the bare app"),
+            ("TUI peak RSS", size, f"{tui['tui_peak_rss_mb']:.0f} MB", f"bare app {tui['bare_peak_rss_mb']:.0f} MB", ""),
+            ("generate through the store (one-off)", size, _s(r["generate"]["store_seconds"]), "", ""),
+        ]
+    return rows
+
+
+def _verdict(t: dict) -> str:
+    return "n/a" if t["met"] is None else ("PASS" if t["met"] else "FAIL")
+
+
+def _value(t: dict) -> str:
+    if t["value"] is None:
+        return "not measured (add 1000000 to --sizes)"
+    return f"{t['value']:.1f} {t['unit']}" if t["unit"] != "×" else f"{t['value']:.2f}×"
+
+
+def render_text(sizes: dict[int, dict], found: list[dict]) -> str:
+    rows = [("measure", "N", "cxtui", "baseline (same run)", "ratio"), *table_rows(sizes)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines += ["", "targets (issue 6):"]
+    for t in found:
+        at = f"N={t['at']:,}" if isinstance(t["at"], int) else t["at"]
+        lines.append(f"  {_verdict(t):4}  {t['target']}  [{at}: {_value(t)}]")
+    return "\n".join(lines)
+
+
+def render_markdown(sizes: dict[int, dict], found: list[dict], command: str, machine: str) -> str:
+    lines = ["## Performance", "",
+             f"Measured with `{command}` on {machine}; medians, each figure in the same run as its baseline "
+             "(stock TinyDB with its default JSONStorage holding the same documents, or a bare Textual app).", "",
+             "| measure | N | cxtui | baseline | ratio |", "|---|---:|---:|---:|---|"]
+    lines += [f"| {m.strip()} | {n} | {v} | {b} | {r} |" for m, n, v, b, r in table_rows(sizes)]
+    lines += ["", "| target (issue 6) | at | measured | |", "|---|---|---:|---|"]
+    for t in found:
+        at = f"{t['at']:,}" if isinstance(t["at"], int) else t["at"]
+        lines.append(f"| {t['target']} | {at} | {_value(t)} | {_verdict(t).lower()} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                        help="comma-separated reading counts (default: %(default)s; add 1000000 for the growth target)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per figure; the median is reported")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json", help="JSON results file")
+    parser.add_argument("--workdir", type=Path, default=HERE / "results" / "work",
+                        help="where the generated stores go (on the disk you want to measure)")
+    parser.add_argument("--years", type=int, default=5, help="the readings span this many years up to today")
+    parser.add_argument("--batch", type=int, default=5000, help="readings per add_many commit while generating")
+    parser.add_argument("--keep", action="store_true", help="keep the generated stores")
+    parser.add_argument("--markdown", action="store_true", help="also print the README's Performance section")
+    args = parser.parse_args(argv)
+    sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
+
+    started = time.perf_counter()
+    results = {n: measure_size(n, args.workdir, repeat=args.repeat, years=args.years, batch=args.batch, keep=args.keep)
+               for n in sizes}
+    found = targets(results)
+    command = "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:])
+    print()
+    print(render_text(results, found))
+    if args.markdown:
+        print()
+        print(render_markdown(results, found, command.strip(), machine()))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "command": command.strip(), "machine": machine(), "when": datetime.now(timezone.utc).isoformat(),
+        "repeat": args.repeat, "years": args.years, "batch": args.batch,
+        "seconds": time.perf_counter() - started, "sizes": {str(n): r for n, r in results.items()}, "targets": found,
+    }, indent=2))
+    print(f"\nresults written to {args.out} ({time.perf_counter() - started:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
