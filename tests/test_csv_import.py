@@ -204,7 +204,7 @@ def _content(store: Store, table: str) -> list[dict]:
 def test_export_then_import_reproduces_every_table(seeded, cli, tmp_path):
     seeded.add(Department(id="intl", name="Ünïcode 🚀 -team", leads=["a.b", "c_d"], description="@home\ttabs\nlines"))
     fresh_path = tmp_path / "fresh" / "store.json"
-    fresh = Store.init(fresh_path, user="other")
+    fresh = Store.init(fresh_path, user="tester")
     for table in ORDER:
         exported = cli("export", table, "--excel")
         assert exported.exit_code == 0, exported.output

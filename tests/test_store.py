@@ -78,14 +78,14 @@ def test_duplicate_id_refused(store):
 
 
 def test_update_bumps_version_and_stale_update_names_who_and_when(store, tmp_path):
-    mine = store.get(Department, "sales")
-    other = Store(store.path, user="ravi")
-    theirs = other.update(mine.model_copy(update={"description": "ravi's edit"}))
-    assert theirs.version == 2 and theirs.updated_by == "ravi"
-    with pytest.raises(StaleRecord, match=r"changed by ravi at \d{4}-\d\d-\d\d \d\d:\d\d UTC") as info:
+    mine = store.get(Goal, "G-1")
+    other = Store(store.path, user="kim")  # kim leads sales, whose goal this is
+    theirs = other.update(mine.model_copy(update={"description": "kim's edit"}))
+    assert theirs.version == 2 and theirs.updated_by == "kim"
+    with pytest.raises(StaleRecord, match=r"changed by kim at \d{4}-\d\d-\d\d \d\d:\d\d UTC") as info:
         store.update(mine.model_copy(update={"description": "my edit"}))
     assert info.value.version == 2
-    assert store.get(Department, "sales").description == "ravi's edit"
+    assert store.get(Goal, "G-1").description == "kim's edit"
 
 
 def test_stale_delete_refused(store):
@@ -178,9 +178,9 @@ def test_readings_by_metric_department_and_date_range(store):
 
 def test_reading_update_moves_between_partitions_and_keeps_recorder(store):
     reading = store.record("nps", 10, department="sales", date=date(2026, 1, 5))
-    editor = Store(store.path, user="ravi")
+    editor = Store(store.path, user="kim")
     moved = editor.update(reading.model_copy(update={"date": date(2026, 4, 6), "value": 11}))
-    assert moved.recorded_by == "tester" and moved.updated_by == "ravi"
+    assert moved.recorded_by == "tester" and moved.updated_by == "kim"
     assert [r.value for r in store.readings()] == [11]
     assert store.get(Reading, reading.id).date == date(2026, 4, 6)
     store.delete(Reading, reading.id)
@@ -213,7 +213,7 @@ def test_snapshot_holds_everything(store):
 def test_change_token_moves_on_every_commit_from_any_process(store):
     token = store.change_token()
     assert store.change_token() == token
-    Store(store.path, user="ravi").record("nps", 5)
+    Store(store.path, user="kim").record("nps", 5, department="sales")
     assert store.change_token() != token
 
 
@@ -300,3 +300,73 @@ def test_corrupt_store_error_names_the_newest_good_backup(store):
         Store(store.path).list(Department)
     assert info.value.backup == store.layout.backups_dir / "store.json.1"
     assert "store.json.1" in str(info.value)
+
+
+# --- who may change what --------------------------------------------------------------------------
+
+def _goal(department: str) -> Goal:
+    return Goal(id=NEW_ID, department=department, title="x", metric="nps", kind="increase", baseline=1, target=2,
+                start="2026-01-01", deadline="2026-06-30")
+
+
+def _reading(department: str | None) -> Reading:
+    return Reading(id=NEW_ID, metric="nps", department=department, date="2026-03-02", value=5, recorded_by="x",
+                   recorded_at=utcnow())
+
+
+@pytest.mark.parametrize(
+    ("user", "model", "refusal"),
+    [
+        ("kim", _goal("sales"), None),
+        ("kim", _goal("finance"), "kim leads sales, not finance"),
+        ("kim", _reading("sales"), None),
+        ("kim", _reading("finance"), "kim leads sales, not finance"),
+        ("kim", _reading(None), "company-level readings"),
+        ("kim", Incentive(id=NEW_ID, department="finance", title="x", metric="nps", direction="up", weight=0.1),
+         "kim leads sales, not finance"),
+        ("kim", Department(id="ops", name="Ops"), r"only admins \(tester\) may add departments"),
+        ("kim", Metric(id="csat", name="CSAT"), "only admins"),
+        ("kim", Tension(a="nps", b="gross_margin"), "only admins"),
+        ("kim", Flag(id=NEW_ID, departments=["sales", "finance"], title="x", raised_by="kim", raised_at=utcnow()),
+         None),
+        ("eve", Flag(id=NEW_ID, departments=["sales"], title="x", raised_by="eve", raised_at=utcnow()), None),
+        ("eve", _reading("sales"), "eve leads no department, not sales"),
+        ("tester", _reading("finance"), None),
+        ("tester", _reading(None), None),
+        ("tester", Department(id="ops", name="Ops"), None),
+    ],
+)
+def test_leads_change_their_own_department_and_admins_anything(store, user, model, refusal):
+    from cxtui.store import PermissionDenied
+
+    session = Store(store.path, user=user)
+    if refusal is None:
+        session.add(model)
+        return
+    before = tree_digest(store.path.parent)
+    with pytest.raises(PermissionDenied, match=refusal):
+        session.add(model)
+    assert tree_digest(store.path.parent) == before
+
+
+def test_a_lead_cannot_move_a_goal_out_of_or_into_another_department(store):
+    from cxtui.store import PermissionDenied
+
+    kim = Store(store.path, user="kim")
+    goal = kim.get(Goal, "G-1")
+    with pytest.raises(PermissionDenied, match="not finance"):
+        kim.update(goal.model_copy(update={"department": "finance"}))
+    ravi = Store(store.path, user="ravi")
+    with pytest.raises(PermissionDenied, match="ravi leads finance, not sales"):
+        ravi.delete(Goal, "G-1")
+    assert store.get(Goal, "G-1").department == "sales"
+
+
+def test_only_leads_and_admins_dismiss_findings(store):
+    from cxtui.models import Dismissal
+    from cxtui.store import PermissionDenied
+
+    dismissal = Dismissal(id=NEW_ID, finding="silo_goal:G-1", fingerprint="f", reason="intended", by="x", at=utcnow())
+    with pytest.raises(PermissionDenied):
+        Store(store.path, user="eve").add(dismissal)
+    assert Store(store.path, user="ravi").add(dismissal).id == "silo_goal:G-1"

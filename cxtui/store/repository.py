@@ -50,7 +50,7 @@ from cxtui.models import (
     tension_id,
     utcnow,
 )
-from cxtui.store import fsio, journal
+from cxtui.store import fsio, journal, permissions
 from cxtui.store.documents import META, READINGS, Documents, dumps, is_sound, parse
 from cxtui.store.errors import (
     DuplicateRecord,
@@ -499,6 +499,7 @@ class _Tx(_View):
         if exists:
             raise DuplicateRecord(entity, model.id)
         stored = model.model_copy(update={"version": 1, "updated_by": self.user, "updated_at": self.now})
+        self._permit(entity, "add", None, stored)
         self._check(entity, stored)
         self._write(entity, stored)
         self._log("add", entity, stored.id, None, stored)
@@ -516,6 +517,7 @@ class _Tx(_View):
         if entity == "reading":
             stored = stored.model_copy(update={"recorded_by": current.recorded_by,
                                                "recorded_at": current.recorded_at})
+        self._permit(entity, "update", current, stored)
         self._check(entity, stored)
         if entity == "reading" and partition_key(current.date) != partition_key(stored.date):
             self._remove("reading", current)
@@ -531,6 +533,7 @@ class _Tx(_View):
                               current.version)
         if entity == "settings":
             raise ReferenceViolation("the store's settings cannot be deleted")
+        self._permit(entity, "delete", current, None)
         users = self._dependents(entity, record_id)
         if users:
             raise ReferenceViolation(f"{entity} {record_id} is used by {', '.join(users)}; change or delete those first")
@@ -621,6 +624,12 @@ class _Tx(_View):
         if entity == "dismissal":
             return model.model_copy(update={"id": model.finding})  # type: ignore[attr-defined]
         raise RuleViolation("id", f"id: a {entity} needs an explicit id")
+
+    def _permit(self, entity: str, action: str, before: Record | None, after: Record | None) -> None:
+        settings = self.models_of("settings")
+        departments = {d.id: d for d in self.models_of("department")}
+        permissions.check_change(self.user, settings[0] if settings else Settings(), departments, entity, action,
+                                 before, after)
 
     def _need(self, entity: str, record_id: str, field: str, owner: str) -> Any:
         doc = self.doc(entity, record_id)

@@ -33,7 +33,10 @@ def fill(store: Store) -> None:
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     path = tmp_path / "store.json"
-    fill(Store.init(path, user=USER))
+    store = Store.init(path, user=USER)
+    fill(store)
+    # omar (who leads Finance) is also an admin, so tests can change any record from his session.
+    store.update(store.settings().model_copy(update={"admins": [USER, "omar"]}))
     return path
 
 

@@ -68,7 +68,8 @@ async def test_value_outside_the_scale_is_refused(app, store):
 
 async def test_five_readings_with_confidence_in_few_keystrokes(store_path, store):
     """The issue's target: 5 readings with confidence in at most 30 keystrokes beyond digits."""
-    # Someone who leads no department, at the start of a new month: many metrics are due.
+    # An admin who leads no department, at the start of a new month: many metrics are due.
+    store.update(store.settings().model_copy(update={"admins": ["kim", "omar", "nobody"]}))
     app = make_app(store_path, user="nobody", as_of=date(2026, 12, 1))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)

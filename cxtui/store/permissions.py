@@ -1,0 +1,53 @@
+"""Who may change what. The rule lives in the store, so the CLI and the TUI both get it.
+
+- an admin (listed in the store's settings) may change anything;
+- a lead may change the goals, incentives and readings of the departments they lead;
+- a lead of any department may dismiss a finding (and take a dismissal back);
+- everyone may raise and comment on flags (add or update them);
+- departments, metrics, objectives, tensions, company-level readings and settings are the admins'.
+
+File permissions are the real boundary between users of a shared store; this rule keeps honest
+people out of each other's numbers and says clearly why a change was refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cxtui.models import Department, Record, Settings
+from cxtui.store.errors import PermissionDenied
+
+_DEPARTMENT_OWNED = frozenset({"goal", "incentive", "reading"})
+_ANYONE = frozenset({"flag"})
+_ANY_LEAD = frozenset({"dismissal"})
+
+
+def check_change(user: str, settings: Settings, departments: Mapping[str, Department], entity: str,
+                 action: str, before: Record | None, after: Record | None) -> None:
+    """Raise PermissionDenied unless `user` may make this change."""
+    if user in settings.admins:
+        return
+    if entity in _ANYONE and action != "delete":
+        return
+    led = sorted(d.id for d in departments.values() if user in d.leads)
+    if entity in _ANY_LEAD and led:
+        return
+    if entity in _DEPARTMENT_OWNED:
+        for record in (before, after):
+            if record is None:
+                continue
+            owner: Any = getattr(record, "department")
+            if owner is None:
+                raise PermissionDenied(
+                    f"{user} may not change company-level {entity}s; ask an admin ({_admins(settings)})"
+                )
+            if owner not in led:
+                leads_what = f"leads {', '.join(led)}" if led else "leads no department"
+                raise PermissionDenied(f"{user} {leads_what}, not {owner}; ask a lead of {owner} or an admin")
+        return
+    raise PermissionDenied(f"only admins ({_admins(settings)}) may {action} {entity}s; {user} is not one")
+
+
+def _admins(settings: Settings) -> str:
+    return ", ".join(settings.admins) or "none set"
