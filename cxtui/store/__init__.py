@@ -15,8 +15,9 @@ from cxtui.store.errors import (
     StoreMissing,
     StoreTooNew,
 )
+from cxtui.store.health import Problem
 from cxtui.store.paths import default_store_path
-from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Problem, Store, current_login
+from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store, current_login
 
 __all__ = [
     "ANY_DEPARTMENT",

@@ -37,7 +37,7 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
         for record in (before, after):
             if record is None:
                 continue
-            owner: Any = getattr(record, "department")
+            owner: Any = record.department
             if owner is None:
                 raise PermissionDenied(
                     f"{user} may not change company-level {entity}s; ask an admin ({_admins(settings)})"

@@ -9,7 +9,6 @@ at all, whichever process dies where. Callers get models, never raw documents.
 from __future__ import annotations
 
 import getpass
-import grp
 import os
 import re
 import secrets
@@ -28,19 +27,11 @@ from pydantic import BaseModel, ValidationError
 
 from cxtui.models import (
     AuditEntry,
-    Department,
-    Dismissal,
-    Flag,
-    Goal,
-    Incentive,
-    Metric,
-    Objective,
     Reading,
     Record,
     RuleError,
     Settings,
     Snapshot,
-    Tension,
     check_goal_scale,
     check_in_scale,
     check_incentive_weights,
@@ -50,7 +41,7 @@ from cxtui.models import (
     tension_id,
     utcnow,
 )
-from cxtui.store import fsio, journal, permissions
+from cxtui.store import fsio, journal, permissions, sharing
 from cxtui.store.documents import META, READINGS, Documents, dumps, is_sound, parse
 from cxtui.store.errors import (
     DuplicateRecord,
@@ -65,6 +56,7 @@ from cxtui.store.errors import (
     StoreMissing,
     StoreTooNew,
 )
+from cxtui.store.health import Problem, mode_problems, reference_problems
 from cxtui.store.layout import BACKUPS_KEPT, Layout, partition_key, partition_range
 from cxtui.store.migrations import SCHEMA_VERSION, migrate
 
@@ -78,11 +70,6 @@ M = TypeVar("M", bound=Record)
 _MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings")
 _SEQUENCE_PREFIX = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F"}
 _READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
-
-
-class Problem(BaseModel):
-    level: Literal["error", "warning"]
-    message: str
 
 
 def current_login() -> str:
@@ -123,19 +110,17 @@ class Store:
         """Create an empty store; the creating user becomes its first admin."""
         store = cls(path, user=user, lock_timeout=lock_timeout)
         layout = store.layout
+        gid = sharing.group_id(group) if group else None
         fsio.ensure_dir(layout.main.parent)
-        gid = grp.getgrnam(group).gr_gid if group else None
         if gid is not None:
-            os.chown(layout.main.parent, -1, gid)
-            os.chmod(layout.main.parent, 0o2770)
+            sharing.share_directory(layout.main.parent, gid)
         with store._locked():
             if layout.main.exists() or layout.data_dir.exists():
                 raise StoreExists(layout.main)
             for directory in layout.directories[1:]:
                 fsio.ensure_dir(directory)
                 if gid is not None:
-                    os.chown(directory, -1, gid)
-                    os.chmod(directory, 0o2770)
+                    sharing.share_directory(directory, gid)
             now = utcnow()
             settings = Settings(admins=[store.user], version=1, updated_by=store.user, updated_at=now)
             data = {META: {"1": {"schema": SCHEMA_VERSION, "seq": {}, "created_by": store.user,
@@ -146,9 +131,8 @@ class Store:
             entry = AuditEntry(id=f"{tx}.0", tx=tx, at=now, by=store.user, action="add", entity="settings",
                                entity_id="settings", after=_dump(settings))
             store._commit(tx, {layout.main: dumps(data)}, [entry])
-            for file in (layout.main, layout.lock, layout.audit):
-                if gid is not None and file.exists():
-                    os.chown(file, -1, gid)
+            if gid is not None:
+                sharing.share_files([layout.main, layout.lock, layout.audit], gid)
         return store
 
     def exists(self) -> bool:
@@ -260,11 +244,11 @@ class Store:
                 snapshot = self.snapshot()
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked) as exc:
             return [Problem(level="error", message=str(exc))]
-        problems += _reference_problems(snapshot)
+        problems += reference_problems(snapshot)
         _, bad_lines = _read_audit(layout.audit)
         if bad_lines:
             problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {bad_lines[:10]}"))
-        problems += _mode_problems(layout)
+        problems += mode_problems(layout)
         return problems
 
     # --- internals --------------------------------------------------------------------------------
@@ -744,50 +728,3 @@ def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
         except (orjson.JSONDecodeError, ValidationError):
             bad.append(number)
     return entries, bad
-
-
-def _reference_problems(snapshot: Snapshot) -> list[Problem]:
-    depts = {d.id for d in snapshot.departments}
-    metrics = {m.id: m for m in snapshot.metrics}
-    objectives = {o.id for o in snapshot.objectives}
-    problems = []
-
-    def bad(message: str) -> None:
-        problems.append(Problem(level="error", message=message))
-
-    for goal in snapshot.goals:
-        if goal.department not in depts:
-            bad(f"goal {goal.id} names unknown department {goal.department}")
-        if goal.metric not in metrics:
-            bad(f"goal {goal.id} names unknown metric {goal.metric}")
-        for objective in goal.objectives:
-            if objective not in objectives:
-                bad(f"goal {goal.id} names unknown objective {objective}")
-    for incentive in snapshot.incentives:
-        if incentive.department not in depts or incentive.metric not in metrics:
-            bad(f"incentive {incentive.id} names an unknown department or metric")
-    for reading in snapshot.readings:
-        metric = metrics.get(reading.metric)
-        if metric is None:
-            bad(f"reading {reading.id} names unknown metric {reading.metric}")
-        elif metric.scale and not metric.scale.contains(reading.value):
-            bad(f"reading {reading.id} value {reading.value:g} is outside the scale of {metric.id}")
-        if reading.department is not None and reading.department not in depts:
-            bad(f"reading {reading.id} names unknown department {reading.department}")
-    return problems
-
-
-def _mode_problems(layout: Layout) -> list[Problem]:
-    problems = []
-    files = [layout.main, layout.lock, layout.audit, *layout.partitions().values()]
-    for file in files:
-        try:
-            st = os.stat(file)
-        except FileNotFoundError:
-            continue
-        if st.st_mode & 0o777 != fsio.FILE_MODE:
-            problems.append(Problem(
-                level="warning",
-                message=f"{file} has mode {st.st_mode & 0o777:o}, expected {fsio.FILE_MODE:o} (fix: chmod 660 {file})",
-            ))
-    return problems
