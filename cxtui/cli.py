@@ -143,7 +143,14 @@ def _example(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def _has_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _launch_tui(path, user: str | None) -> None:
+    # Without a terminal (cron, a pipe) the TUI would wait forever for keys nobody can type.
+    if not _has_terminal():
+        raise Failure("the TUI needs a terminal; for scripts use a command such as 'cxtui scorecard' (see 'cxtui --help')")
     try:
         from cxtui.tui.app import create_app
     except ImportError as exc:

@@ -43,6 +43,7 @@ class FakeApp:
 @pytest.fixture
 def fake_tui(monkeypatch):
     FakeApp.runs = []
+    monkeypatch.setattr("cxtui.cli._has_terminal", lambda: True)
     module = types.ModuleType("cxtui.tui.app")
     module.create_app = lambda path, *, user=None: FakeApp(path, user)
     monkeypatch.setitem(sys.modules, "cxtui.tui.app", module)
@@ -62,7 +63,23 @@ def test_default_command_without_a_store(cli, fake_tui, store_path):
     assert fake_tui == []
 
 
+def test_default_command_without_a_terminal(seeded, cli, fake_tui, monkeypatch):
+    monkeypatch.setattr("cxtui.cli._has_terminal", lambda: False)
+    result = cli()
+    assert result.exit_code == 1
+    assert one_error_line(result).startswith("error: the TUI needs a terminal;")
+    assert fake_tui == []
+
+
+def test_demo_without_a_terminal_still_creates_the_store(cli, tmp_path):
+    result = cli("demo", "--db", tmp_path / "demo.json")
+    assert result.exit_code == 1
+    assert result.stdout == f"created the demo store at {tmp_path / 'demo.json'}\n"
+    assert "the TUI needs a terminal" in one_error_line(result)
+
+
 def test_default_command_before_the_tui_exists(seeded, cli, monkeypatch):
+    monkeypatch.setattr("cxtui.cli._has_terminal", lambda: True)
     monkeypatch.setitem(sys.modules, "cxtui.tui.app", None)  # makes the import fail
     result = cli()
     assert result.exit_code == 1
@@ -261,3 +278,13 @@ def test_headless_commands_do_not_load_textual(seeded, env, tmp_path, args, expe
     probe = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=REPO, env=env, capture_output=True,
                            text=True, timeout=60)
     assert probe.stdout.splitlines()[-1] == expected, probe.stderr
+
+
+def test_the_real_tui_factory_takes_what_the_cli_passes():
+    import inspect
+
+    app_module = pytest.importorskip("cxtui.tui.app")
+    parameters = inspect.signature(app_module.create_app).parameters
+    first = next(iter(parameters.values()))
+    assert first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
+    assert parameters["user"].kind == inspect.Parameter.KEYWORD_ONLY
