@@ -100,20 +100,18 @@ def _user() -> str | None:
     return os.environ.get("CXTUI_USER") or None
 
 
-def _lock_timeout() -> float:
-    text = os.environ.get("CXTUI_LOCK_TIMEOUT")
-    if not text:
-        return 10.0
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        raise Failure(f"CXTUI_LOCK_TIMEOUT must be a number of seconds (got {text!r})") from None
-
-
 def open_store():
+    """The store the options and environment name; $CXTUI_LOCK_TIMEOUT shortens the lock wait (tests)."""
     from cxtui.store import Store
 
-    return Store(store_path(), user=_user(), lock_timeout=_lock_timeout())
+    options: dict[str, Any] = {"user": _user()}
+    text = os.environ.get("CXTUI_LOCK_TIMEOUT")
+    if text:
+        try:
+            options["lock_timeout"] = max(0.0, float(text))
+        except ValueError:
+            raise Failure(f"CXTUI_LOCK_TIMEOUT must be a number of seconds (got {text!r})") from None
+    return Store(store_path(), **options)
 
 
 def parse_day(option: str, text: str | None) -> date | None:
@@ -224,7 +222,7 @@ def init(group: str | None) -> None:
             grp.getgrnam(group)
         except KeyError:
             raise Failure(f"--group: no Unix group named {group!r}") from None
-    store = Store.init(store_path(), user=_user(), group=group, lock_timeout=_lock_timeout())
+    store = Store.init(store_path(), user=_user(), group=group)
     click.echo(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
 
 
@@ -245,6 +243,7 @@ def init(group: str | None) -> None:
 @db_option
 def record(metric: str, value: str, dept: str | None, day: str | None, note: str, confidence: str | None) -> None:
     """Record one reading of METRIC (id or name)."""
+    from cxtui.csvsafe import cell
     from cxtui.models import Metric
     from cxtui.resolve import resolve
 
@@ -256,8 +255,6 @@ def record(metric: str, value: str, dept: str | None, day: str | None, note: str
         metric_id, value, department=department, date=parse_day("--date", day), confidence=confidence, note=note
     )
     unit = next((m.unit for m in metrics if m.id == metric_id), "")
-    from cxtui.csvsafe import cell
-
     click.echo(
         f"recorded {metric_id} = {cell(reading.value)}{' ' + unit if unit else ''} for "
         f"{reading.department or 'the company'} on {reading.date.isoformat()} ({reading.id})"
