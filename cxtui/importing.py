@@ -34,7 +34,7 @@ from cxtui.models import (
     utcnow,
 )
 from cxtui.resolve import Unresolved, resolve
-from cxtui.store import NEW_ID
+from cxtui.store import NEW_ID, PermissionDenied, permissions
 
 # Reading stops after this many problems: enough to show the pattern without chewing through a
 # garbage file.
@@ -66,6 +66,7 @@ class _Context:
     def __init__(self, store, table: Table) -> None:
         self.store = store
         self.departments = store.list(Department)
+        self.departments_by_id = {d.id: d for d in self.departments}
         self.metrics = {m.id: m for m in store.list(Metric)}
         self.objectives = store.list(Objective) if table.name in ("goals", "objectives") else []
         self.incentives = store.list(Incentive) if table.name == "incentives" else []
@@ -79,6 +80,7 @@ class _Context:
             "readings": lambda: [],  # checked lazily: there may be many (see _reading_ids)
         }[table.name]()
         self.taken: dict[str, int | None] = {r.id: None for r in existing}
+        self.settings = store.settings()
         self._reading_ids: set[str] | None = None
 
     def claim(self, record_id: str, line: int, entity: str) -> None:
@@ -172,7 +174,10 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
         raise _RowProblem(*describe_errors(exc)) from None
     try:
         _check_rules(context, record)
-    except RuleError as exc:
+        # The store would refuse the whole batch at the first row this user may not add; say which rows.
+        permissions.check_change(context.store.user, context.settings, context.departments_by_id,
+                                 entity_name(record), "add", None, record)
+    except (RuleError, PermissionDenied) as exc:
         raise _RowProblem(str(exc)) from None
     if record.id != NEW_ID:
         context.claim(record.id, line, entity_name(record))

@@ -142,3 +142,12 @@ def test_db_option_before_or_after_the_command(seeded, cli, store_path, tmp_path
     assert result.exit_code == 1 and "unknown metric 'nps'" in result.stderr
     monkeypatch.delenv("CXTUI_DB")
     assert cli("--db", store_path, "record", "nps", "1", "-d", "sales").exit_code == 0
+
+
+def test_only_leads_record_for_their_department(seeded, cli, store_path):
+    before = tree_digest(store_path.parent)
+    result = cli("record", "nps", "5", "--dept", "finance", env={"CXTUI_USER": "kim"})
+    assert result.exit_code == 1
+    assert one_error_line(result) == "error: kim leads sales, not finance; ask a lead of finance or an admin"
+    assert tree_digest(store_path.parent) == before
+    assert cli("record", "nps", "5", "--dept", "sales", env={"CXTUI_USER": "kim"}).exit_code == 0

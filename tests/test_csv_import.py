@@ -254,3 +254,19 @@ def test_progress_bar_on_a_terminal_only(seeded, tmp_path, store_path):
     assert proc.returncode == 0
     assert out.startswith("would import 7000 readings")
     assert b"checking" in seen and b"MB" in seen
+
+
+def test_rows_the_user_may_not_add_are_named(seeded, cli, store_path, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(HEADER + "nps,sales,2026-05-01,9,,\nnps,finance,2026-05-01,9,,\nnps,,2026-05-01,9,,\n")
+    before = tree_digest(store_path.parent)
+    result = cli("import", "readings", path, env={"CXTUI_USER": "kim"})
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {path}:3: kim leads sales, not finance; ask a lead of finance or an admin",
+        f"error: {path}:4: kim may not change company-level readings; ask an admin (tester)",
+        f"error: 2 problems in {path}; nothing was imported",
+    ]
+    assert tree_digest(store_path.parent) == before
+    path.write_text(HEADER + "nps,sales,2026-05-01,9,,\n")
+    assert cli("import", "readings", path, env={"CXTUI_USER": "kim"}).exit_code == 0
