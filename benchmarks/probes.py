@@ -24,7 +24,17 @@ SIZE = (120, 40)
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    """Peak resident memory of this process, in MB."""
+    # Not ru_maxrss: Linux carries it over from the forking parent across exec, so a child of a big
+    # benchmark process would report the parent's peak. VmHWM belongs to this process's own memory.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def open_scorecard(path: str) -> dict:
