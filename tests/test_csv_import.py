@@ -110,7 +110,7 @@ def test_a_100mb_garbage_file_fails_fast(seeded, cli, store_path, tmp_path, garb
     elapsed = time.monotonic() - started
     assert result.exit_code == 1
     one_error_line(result)
-    assert elapsed < 2, elapsed
+    assert elapsed < 3, elapsed  # reading it whole would take far longer; generous for loaded CI hosts
     assert tree_digest(store_path.parent) == before
 
 
