@@ -7,7 +7,6 @@ TinyDB works over an in-memory copy loaded inside the lock; the store writes the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from cxtui.store.errors import StoreCorrupt
 
 META = "_meta"
 READINGS = "readings"
+SERIES = "series"
 
 
 class _StringIdTable(Table):
@@ -58,11 +58,17 @@ class Documents(TinyDB):
         else:
             docs.insert(Document(doc, doc_id=doc_id))
 
-    def put_many(self, table: str, docs: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        self.table(table).insert_multiple(Document(doc, doc_id=doc_id) for doc_id, doc in docs)
-
     def remove(self, table: str, doc_id: str) -> None:
         self.table(table).remove(doc_ids=[doc_id])
+
+    # TinyDB's write path copies the whole table on every call, so a bulk load of k readings into
+    # a month of n would cost k*n. Reading partitions are written straight into the loaded table
+    # instead; the file stays in TinyDB's format.
+    def put_direct(self, table: str, doc_id: str, doc: dict[str, Any]) -> None:
+        self.data.setdefault(table, {})[doc_id] = doc
+
+    def remove_direct(self, table: str, doc_id: str) -> None:
+        self.data.get(table, {}).pop(doc_id, None)
 
     def raw(self, table: str) -> dict[str, dict[str, Any]]:
         """The table's documents by id, without TinyDB's per-document wrapping (hot read path)."""

@@ -1,14 +1,17 @@
-"""Health checks behind `cxtui doctor`: dangling references, file modes."""
+"""Health checks behind `cxtui doctor`: dangling references, file modes and groups."""
 
 from __future__ import annotations
 
 import os
+import shlex
+import stat
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
 
 from cxtui.models import Snapshot
-from cxtui.store import fsio
+from cxtui.store import fsio, sharing
 from cxtui.store.layout import Layout
 
 
@@ -48,17 +51,79 @@ def reference_problems(snapshot: Snapshot) -> list[Problem]:
     return problems
 
 
+_SHOWN = 10  # problems listed one by one; the rest are summed up with one command fixing all
+
+
 def mode_problems(layout: Layout) -> list[Problem]:
-    problems = []
-    files = [layout.main, layout.lock, layout.audit, *layout.partitions().values()]
-    for file in files:
-        try:
-            st = os.stat(file)
-        except FileNotFoundError:
+    """Files not 0660; in a group-shared store also files or directories outside the store's group
+    and directories without setgid. Each problem names the command that fixes it."""
+    gid = sharing.shared_group(layout)
+    group = sharing.group_name(gid) if gid is not None else None
+    problems: list[Problem] = []
+    for path, st in sharing.store_paths(layout):
+        if stat.S_ISLNK(st.st_mode):
             continue
-        if st.st_mode & 0o777 != fsio.FILE_MODE:
-            problems.append(Problem(
-                level="warning",
-                message=f"{file} has mode {st.st_mode & 0o777:o}, expected {fsio.FILE_MODE:o} (fix: chmod 660 {file})",
-            ))
+        if stat.S_ISDIR(st.st_mode):
+            problems += _dir_problems(path, st, gid, group)
+        else:
+            problems += _file_problems(layout, path, st, gid, group)
+    if len(problems) > _SHOWN:
+        fix = _fix_everything(layout, group)
+        problems = problems[:_SHOWN] + [Problem(
+            level=max((p.level for p in problems[_SHOWN:]), key=("warning", "error").index),
+            message=f"and {len(problems) - _SHOWN} more like these (fix them all: {fix})",
+        )]
     return problems
+
+
+def _dir_problems(path: Path, st: os.stat_result, gid: int | None, group: str | None) -> list[Problem]:
+    if gid is None:
+        return []  # a private store's directories are its owner's business
+    problems = []
+    quoted = shlex.quote(str(path))
+    if st.st_gid != gid:
+        problems.append(Problem(level="error", message=(
+            f"directory {path} is in group {sharing.group_name(st.st_gid)}, not the store's group {group}: "
+            f"members may not create files in it (fix: chgrp {group} {quoted})")))
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & sharing.SHARED_DIR_MODE != sharing.SHARED_DIR_MODE:
+        why = "not setgid, so new files get their creator's group" if not mode & stat.S_ISGID else \
+            "not group-writable"
+        problems.append(Problem(level="error", message=(
+            f"directory {path} has mode {mode:04o}, expected {sharing.SHARED_DIR_MODE:04o} in a store "
+            f"shared with group {group}: {why} (fix: chmod {sharing.SHARED_DIR_MODE:o} {quoted})")))
+    return problems
+
+
+def _file_problems(layout: Layout, path: Path, st: os.stat_result, gid: int | None,
+                   group: str | None) -> list[Problem]:
+    problems = []
+    quoted = shlex.quote(str(path))
+    what = "lock file" if path == layout.lock else "file"
+    if gid is not None and st.st_gid != gid:
+        problems.append(Problem(level="error", message=(
+            f"{what} {path} is in group {sharing.group_name(st.st_gid)} (owner {sharing.user_name(st.st_uid)}), "
+            f"not the store's group {group} (fix: chgrp {group} {quoted})")))
+    mode = stat.S_IMODE(st.st_mode)
+    if mode != fsio.FILE_MODE:
+        locked_out = gid is not None and mode & 0o060 != 0o060
+        if locked_out and path == layout.lock:
+            why = f": members of {group} cannot take the lock, so they can neither read nor write the store"
+        elif locked_out:
+            why = f": members of {group} cannot write it"
+        else:
+            why = ""
+        problems.append(Problem(level="error" if locked_out else "warning", message=(
+            f"{what} {path} has mode {mode:03o}, expected {fsio.FILE_MODE:o}{why} (fix: chmod 660 {quoted})")))
+    return problems
+
+
+def _fix_everything(layout: Layout, group: str | None) -> str:
+    top = shlex.quote(str(layout.main.parent))
+    files = " ".join(shlex.quote(str(p)) for p in (layout.main, layout.lock))
+    data = shlex.quote(str(layout.data_dir))
+    chmod_files = f"chmod 660 {files} && find {data} -type f -exec chmod 660 {{}} +"
+    if group is None:
+        return chmod_files
+    return (f"chgrp -R {group} {top} && chmod {sharing.SHARED_DIR_MODE:o} {top} && "
+            f"find {data} -type d -exec chmod {sharing.SHARED_DIR_MODE:o} {{}} + && {chmod_files}")

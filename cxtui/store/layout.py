@@ -4,6 +4,7 @@ For a store at `team/store.json`:
     team/store.json                    entity tables (TinyDB JSON: {table: {id: document}})
     team/store.json.lock               the flock every read and write takes
     team/store.json.d/readings/YYYY-MM.json   readings, one TinyDB file per month
+    team/store.json.d/series/METRIC.json  per series, the readings a scorecard needs (series.py)
     team/store.json.d/audit.jsonl      the append-only audit trail
     team/store.json.d/journal.json     present only while a commit is being applied
     team/store.json.d/backups/NAME.N   the last few versions of each data file
@@ -40,6 +41,19 @@ class Layout:
         return self.data_dir / "readings"
 
     @property
+    def series_dir(self) -> Path:
+        return self.data_dir / "series"
+
+    def series(self, metric: str) -> Path:
+        return self.series_dir / f"{metric}.json"
+
+    def series_files(self) -> dict[str, Path]:
+        try:
+            return {p.name[:-5]: p for p in sorted(self.series_dir.iterdir()) if p.name.endswith(".json")}
+        except FileNotFoundError:
+            return {}
+
+    @property
     def audit(self) -> Path:
         return self.data_dir / "audit.jsonl"
 
@@ -53,7 +67,7 @@ class Layout:
 
     @property
     def directories(self) -> tuple[Path, ...]:
-        return (self.main.parent, self.data_dir, self.readings_dir, self.backups_dir)
+        return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir)
 
     def partition(self, key: str) -> Path:
         return self.readings_dir / f"{key}.json"
@@ -72,6 +86,8 @@ class Layout:
     def _backup_stem(self, target: Path) -> str:
         if target.parent == self.readings_dir:
             return f"readings-{target.name}"
+        if target.parent == self.series_dir:
+            return f"series-{target.name}"
         return target.name
 
 

@@ -27,6 +27,8 @@ from pydantic import BaseModel, ValidationError
 
 from cxtui.models import (
     AuditEntry,
+    Goal,
+    Objective,
     Reading,
     Record,
     RuleError,
@@ -41,8 +43,8 @@ from cxtui.models import (
     tension_id,
     utcnow,
 )
-from cxtui.store import fsio, journal, permissions, sharing
-from cxtui.store.documents import META, READINGS, Documents, dumps, is_sound, parse
+from cxtui.store import fsio, journal, permissions, series, sharing
+from cxtui.store.documents import META, READINGS, SERIES, Documents, dumps, is_sound, parse
 from cxtui.store.errors import (
     DuplicateRecord,
     NotFound,
@@ -124,7 +126,7 @@ class Store:
             now = utcnow()
             settings = Settings(admins=[store.user], version=1, updated_by=store.user, updated_at=now)
             data = {META: {"1": {"schema": SCHEMA_VERSION, "seq": {}, "created_by": store.user,
-                                 "created_at": now.isoformat()}}}
+                                 "created_at": now.isoformat(), "series_index": 1}}}
             data.update({table: {} for table in _MAIN_TABLES})
             data["settings"]["settings"] = _dump(settings)
             tx = _new_tx_id()
@@ -175,10 +177,17 @@ class Store:
         found.sort(key=lambda r: (r.date, r.recorded_at))
         return found
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, as_of: Date | None = None) -> Snapshot:
+        """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
+        series that goals and objectives use, what series.trim keeps. The scorecard, conflicts and
+        due lists come out the same as from every reading, and a large store opens far faster."""
         with self._reading() as view:
             tables = {name: list(view.entity_models(name).values()) for name in _MAIN_TABLES}
-            readings = sorted(view.reading_models(None, None), key=lambda r: (r.date, r.recorded_at))
+            if as_of is None:
+                readings = list(view.reading_models(None, None))
+            else:
+                readings = view.scorecard_readings(as_of, tables["goal"], tables["objective"])
+        readings.sort(key=lambda r: (r.date, r.recorded_at))
         return Snapshot.model_construct(
             departments=tables["department"], metrics=tables["metric"], objectives=tables["objective"],
             goals=tables["goal"], incentives=tables["incentive"], tensions=tables["tension"],
@@ -284,13 +293,13 @@ class Store:
     def _reading(self) -> Iterator[_View]:
         with self._locked():
             journal.recover(self.layout)
-            yield _View(self, self._load_main())
+            yield _View(self, self._load_indexed_main())
 
     @contextmanager
     def _transaction(self) -> Iterator[_Tx]:
         with self._locked():
             journal.recover(self.layout)
-            tx = _Tx(self, self._load_main())
+            tx = _Tx(self, self._load_indexed_main())
             try:
                 yield tx
                 tx.commit()
@@ -311,6 +320,20 @@ class Store:
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc, committed=True) from None
+
+    def _load_indexed_main(self) -> _Cached:
+        """The entity tables, after building the series index of a store that has none yet."""
+        main = self._load_main()
+        if not main.data[META]["1"].get("series_index"):
+            tx = _Tx(self, main)
+            try:
+                tx.rebuild_index()
+                tx.commit()
+            except BaseException:
+                self._cache.clear()
+                raise
+            main = self._load_main()
+        return main
 
     def _load_main(self) -> _Cached:
         layout = self.layout
@@ -361,8 +384,16 @@ class Store:
         self._cache[path] = cached
         return cached
 
+    def _load_series(self, metric: str) -> _Cached | None:
+        return self._load(self.layout.series(metric), required=(SERIES,))
+
     def _good_backup(self, path: Path) -> Path | None:
-        required = (META,) if path == self.layout.main else (READINGS,)
+        if path == self.layout.main:
+            required: tuple[str, ...] = (META,)
+        elif path.parent == self.layout.series_dir:
+            required = (SERIES,)
+        else:
+            required = (READINGS,)
         for n in range(1, BACKUPS_KEPT + 1):
             candidate = self.layout.backup(path, n)
             if candidate.exists() and is_sound(candidate, required):
@@ -401,6 +432,62 @@ class _View:
             }
         return cached.models[READINGS]
 
+    def scorecard_readings(self, as_of: Date, goals: list[Goal], objectives: list[Objective]) -> list[Reading]:
+        """What series.trim keeps at `as_of` of the series that goals and objectives read.
+
+        Each series comes from the index when its entry holds what trim needs; the few that do not
+        (readings dated after as-of pushed older ones out of the window) are filled by reading
+        partitions backwards from as-of, only as far as they need.
+        """
+        # An objective paced from its start but given no baseline takes it from its first reading
+        # on or after the start, in any series of its metric.
+        anchors = {o.metric: o.start.isoformat() for o in objectives if o.start and o.baseline is None}
+        objective_metrics = {o.metric for o in objectives}
+        wanted = {(g.metric, series.series_key(g.department)) for g in goals}
+        docs_by_series: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        unserved: dict[tuple[str, str], series.Entry] = {}
+        for metric in self.layout.series_files():
+            cached = self.store._load_series(metric)
+            for key, entry in (cached.data[SERIES] if cached else {}).items():
+                if metric not in objective_metrics and (metric, key) not in wanted:
+                    continue
+                anchor = anchors.get(metric)
+                if series.serves(entry, as_of) and (anchor is None or series.serves_anchor(entry, anchor)):
+                    docs_by_series[(metric, key)] = [*entry["first"], *entry["recent"]]
+                else:
+                    unserved[(metric, key)] = entry
+        if unserved:
+            docs_by_series.update(self._scan_back(unserved, as_of, anchors))
+        return [
+            _reading_from_doc(doc)
+            for (metric, _), docs in docs_by_series.items()
+            for doc in series.trim(docs, as_of, anchors.get(metric))
+        ]
+
+    def _scan_back(self, entries: dict[tuple[str, str], series.Entry], as_of: Date,
+                   anchors: dict[str, str]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+        """Readings of `entries`' series from the month of `as_of` backwards, until each has the
+        trend's dates (and reaches back to its anchor); plus each series' first-date readings."""
+        found: dict[tuple[str, str], list[dict[str, Any]]] = {k: list(e["first"]) for k, e in entries.items()}
+        dates: dict[tuple[str, str], set[str]] = {k: set() for k in entries}
+        pending = set(entries)
+        for key in reversed(partition_range(None, as_of, list(self.layout.partitions()))):
+            cached = self.store._load(self.layout.partition(key), required=(READINGS,))
+            for doc in cached.data[READINGS].values() if cached else ():
+                wanted = (doc["metric"], series.series_key(doc["department"]))
+                if wanted in pending:
+                    found[wanted].append(doc)
+                    dates[wanted].add(doc["date"])
+            cutoff = as_of.isoformat()
+            pending = {
+                k for k in pending
+                if len({d for d in dates[k] if d <= cutoff}) < series.TREND_DATES
+                or (k[0] in anchors and key > anchors[k[0]][:7])
+            }
+            if not pending:
+                break
+        return found
+
     def find_reading(self, record_id: str) -> Reading | None:
         keys = list(self.layout.partitions())
         hinted = _hinted_partition(record_id)
@@ -434,6 +521,7 @@ class _Tx(_View):
         self.dirty: set[Path] = set()
         self.entries: list[AuditEntry] = []
         self._keys: list[str] | None = None
+        self.series_files: dict[str, dict[str, Any]] = {}
 
     # reads inside the transaction see its own writes, so they work on documents, not cached models
     def doc(self, entity: str, record_id: str) -> dict[str, Any] | None:
@@ -466,6 +554,36 @@ class _Tx(_View):
             if doc is not None:
                 return key, doc
         return None
+
+    def series_entry(self, metric: str, department: str | None) -> series.Entry:
+        """The index entry of a series, loaded for change (its file is then written at commit)."""
+        data = self.series_files.get(metric)
+        if data is None:
+            cached = self.store._load_series(metric)
+            data = cached.data if cached else {SERIES: {}}
+            self.series_files[metric] = data
+        self.dirty.add(self.layout.series(metric))
+        return data[SERIES].setdefault(series.series_key(department), series.empty_entry())
+
+    def all_reading_docs(self) -> Iterator[dict[str, Any]]:
+        """Every reading document as this transaction sees it (a whole-store scan: rare paths only)."""
+        for key in dict.fromkeys([*self.layout.partitions(), *self.parts]):
+            yield from self.partition(key).raw(READINGS).values()
+
+    def _rescan_series(self, metric: str, department: str | None) -> None:
+        docs = [d for d in self.all_reading_docs() if d["metric"] == metric and d["department"] == department]
+        self.series_files[metric][SERIES][series.series_key(department)] = series.entry_from(docs)
+
+    def rebuild_index(self) -> None:
+        """Build every series entry from the readings (a store from before the index existed)."""
+        grouped: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for doc in self.all_reading_docs():
+            grouped.setdefault(doc["metric"], {}).setdefault(series.series_key(doc["department"]), []).append(doc)
+        for metric, by_series in grouped.items():
+            self.series_files[metric] = {SERIES: {k: series.entry_from(v) for k, v in by_series.items()}}
+            self.dirty.add(self.layout.series(metric))
+        self.docs.data[META]["1"]["series_index"] = 1
+        self.dirty.add(self.layout.main)
 
     # --- mutations ----------------------------------------------------------------------------------
 
@@ -503,7 +621,7 @@ class _Tx(_View):
                                                "recorded_at": current.recorded_at})
         self._permit(entity, "update", current, stored)
         self._check(entity, stored)
-        if entity == "reading" and partition_key(current.date) != partition_key(stored.date):
+        if entity == "reading":
             self._remove("reading", current)
         self._write(entity, stored)
         self._log("update", entity, stored.id, current, stored)
@@ -537,6 +655,8 @@ class _Tx(_View):
     def _data_of(self, path: Path) -> dict[str, Any]:
         if path == self.layout.main:
             return self.docs.data
+        if path.parent == self.layout.series_dir:
+            return self.series_files[path.name[:-5]]
         return self.parts[path.name[:-5]].data
 
     def _current(self, entity: str, record_id: str) -> Any:
@@ -554,8 +674,10 @@ class _Tx(_View):
     def _write(self, entity: str, model: Record) -> None:
         if entity == "reading":
             key = partition_key(model.date)  # type: ignore[attr-defined]
-            self.partition(key).put(READINGS, model.id, _dump(model))
+            doc = _dump(model)
+            self.partition(key).put_direct(READINGS, model.id, doc)
             self.dirty.add(self.layout.partition(key))
+            series.add(self.series_entry(model.metric, model.department), doc)  # type: ignore[attr-defined]
         else:
             self.docs.put(entity, model.id, _dump(model))
             self.dirty.add(self.layout.main)
@@ -563,8 +685,11 @@ class _Tx(_View):
     def _remove(self, entity: str, model: Record) -> None:
         if entity == "reading":
             key = partition_key(model.date)  # type: ignore[attr-defined]
-            self.partition(key).remove(READINGS, model.id)
+            self.partition(key).remove_direct(READINGS, model.id)
             self.dirty.add(self.layout.partition(key))
+            metric, department = model.metric, model.department  # type: ignore[attr-defined]
+            if not series.remove(self.series_entry(metric, department), _dump(model)):
+                self._rescan_series(metric, department)
         else:
             self.docs.remove(entity, model.id)
             self.dirty.add(self.layout.main)
@@ -695,6 +820,25 @@ def _entity_class(entity: str) -> type[Record]:
     from cxtui.models import ENTITIES
 
     return ENTITIES[entity]
+
+
+_EMPTY_SERIES = _Cached(key=(0, 0, 0), data={SERIES: {}})
+
+
+def _reading_from_doc(doc: dict[str, Any]) -> Reading:
+    """A reading from a document the store wrote after validating it (the index's copies).
+
+    Skips pydantic validation, which would cost more than the whole scorecard on a large store;
+    `cxtui doctor` checks the index against the validated partitions.
+    """
+    updated_at = doc.get("updated_at")
+    return Reading.model_construct(
+        id=doc["id"], metric=doc["metric"], department=doc["department"], date=Date.fromisoformat(doc["date"]),
+        value=float(doc["value"]), confidence=doc.get("confidence"), note=doc.get("note", ""),
+        recorded_by=doc["recorded_by"], recorded_at=datetime.fromisoformat(doc["recorded_at"]),
+        version=doc.get("version", 0), updated_by=doc.get("updated_by"),
+        updated_at=datetime.fromisoformat(updated_at) if updated_at else None,
+    )
 
 
 def _hinted_partition(record_id: str) -> str | None:

@@ -1,0 +1,139 @@
+"""The series index: per (metric, department) the readings a scorecard needs, kept beside the data.
+
+A scorecard as of a date looks, per series, only at the newest `TREND_DATES` distinct dates on or
+before that date (latest, previous, the trend) and at the series' first date (an objective with no
+baseline is paced from its first reading). The index keeps, per series, every reading on its newest
+`WINDOW_DATES` dates, the readings on its first date, and how many readings it has, in one small
+file per metric, updated in the same journaled commit as the readings. Opening a large store then
+reads a few hundred readings instead of the whole history.
+
+`trim` is the one definition of what a scorecard needs; the index path and the full-scan path both
+go through it, so they give the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+TREND_DATES = 12  # cxtui.progress.TREND_LENGTH: the newest dates a scorecard reads
+WINDOW_DATES = 16  # kept per series, so a few days' look back still comes from the index
+COMPANY = ""  # the series key of company-level readings (department None)
+
+Doc = dict[str, Any]
+Entry = dict[str, Any]  # {"count": int, "first": [Doc], "recent": [Doc]}
+
+
+def series_key(department: str | None) -> str:
+    return COMPANY if department is None else department
+
+
+def _order(doc: Doc) -> tuple[str, str, str]:
+    return (doc["date"], doc["recorded_at"], doc["id"])
+
+
+def _newest_dates(docs: Iterable[Doc], n: int) -> set[str]:
+    return set(sorted({d["date"] for d in docs})[-n:])
+
+
+def empty_entry() -> Entry:
+    return {"count": 0, "first": [], "recent": []}
+
+
+def entry_from(docs: list[Doc]) -> Entry:
+    """An index entry built from every reading of one series."""
+    if not docs:
+        return empty_entry()
+    first_date = min(d["date"] for d in docs)
+    window = _newest_dates(docs, WINDOW_DATES)
+    return {
+        "count": len(docs),
+        "first": sorted((d for d in docs if d["date"] == first_date), key=_order),
+        "recent": sorted((d for d in docs if d["date"] in window), key=_order),
+    }
+
+
+def add(entry: Entry, doc: Doc) -> None:
+    entry["count"] += 1
+    first = entry["first"]
+    if not first or doc["date"] < first[0]["date"]:
+        entry["first"] = [doc]
+    elif doc["date"] == first[0]["date"]:
+        first.append(doc)
+        first.sort(key=_order)
+    recent = entry["recent"]
+    window = _newest_dates(recent, WINDOW_DATES)
+    complete = entry["count"] - 1 == len(recent)
+    if len(window) < WINDOW_DATES and not complete and doc["date"] < min(window, default=doc["date"]):
+        # A reading older than a shrunken window whose older neighbours are not held: leave the
+        # window as it is; it still holds every reading on each of its dates.
+        return
+    recent.append(doc)
+    keep = _newest_dates(recent, WINDOW_DATES)
+    entry["recent"] = sorted((d for d in recent if d["date"] in keep), key=_order)
+
+
+def remove(entry: Entry, doc: Doc) -> bool:
+    """Take `doc` out; False when the entry can no longer be kept right without a rescan."""
+    entry["count"] -= 1
+    entry["recent"] = [d for d in entry["recent"] if d["id"] != doc["id"]]
+    entry["first"] = [d for d in entry["first"] if d["id"] != doc["id"]]
+    if entry["count"] == 0:
+        entry["first"], entry["recent"] = [], []
+        return True
+    complete = entry["count"] == len(entry["recent"])
+    if not entry["first"]:
+        if not complete:
+            return False
+        first_date = min(d["date"] for d in entry["recent"])
+        entry["first"] = [d for d in entry["recent"] if d["date"] == first_date]
+    return complete or len(_newest_dates(entry["recent"], WINDOW_DATES)) >= TREND_DATES
+
+
+def serves(entry: Entry, as_of: date) -> bool:
+    """Whether the entry holds everything `trim` needs from this series at `as_of`."""
+    if entry["count"] == len(entry["recent"]):
+        return True
+    cutoff = as_of.isoformat()
+    return len({d["date"] for d in entry["recent"] if d["date"] <= cutoff}) >= TREND_DATES
+
+
+def window_start(entry: Entry) -> str | None:
+    """The oldest date the entry holds every reading of (None when it holds the whole series)."""
+    if entry["count"] == len(entry["recent"]):
+        return None
+    return min((d["date"] for d in entry["recent"]), default=None)
+
+
+def serves_anchor(entry: Entry, anchor: str) -> bool:
+    """Whether the entry holds the readings on the series' first date on or after `anchor`."""
+    start = window_start(entry)
+    first = entry["first"][0]["date"] if entry["first"] else None
+    return start is None or start <= anchor or (first is not None and first >= anchor)
+
+
+def trim(docs: Iterable[Doc], as_of: date, anchor: str | None = None) -> list[Doc]:
+    """From one series' readings, what a scorecard at `as_of` reads.
+
+    Those on the newest TREND_DATES dates on or before `as_of`, those on the series' first date,
+    and with an `anchor` date, those on the first date on or after it (an objective paced from its
+    start but given no baseline takes its baseline from there).
+    """
+    cutoff = as_of.isoformat()
+    kept = [d for d in docs if d["date"] <= cutoff]
+    if not kept:
+        return []
+    wanted = _newest_dates(kept, TREND_DATES)
+    wanted.add(min(d["date"] for d in kept))
+    if anchor is not None:
+        after = [d["date"] for d in kept if d["date"] >= anchor]
+        if after:
+            wanted.add(min(after))
+    seen: set[str] = set()
+    result = []
+    for doc in sorted(kept, key=_order):
+        if doc["date"] in wanted and doc["id"] not in seen:
+            seen.add(doc["id"])
+            result.append(doc)
+    return result
