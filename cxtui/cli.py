@@ -282,7 +282,8 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
         return
     from cxtui.scorecard import build_scorecard
 
-    card = build_scorecard(store.snapshot(), as_of=day)
+    day = day or date.today()
+    card = build_scorecard(store.snapshot(day), as_of=day)
     if department:
         card = card.model_copy(
             update={

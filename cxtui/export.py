@@ -67,7 +67,8 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
 def scorecard_rows(store, *, dept: str | None, as_of: date | None) -> list[list[Any]]:
     from cxtui.scorecard import build_scorecard
 
-    card = build_scorecard(store.snapshot(), as_of=as_of)
+    day = as_of or date.today()
+    card = build_scorecard(store.snapshot(day), as_of=day)
     rows = []
     for g in card.goals:
         goal = g.goal
@@ -100,8 +101,9 @@ def conflicts(store, *, dept: str | None, as_of: date | None):
     """(active findings, unresolved flags), those involving `dept` when given."""
     from cxtui.conflicts import detect
 
-    snapshot = store.snapshot()
-    findings = detect(snapshot, as_of or date.today())
+    day = as_of or date.today()
+    snapshot = store.snapshot(day)
+    findings = detect(snapshot, day)
     flags = [f for f in snapshot.flags if f.status != "resolved"]
     if dept:
         findings = [f for f in findings if dept in f.departments]
