@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -31,7 +31,10 @@ from pydantic_core import PydanticCustomError
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _bad_char(text: str, allow: str) -> str | None:
+def text_problem(text: str, allow: str = "") -> str | None:
+    """What makes `text` unsafe to show in another user's terminal, or None."""
+    if text.isprintable():
+        return None  # no Cc (controls, DEL) and no Cf (bidi overrides): the common case, in C
     for ch in text:
         if ch in allow:
             continue
@@ -57,7 +60,7 @@ def _text_validator(max_len: int, *, multiline: bool, required: bool):
             raise PydanticCustomError("text_empty", "must not be empty")
         if len(value) > max_len:
             raise PydanticCustomError("text_long", f"must be at most {max_len} characters (got {len(value)})")
-        bad = _bad_char(value, allow)
+        bad = text_problem(value, allow)
         if bad:
             what = "newlines and tabs only" if multiline else "no control characters"
             raise PydanticCustomError("text_char", f"contains a {bad}; allowed: printable text, {what}")
@@ -176,16 +179,16 @@ def _iso_date(value: Any) -> date:
 Day = Annotated[date, BeforeValidator(_iso_date)]
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-Timestamp = Annotated[datetime, AfterValidator(_aware)]
+Timestamp = Annotated[datetime, AfterValidator(aware)]
 
 
 def utcnow() -> datetime:
     """Now in UTC, to the millisecond (what JSON round-trips keep readable)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 

@@ -371,3 +371,18 @@ def test_only_leads_and_admins_dismiss_findings(store):
     with pytest.raises(PermissionDenied):
         Store(store.path, user="eve").add(dismissal)
     assert Store(store.path, user="ravi").add(dismissal).id == "silo_goal:G-1"
+
+
+def test_a_full_month_spills_into_numbered_chunks(store, monkeypatch):
+    from cxtui.store import layout, repository
+
+    monkeypatch.setattr(repository, "CHUNK_SIZE", 3)
+    ids = [store.record("nps", n, department="sales", date=date(2026, 5, 4 + n)).id for n in range(7)]
+    assert list(store.layout.partitions()) == ["2026-05", "2026-05.2", "2026-05.3"]
+    assert [r.value for r in store.readings(start=date(2026, 5, 1), end=date(2026, 5, 31))] == list(range(7))
+    middle = store.get(Reading, ids[4])
+    store.update(middle.model_copy(update={"value": 40}))
+    store.delete(Reading, ids[0])
+    assert [r.value for r in store.readings()] == [1, 2, 3, 40, 5, 6]
+    assert layout.chunk_order("2026-05.10") > layout.chunk_order("2026-05.9")
+    assert store.doctor() == []

@@ -263,7 +263,7 @@ def test_damaged_files_are_refused_and_never_written(tmp_path, damage, which):
     ]
     for attempt in attempts:
         with pytest.raises(StoreCorrupt) as info:
-            attempt(Store(store.path))
+            attempt(Store(store.path, user="tester"))
         assert str(target) in str(info.value)
         assert "left untouched" in str(info.value)
         assert info.value.backup is not None and info.value.backup.exists()

@@ -3,7 +3,7 @@
 For a store at `team/store.json`:
     team/store.json                    entity tables (TinyDB JSON: {table: {id: document}})
     team/store.json.lock               the flock every read and write takes
-    team/store.json.d/readings/YYYY-MM.json   readings, one TinyDB file per month
+    team/store.json.d/readings/YYYY-MM[.N].json   readings, TinyDB files of one month each
     team/store.json.d/series/METRIC.json  per series, the readings a scorecard needs (series.py)
     team/store.json.d/audit.jsonl      the append-only audit trail
     team/store.json.d/journal.json     present only while a commit is being applied
@@ -21,7 +21,10 @@ from datetime import date
 from pathlib import Path
 
 BACKUPS_KEPT = 3
-_PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})\.json$")
+_PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})(\.\d+)?\.json$")
+# Readings of one month fill numbered chunks of at most this many ("2026-03", "2026-03.2", ...),
+# so a write rewrites a file of bounded size however dense the history is.
+CHUNK_SIZE = 2000
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,12 @@ class Layout:
         return self.readings_dir / f"{key}.json"
 
     def partitions(self) -> dict[str, Path]:
-        """Existing reading partitions by key ("2026-03"), oldest first."""
+        """Existing reading partitions by key ("2026-03", "2026-03.2"), oldest first."""
         try:
-            names = sorted(p.name for p in self.readings_dir.iterdir())
+            names = [p.name for p in self.readings_dir.iterdir() if _PARTITION_RE.match(p.name)]
         except FileNotFoundError:
             return {}
-        return {name[:-5]: self.readings_dir / name for name in names if _PARTITION_RE.match(name)}
+        return {name[:-5]: self.readings_dir / name for name in sorted(names, key=lambda n: chunk_order(n[:-5]))}
 
     def backup(self, target: Path, n: int) -> Path:
         return self.backups_dir / f"{self._backup_stem(target)}.{n}"
@@ -95,8 +98,19 @@ def partition_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def chunk_order(key: str) -> tuple[str, int]:
+    """Sort key of a partition key: its month, then its chunk number (the first chunk is 1)."""
+    month, _, number = key.partition(".")
+    return (month, int(number) if number else 1)
+
+
+def next_chunk(key: str) -> str:
+    month, number = chunk_order(key)
+    return f"{month}.{number + 1}"
+
+
 def partition_range(start: date | None, end: date | None, keys: list[str]) -> list[str]:
     """The existing partition keys that can hold readings dated within [start, end]."""
     low = partition_key(start) if start else ""
     high = partition_key(end) if end else "9999-99"
-    return [k for k in keys if low <= k <= high]
+    return [k for k in keys if low <= k[:7] <= high]
