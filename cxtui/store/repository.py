@@ -878,14 +878,13 @@ def _reading_from_doc(doc: dict[str, Any]) -> Reading:
     if confidence is not None and (type(confidence) is not int or not 1 <= confidence <= 10):
         raise ValueError(f"confidence {confidence!r} is not 1-10")
     note = doc.get("note", "")
-    texts = (doc["id"], doc["metric"], doc["department"] or "", doc["recorded_by"], note)
-    if not all(type(t) is str for t in texts):
-        raise ValueError("a text field is not text")
-    problem = text_problem(note, allow="\n\t")
+    # str + str raises TypeError unless every part is text; one isprintable() covers them all.
+    names = doc["id"] + doc["metric"] + (doc["department"] or "") + doc["recorded_by"]
+    if not names.isprintable():
+        raise ValueError("an id or name holds a control character")
+    problem = text_problem(note + "", allow="\n\t")
     if problem:
         raise ValueError(f"note: {problem}")
-    if not all(t.isprintable() for t in texts[:4]):
-        raise ValueError("an id or name holds a control character")
     updated_at = doc.get("updated_at")
     fields = {
         "version": doc.get("version", 0), "updated_by": doc.get("updated_by"),
