@@ -45,7 +45,7 @@ def open_scorecard(path: str) -> dict:
 
     imported = time.perf_counter()
     today = date.today()
-    snapshot = Store(path, user=USER).snapshot()
+    snapshot = Store(path, user=USER).snapshot(today)
     loaded = time.perf_counter()
     card = build_scorecard(snapshot, as_of=today)
     scored = time.perf_counter()

@@ -123,7 +123,7 @@ def measure_open(store_path: Path, repeat: int) -> dict:
     today = date.today()
 
     def in_process() -> None:
-        snapshot = Store(store_path, user=USER).snapshot()
+        snapshot = Store(store_path, user=USER).snapshot(today)
         build_scorecard(snapshot, as_of=today)
         detect(snapshot, today)
 

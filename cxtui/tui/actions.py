@@ -35,8 +35,18 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                priority=True),
         Action("app.help", "f1,question_mark", "help", "Help", "Show every key of this screen.",
                key_display="F1"),
-        Action("app.checkin", "c", "checkin", "Check-in", "Record this period's readings for your department."),
-        Action("app.conflicts", "x", "conflicts", "Conflicts", "Silo conflicts and flags, with actions."),
+        # Hidden here, so that each screen's own keys fit the footer at 80 columns; the scorecard
+        # shows check-in and conflicts itself (see "scorecard.checkin" and "scorecard.conflicts").
+        Action("app.checkin", "c", "checkin", "Check-in", "Record this period's readings for your department.",
+               show=False),
+        Action("app.conflicts", "x", "conflicts", "Conflicts", "Silo conflicts and flags, with actions.",
+               show=False),
+        # Priority (handled as the key arrives, not after the focused widget's queue), so keys typed
+        # ahead of a slow link land in the field that tab moved to.
+        Action("app.next_field", "tab", "focus_next", "Next field", "Move to the next field.", show=False,
+               priority=True),
+        Action("app.previous_field", "shift+tab", "focus_previous", "Previous field",
+               "Move to the previous field.", show=False, priority=True),
         Action("app.scorecard", "s", "home", "Scorecard", "Back to the scorecard.", show=False),
         Action("app.history", "h", "history", "History", "The audit trail: who changed what, when.",
                show=False),
@@ -44,14 +54,19 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                show=False),
     ),
     "scorecard": (
+        # The footer at 80 columns holds: c, x, n, e, q and F1 (the rest: F1 and the palette).
+        Action("scorecard.checkin", "c", "app.checkin", "Check-in",
+               "Record this period's readings for your department."),
+        Action("scorecard.conflicts", "x", "app.conflicts", "Conflicts", "Silo conflicts and flags, with actions."),
         Action("scorecard.edit", "enter", "edit", "Edit", "Edit the highlighted goal, or filter to the "
-               "highlighted department."),
+               "highlighted department.", show=False),
         Action("scorecard.new_goal", "n", "new_goal", "New goal", "Create a goal (in the filtered department)."),
         Action("scorecard.metric", "i", "metric", "Metric", "Readings and chart of the highlighted "
                "goal's or objective's metric.", show=False),
-        Action("scorecard.department", "d", "department", "Dept", "Show one department, or all."),
+        Action("scorecard.department", "d", "department", "Dept", "Show one department, or all.", show=False),
         Action("scorecard.mine", "m", "mine", "Mine", "Jump to the department you lead.", show=False),
-        Action("scorecard.as_of", "a", "as_of", "As of", "See the scorecard as it stood on another date."),
+        Action("scorecard.as_of", "a", "as_of", "As of", "See the scorecard as it stood on another date.",
+               show=False),
         Action("scorecard.export", "e", "export", "Export", "Write the scorecard to a CSV file."),
         Action("scorecard.reload", "r", "reload", "Reload", "Read the store again now.", show=False),
         Action("scorecard.new_incentive", "I", "new_incentive", "New incentive",
@@ -66,6 +81,9 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
     ),
     "checkin": (
         Action("checkin.save", "ctrl+s", "save", "Save all", "Save every row that has a value, in one go."),
+        # Priority, so a fast typist's (or a slow link's) next keys land in the next field.
+        Action("checkin.next", "enter", "next_field", "Next field",
+               "Value → confidence → note → next row; empty rows are skipped.", show=False, priority=True),
         Action("checkin.cancel", "escape", "cancel", "Cancel", "Leave without saving."),
     ),
     "conflicts": (
@@ -74,8 +92,7 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("conflicts.raise", "n", "raise_flag", "Raise flag", "Raise a flag by hand between departments."),
         Action("conflicts.ack", "a", "acknowledge", "Ack", "Acknowledge the highlighted flag."),
         Action("conflicts.resolve", "r", "resolve", "Resolve", "Resolve the highlighted flag, with a note."),
-        Action("conflicts.reopen", "o", "reopen", "Reopen", "Reopen an acknowledged or resolved flag, with a note.",
-               show=False),
+        Action("conflicts.reopen", "o", "reopen", "Reopen", "Reopen an acknowledged or resolved flag, with a note."),
         Action("conflicts.back", "escape", "back", "Back", "Back to the scorecard."),
     ),
     "form": (
@@ -83,10 +100,15 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("form.delete", "ctrl+d", "delete", "Delete", "Delete the record (asks first)."),
         Action("form.reload", "ctrl+r", "reload", "Reload", "Replace your edits with the stored record."),
         Action("form.cancel", "escape", "cancel", "Cancel", "Close without saving."),
+        Action("form.next", "enter", "next_field", "Next field", "From a text field, go to the next field.",
+               show=False, priority=True),
     ),
     "meeting": (
-        Action("meeting.next", "right,n,space", "next", "Next", "Next department.", key_display="→"),
-        Action("meeting.prev", "left,p", "prev", "Prev", "Previous department.", key_display="←"),
+        # Priority: the scrolling page would otherwise take the arrow keys.
+        Action("meeting.next", "right,n,space", "next", "Next", "Next department.", key_display="→",
+               priority=True),
+        Action("meeting.prev", "left,p", "prev", "Prev", "Previous department.", key_display="←",
+               priority=True),
         Action("meeting.since", "l", "since", "Last meeting", "Set the date of the last meeting."),
         Action("meeting.back", "escape", "back", "Back", "Back to the scorecard."),
     ),
@@ -104,6 +126,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
     "raise": (
         Action("raise.save", "ctrl+s", "save", "Save", "Raise the flag."),
         Action("raise.cancel", "escape", "cancel", "Cancel", "Close without raising a flag."),
+        Action("raise.next", "enter", "next_field", "Next field", "From a text field, go to the next field.",
+               show=False, priority=True),
     ),
     "confirm": (
         Action("confirm.yes", "y", "yes", "Yes", "Go ahead."),

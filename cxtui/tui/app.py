@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from textual import work
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.message_pump import MessagePump
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
@@ -178,7 +179,10 @@ class CxtuiApp(App[None]):
     # --- navigation -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in _NAVIGATION and (self.board is None or isinstance(self.screen, ModalScreen)):
+        # The command palette is a modal too, but its commands run once it has closed: navigation
+        # must stay listed (and allowed) while it is open.
+        dialog = isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette)
+        if action in _NAVIGATION and (self.board is None or dialog):
             return False
         return True
 

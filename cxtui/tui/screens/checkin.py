@@ -28,6 +28,9 @@ from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.title_bar import TitleBar
 
 FIELDS = ("value", "confidence", "note")
+# Enter walks every field (value, confidence, note), so the flow is spelled out on screen.
+HINT = ("enter: value → confidence → note → next row · empty rows are skipped · "
+        "ctrl+s: save all · esc: cancel")
 
 
 @dataclass(frozen=True)
@@ -55,20 +58,26 @@ def lines_for(board: Board) -> tuple[list[Line], str]:
     mine = board.my_departments
     scope = mine or [d.id for d in board.snapshot.departments]
     items = [i for d in scope for i in due(board.snapshot, board.as_of, d)]
-    who = ", ".join(board.department_name(d) for d in mine) if mine else "every department (you lead none)"
+    who = ", ".join(board.department_name(d) for d in mine)
     if items:
-        return [Line(i.metric, i.department, i.last) for i in items], f"Due this period for {who}"
+        what = (f"Due this period for {who}" if mine
+                else "Due this period in every department (you lead none)")
+        return [Line(i.metric, i.department, i.last) for i in items], what
     # Nothing due: offer every metric the departments' goals are measured by, for corrections.
     seen: set[tuple[str, str]] = set()
     lines = []
-    for goal in board.snapshot.goals:
+    goals = sorted((g for g in board.snapshot.goals if g.department in scope),
+                   key=lambda g: scope.index(g.department))  # grouped by department
+    for goal in goals:
         key = (goal.metric, goal.department)
-        if goal.department in scope and key not in seen and goal.metric in board.metrics:
+        if key not in seen and goal.metric in board.metrics:
             seen.add(key)
             dept = board.departments.get(goal.department)
             if dept is not None:
                 lines.append(Line(board.metrics[goal.metric], dept, last_point(board, *key)))
-    return lines, f"Nothing is due for {who}; all metrics of its goals"
+    what = (f"Nothing is due for {who}: every metric of its goals, for corrections" if mine
+            else "Nothing is due (you lead no department): every department's goal metrics")
+    return lines, what
 
 
 def check_line(metric: Metric, department: str, day: date, user: str,
@@ -110,18 +119,15 @@ class CheckinRow(Vertical):
     CheckinRow .field-error { padding-left: 2; }
     """
 
-    def __init__(self, line: Line, show_department: bool) -> None:
+    def __init__(self, line: Line) -> None:
         super().__init__()
         self.line = line
-        self.show_department = show_department
 
     def compose(self) -> ComposeResult:
         metric = self.line.metric
         label = Content(metric.name)
         if metric.unit:
             label += Content.styled(f" ({metric.unit})", "$text-muted")
-        if self.show_department:
-            label += Content.styled(f" · {self.line.department.name}", "$text-muted")
         with Horizontal():
             yield Label(label, classes="metric")
             yield Label(self._last(), classes="last")
@@ -160,8 +166,7 @@ class CheckinScreen(Screen):
         self.lines = lines
         several = len({line.department.id for line in lines}) > 1
         yield TitleBar(id="title")
-        yield Static(Content.assemble((what, "bold"), ("  enter: next field · ctrl+s: save all · esc: cancel",
-                                                       "$text-muted")), id="intro")
+        yield Static(Content.styled(what, "bold"), id="intro")
         with Horizontal(id="date-row"):
             yield Label("Readings dated ", classes="muted")
             yield TextField(board.as_of.isoformat(), id="date", compact=True)
@@ -170,10 +175,16 @@ class CheckinScreen(Screen):
             "metric                        last          value      conf  note", "$text-muted bold"),
             id="checkin-headings")
         with VerticalScroll(id="rows"):
+            department = None
             for line in lines:
-                yield CheckinRow(line, several)
+                if several and line.department.id != department:
+                    # Several departments: a heading per department, so rows need not repeat it.
+                    department = line.department.id
+                    yield Static(Content.styled(line.department.name, "$accent bold"), classes="department")
+                yield CheckinRow(line)
             if not lines:
                 yield Static(Content.styled("No metrics to read: your departments have no goals.", "$warning"))
+        yield Static(Content.styled(HINT, "$text-muted"), id="hint")
         yield Static("", id="status", classes="field-error")
         yield Footer()
 
@@ -216,8 +227,14 @@ class CheckinScreen(Screen):
         if row is not None:
             row.show_errors(self._check(row)[1])
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_next_field(self) -> None:
+        """Enter: the next field. A priority key, so keys typed ahead (or sent in one packet over
+        SSH) land in the field Enter moved to, not in the one it left."""
         self.focus_next()
 
     # --- saving -----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.widgets.text_field import TextField
+from cxtui.tui.widgets.ticklist import TickList
 from cxtui.tui.widgets.title_bar import TitleBar
 
 SEVERITIES = (("high", "High severity"), ("medium", "Medium severity"), ("low", "Low severity"))
@@ -30,10 +31,18 @@ def _required(text: str) -> str | None:
     return None if text.strip() else "must not be empty"
 
 
+def flag_for(board: Board, finding):
+    """The unresolved flag already raised from this finding, if any."""
+    return next((f for f in board.open_flags() if f.finding == finding.id), None)
+
+
 def finding_prompt(board: Board, finding, width: int) -> Content:
     symbol, style = fmt.SEVERITY[finding.severity]
     departments = fmt.names(board.department_name(d) for d in finding.departments)
     head = Content.assemble((f"{symbol} ", style), (finding.title, "bold"), (f"  · {departments}", "$text-muted"))
+    flag = flag_for(board, finding)
+    if flag is not None:
+        head += Content.styled(f"  ⚑ flagged ({flag.status})", "$warning")
     return Content("\n").join([head, fmt.indented(finding.explanation, width)])
 
 
@@ -137,7 +146,11 @@ class ConflictsScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.app.board is None:
             return action == "back"
-        if action in ("flag", "dismiss"):
+        if action == "flag":
+            # A finding already flagged (and not resolved) is not flagged twice.
+            finding = self._finding()
+            return finding is not None and flag_for(self.board, finding) is None
+        if action == "dismiss":
             return self._finding() is not None
         flag = self._flag()
         if action == "acknowledge":
@@ -223,8 +236,9 @@ class RaiseFlagScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         mine = set(self.board.my_departments)
         with Vertical(classes="dialog"):
-            yield Static(Content.styled("Raise a flag — space picks departments, ctrl+s saves", "bold"))
-            yield SelectionList[str](
+            yield Static(Content.assemble(("Raise a flag", "bold"),
+                                          ("   space: tick [x] · ctrl+s: save · esc: cancel", "$text-muted")))
+            yield TickList[str](
                 *((Content(d.name), d.id, d.id in mine) for d in self.board.snapshot.departments), id="departments"
             )
             yield TextField(placeholder="title: what pulls against what", id="title")
@@ -234,8 +248,13 @@ class RaiseFlagScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_field":
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_next_field(self) -> None:
+        """Enter in a text field moves on at once (a priority key, so typed-ahead keys follow)."""
         self.focus_next()
 
     def action_save(self) -> None:

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -42,6 +43,7 @@ from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.widgets.text_field import TextField
+from cxtui.tui.widgets.ticklist import TickList
 
 Choices = list[tuple[str, str]]
 
@@ -107,7 +109,10 @@ class EditorScreen(ModalScreen[None]):
         title = f"New {self.NOUN}" if self.is_new else f"Edit {self.NOUN} {self.record.id}"
         texts = self.to_texts(self.record) if self.record is not None else dict(self.defaults)
         with Vertical(classes="dialog form"):
-            yield Static(Content.assemble((title, "bold"), ("   ctrl+s save · esc cancel", "$text-muted")))
+            keys = "   ctrl+s save · esc cancel"
+            if any(f.kind == "multi" for f in self.FIELDS):
+                keys += " · space ticks [x] / unticks [ ]"
+            yield Static(Content.assemble((title, "bold"), (keys, "$text-muted")))
             with VerticalScroll():
                 for field in self.FIELDS:
                     if field.new_only and not self.is_new:
@@ -124,13 +129,15 @@ class EditorScreen(ModalScreen[None]):
     def _widget(self, field: Field, value: Any) -> Widget:
         widget_id = f"field-{field.name}"
         if field.kind == "select":
-            options = [(Content(label), key) for label, key in self.choices(field.name)]
+            # rich Text, not Content: literal all the same, and Select's type-to-search only
+            # searches Text or str prompts (with Content, typing "sa" never finds "Sales").
+            options = [(Text(label), key) for label, key in self.choices(field.name)]
             keys = {key for _, key in options}
             return Select(options, id=widget_id, compact=True, allow_blank=value not in keys,
                           value=value if value in keys else Select.NULL)
         if field.kind == "multi":
             chosen = set(value or [])
-            return SelectionList[str](
+            return TickList[str](
                 *((Content(label), key, key in chosen) for label, key in self.choices(field.name)),
                 id=widget_id, compact=True,
             )
@@ -221,16 +228,19 @@ class EditorScreen(ModalScreen[None]):
         # Leaving a field counts as having reached it.
         self._changed(event.widget)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.focus_next()
-
     # --- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("delete", "reload"):
             return not self.is_new
+        if action == "next_field":
+            # Only from a text field; a select or list keeps its own enter.
+            return isinstance(self.focused, Input)
         return True
+
+    def action_next_field(self) -> None:
+        """Enter in a text field: move on at once (a priority key, so typed-ahead keys follow)."""
+        self.focus_next()
 
     def action_save(self) -> None:
         self._touched = None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from cxtui.models import AuditEntry
 from cxtui.tui.actions import bindings
@@ -17,6 +18,12 @@ from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
 LIMIT = 2000  # newest entries read; the trail grows without bound
+
+
+def cell(text: str) -> Text:
+    """A DataTable cell shown literally (a plain str would be parsed as markup; a Content is not
+    measured by DataTable, so its column would collapse to one character)."""
+    return Text(text, no_wrap=True, end="")
 
 
 def touches(entry: AuditEntry, department: str) -> bool:
@@ -51,13 +58,15 @@ class HistoryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
+        yield Static(id="history-note", classes="muted")
         yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label in ("when (UTC)", "who", "action", "what", "id", "change"):
-            table.add_column(Content(label))
+        # The change before the (long) record id, so at 80 columns it is on screen.
+        for label in ("when (UTC)", "who", "action", "what", "change", "id"):
+            table.add_column(cell(label))
         table.focus()
         self.watch(self.app, "board", self._load)
 
@@ -72,6 +81,13 @@ class HistoryScreen(Screen):
             self.notify(message.error, title="History", severity="error")
             return
         self.entries = list(reversed(message.result))
+        # Only the newest LIMIT entries are read (the trail grows without bound); say so.
+        if len(self.entries) >= LIMIT:
+            note = (f"Only the newest {LIMIT} changes are read, and filters apply to those; "
+                    "for older ones: cxtui export audit")
+        else:
+            note = f"All {len(self.entries)} changes, newest first."
+        self.query_one("#history-note", Static).update(Content(note))
         self._show()
 
     def _show(self) -> None:
@@ -86,8 +102,8 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         table.clear()
         for e in shown:
-            table.add_row(*(Content(x) for x in (
-                e.at.strftime("%Y-%m-%d %H:%M"), e.by, e.action, e.entity, e.entity_id, summary(e))))
+            table.add_row(*(cell(x) for x in (
+                e.at.strftime("%Y-%m-%d %H:%M"), e.by, e.action, e.entity, summary(e), e.entity_id)))
 
     def action_department(self) -> None:
         board: Board = self.app.board

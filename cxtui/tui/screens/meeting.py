@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cxtui.scorecard import build_scorecard, compare
+from cxtui.scorecard import GoalChange, build_scorecard, compare
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
@@ -20,10 +22,15 @@ from cxtui.tui.widgets.title_bar import TitleBar
 _MOVES = {"up": ("▲ up", "$success"), "down": ("▼ down", "$error"), "same": ("", "")}
 
 
-def meeting_page(board: Board, position: int, since: date) -> Content:
-    card = board.scorecard.departments[position]
+def changes_since(board: Board, since: date) -> dict[str, GoalChange]:
+    """Goal id -> what changed between `since` and the board's date (the whole engine: a worker's job)."""
     before = build_scorecard(board.snapshot, as_of=since)
-    changes = {c.goal_id: c for c in compare(before, board.scorecard) if c.department == card.department.id}
+    return {c.goal_id: c for c in compare(before, board.scorecard)}
+
+
+def meeting_page(board: Board, position: int, since: date, changes: dict[str, GoalChange] | None) -> Content:
+    """One department's page; `changes` is None while they are still being worked out."""
+    card = board.scorecard.departments[position]
     a = card.alignment
     lines = [
         Content.styled(card.department.name.upper(), "$accent bold"),
@@ -44,8 +51,10 @@ def meeting_page(board: Board, position: int, since: date) -> Content:
         if goal.stale:
             detail += Content.styled("   stale", "$warning italic")
         lines.append(detail)
-        change = changes.get(goal.goal.id)
-        if change is not None:
+        change = None if changes is None else changes.get(goal.goal.id)
+        if changes is None:
+            lines.append(Content.styled(f"    since {since.isoformat()}: working it out…", "$text-muted"))
+        elif change is not None:
             move, move_style = _MOVES[change.move]
             text = f"    since {since.isoformat()}: "
             text += f"{move} from {fmt.STATUS[change.before][1]}, " if move else ""
@@ -58,10 +67,26 @@ def meeting_page(board: Board, position: int, since: date) -> Content:
         lines.append(Content.styled(f"Open conflicts ({len(card.findings) + len(card.flags)})", "bold"))
         for finding in card.findings:
             symbol, style = fmt.SEVERITY[finding.severity]
-            lines.append(Content.assemble((f"  {symbol} ", style), finding.title))
+            # The rule's name alone ("Metrics in tension") does not say which; name the goals and
+            # the other departments involved.
+            others = [board.department_name(d) for d in finding.departments if d != card.department.id]
+            what = ", ".join([*finding.goals, *finding.incentives])
+            detail = " · ".join(x for x in (what, f"with {fmt.names(others)}" if others else "") if x)
+            lines.append(Content.assemble((f"  {symbol} ", style), finding.title,
+                                          (f"  {detail}" if detail else "", "$text-muted")))
         for flag in card.flags:
             lines.append(Content.assemble(("  ⚑ ", "$error"), flag.title, (f" ({flag.status})", "$text-muted")))
     return Content("\n").join(lines)
+
+
+class ChangesReady(Message):
+    """The worker worked out what changed on `board` since `since`."""
+
+    def __init__(self, board: Board, since: date, changes: dict[str, GoalChange]) -> None:
+        super().__init__()
+        self.board = board
+        self.since = since
+        self.changes = changes
 
 
 class MeetingScreen(Screen):
@@ -72,6 +97,9 @@ class MeetingScreen(Screen):
         super().__init__()
         self.position = 0
         self.since: date | None = None
+        # (board, since, changes) of the last computation; a new board or date starts another.
+        self._changes: tuple[Board, date, dict[str, GoalChange]] | None = None
+        self._pending: tuple[Board, date] | None = None  # the computation under way
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -91,21 +119,42 @@ class MeetingScreen(Screen):
         if board is None or not board.scorecard.departments:
             return
         self.position %= len(board.scorecard.departments)
-        since = self.since or board.as_of - timedelta(days=7)
+        since = self._since(board)
         name = board.scorecard.departments[self.position].department.name
         self.query_one(TitleBar).set_parts(
             "Meeting", f"{self.position + 1}/{len(board.scorecard.departments)} {name}",
-            f"as of {board.as_of.isoformat()}", f"changes since {since.isoformat()}")
-        self.query_one("#page", Static).update(meeting_page(board, self.position, since))
-        self.query_one("#meeting").scroll_home(animate=False)
+            f"as of {board.as_of.isoformat()}", f"since {since.isoformat()}")
+        changes = None
+        if self._changes is not None and self._changes[0] is board and self._changes[1] == since:
+            changes = self._changes[2]
+        elif self._pending is None or self._pending[0] is not board or self._pending[1] != since:
+            self._pending = (board, since)
+            self._work_out_changes(board, since)
+        self.query_one("#page", Static).update(meeting_page(board, self.position, since, changes))
+
+    @work(thread=True, group="meeting-changes")
+    def _work_out_changes(self, board: Board, since: date) -> None:
+        """The "before" scorecard is a whole engine run: off the UI thread, answered by a message."""
+        self.post_message(ChangesReady(board, since, changes_since(board, since)))
+
+    def on_changes_ready(self, message: ChangesReady) -> None:
+        board = self.app.board
+        if board is message.board and self._since(board) == message.since:  # not a late, older answer
+            self._changes = (message.board, message.since, message.changes)
+            self._show(board)
+
+    def _since(self, board: Board) -> date:
+        return self.since or board.as_of - timedelta(days=7)
 
     def action_next(self) -> None:
         self.position += 1
         self._show(self.app.board)
+        self.query_one("#meeting").scroll_home(animate=False)
 
     def action_prev(self) -> None:
         self.position -= 1
         self._show(self.app.board)
+        self.query_one("#meeting").scroll_home(animate=False)
 
     def action_since(self) -> None:
         def check(text: str) -> str | None:

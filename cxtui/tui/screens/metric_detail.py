@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.screen import Screen
@@ -58,7 +59,7 @@ class MetricScreen(Screen):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         for label in ("date", "department", "value", "conf", "by", "note"):
-            table.add_column(Content(label), key=label)
+            table.add_column(Text(label), key=label)
         table.focus()
         self.watch(self.app, "board", self._show)
 
@@ -88,10 +89,13 @@ class MetricScreen(Screen):
         kept = table.cursor_row
         table.clear()
         for reading in reversed(self.readings):
+            # rich Text: literal (never markup), and measured by DataTable (Content is not).
             table.add_row(
-                Content(reading.date.isoformat()), Content(board.department_name(reading.department)),
-                Content(fmt.number(reading.value)), Content("" if reading.confidence is None else str(reading.confidence)),
-                Content(reading.recorded_by), Content(reading.note.replace("\n", " ")), key=reading.id,
+                *(Text(x, no_wrap=True, end="") for x in (
+                    reading.date.isoformat(), board.department_name(reading.department), fmt.number(reading.value),
+                    "" if reading.confidence is None else str(reading.confidence), reading.recorded_by,
+                    reading.note.replace("\n", " "))),
+                key=reading.id,
             )
         if self.readings:
             table.move_cursor(row=min(kept, len(self.readings) - 1))
