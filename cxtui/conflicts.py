@@ -24,7 +24,9 @@ Ids are `rule:` + the sorted ids involved joined by `~` (record ids allow no `+`
 `opposed_targets:G-3~G-7`; local win uses the objective and department ids. Ids longer than a
 record id allows are cut and end in a hash of the full id. `fingerprint` hashes the full record
 (version and content) of every goal, incentive, objective, metric and tension a finding names;
-a dismissal hides a finding only while its fingerprint matches.
+a dismissal hides a finding only while its fingerprint matches. Content, not just versions: stored
+dismissals hold fingerprints made this way, and records built outside the store carry version 0.
+Each record is serialised once per detection however many findings name it.
 """
 
 from __future__ import annotations
@@ -53,14 +55,11 @@ from cxtui.models import (
 )
 from cxtui.progress import (
     Standing,
+    Standings,
     goal_direction,
-    goal_standing,
-    index_readings,
     is_active,
     is_falling,
     is_guard,
-    objective_series,
-    objective_standing,
 )
 from cxtui.tensions import effective_tensions, knock_on, other_metric
 
@@ -139,7 +138,7 @@ class _Push:
 
 
 class _Context:
-    def __init__(self, snapshot: Snapshot, as_of: date) -> None:
+    def __init__(self, snapshot: Snapshot, as_of: date, standings: Standings | None = None) -> None:
         self.as_of = as_of
         self.departments: dict[str, Department] = {d.id: d for d in snapshot.departments}
         self.metrics: dict[str, Metric] = {m.id: m for m in snapshot.metrics}
@@ -147,10 +146,18 @@ class _Context:
         self.goals = sorted((g for g in snapshot.goals if is_active(g, as_of)), key=_by_id)
         self.incentives = sorted((i for i in snapshot.incentives if i.weight > 0), key=_by_id)
         self.tensions = effective_tensions(snapshot)
-        self.readings = index_readings(snapshot.readings)
+        self._tensions_of: dict[str, list[Tension]] = {}
+        for pair in self.tensions:
+            for metric_id in dict.fromkeys((pair.a, pair.b)):
+                self._tensions_of.setdefault(metric_id, []).append(pair)
+        # Readings are only read through the standings: the scorecard passes its own, so the
+        # series and standings it computed are not computed again here.
+        self.standings = standings if standings is not None else Standings(snapshot, as_of)
         self.pushes = [_Push(g.department, g.metric, goal_direction(g), goal=g) for g in self.goals] + [
             _Push(i.department, i.metric, i.direction, incentive=i) for i in self.incentives
         ]
+        # Each named record's part of a fingerprint, serialised once however many findings name it.
+        self._fingerprint_parts: dict[int, tuple[Record, tuple[str, str], str]] = {}
 
     def metric(self, metric_id: str) -> Metric:
         return self.metrics.get(metric_id) or Metric(id=metric_id, name=metric_id)
@@ -166,15 +173,23 @@ class _Context:
         return self.metric(metric_id).direction
 
     def goal_standing(self, goal: Goal) -> Standing:
-        readings = self.readings.get((goal.metric, goal.department), [])
-        return goal_standing(goal, self.metric(goal.metric), readings, self.as_of)
+        return self.standings.goal(goal)
 
     def objective_standing(self, objective: Objective) -> Standing:
-        points, _ = objective_series(objective, self.readings, self.as_of)
-        return objective_standing(objective, self.metric(objective.metric), points, self.as_of)
+        return self.standings.objective(objective)[0]
 
     def tensions_of(self, metric_id: str) -> list[Tension]:
-        return [t for t in self.tensions if metric_id in (t.a, t.b)]
+        return self._tensions_of.get(metric_id, [])
+
+    def fingerprint(self, records: list[Record]) -> str:
+        """`fingerprint(records)`, with each record serialised once per detection."""
+        parts = []
+        for record in records:
+            held = self._fingerprint_parts.get(id(record))
+            if held is None or held[0] is not record:
+                held = self._fingerprint_parts[id(record)] = (record, *_fingerprint_part(record))
+            parts.append(held[1:])
+        return _fingerprint_of(parts)
 
 
 def _by_id(record: Goal | Incentive | Objective) -> str:
@@ -198,10 +213,21 @@ def finding_id(rule: str, ids: list[str]) -> str:
 
 
 def fingerprint(records: list[Record]) -> str:
-    payload = sorted(
-        ([entity_name(r), r.id, r.model_dump(mode="json")] for r in records), key=lambda e: e[:2]
-    )
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return _fingerprint_of([_fingerprint_part(r) for r in records])
+
+
+def _fingerprint_part(record: Record) -> tuple[tuple[str, str], str]:
+    """A record's entry in a fingerprint: its sort key and its JSON text."""
+    key = (entity_name(record), record.id)
+    entry = [*key, record.model_dump(mode="json")]
+    return key, json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _fingerprint_of(parts: list[tuple[tuple[str, str], str]]) -> str:
+    # The same text as json.dumps of the sorted list of entries (a list's JSON is its items' JSON
+    # joined by commas), so fingerprints stored in dismissals before still match. The sort is
+    # stable, like the sort of the entries by their first two items was.
+    text = "[" + ",".join(part for _, part in sorted(parts, key=lambda p: p[0])) + "]"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -281,7 +307,7 @@ def _make(
         objectives=sorted({o.id for o in objectives}),
         tensions=sorted({t.id for t in tensions}),
         explanation=explanation,
-        fingerprint=fingerprint(named),
+        fingerprint=ctx.fingerprint(named),
     )
 
 
@@ -310,10 +336,26 @@ def _pairs(pushes: list[_Push]) -> Iterator[tuple[_Push, _Push]]:
                 yield first, second
 
 
+def _same_metric_pairs(pushes: list[_Push]) -> Iterator[tuple[_Push, _Push]]:
+    """The pairs of `_pairs` whose pushes are on the same metric, in the same order, without
+    trying every pair of pushes (hundreds of goals make tens of thousands of pairs)."""
+    ordered = sorted(pushes, key=lambda p: p.id)
+    groups: dict[str, list[_Push]] = {}
+    positions = []
+    for push in ordered:
+        group = groups.setdefault(push.metric, [])
+        positions.append(len(group))
+        group.append(push)
+    for first, position in zip(ordered, positions):
+        for second in groups[first.metric][position + 1 :]:
+            if first.department != second.department:
+                yield first, second
+
+
 def opposed_targets(ctx: _Context) -> list[Finding]:
     findings = []
-    for first, second in _pairs(ctx.pushes):
-        if first.metric != second.metric or first.direction == second.direction:
+    for first, second in _same_metric_pairs(ctx.pushes):
+        if first.direction == second.direction:
             continue
         if _guard_allows(first, second):
             continue
@@ -494,9 +536,11 @@ _RULE_FUNCTIONS = (
 )
 
 
-def detect_all(snapshot: Snapshot, as_of: date) -> list[Finding]:
-    """Every finding, dismissed ones marked `dismissed=True`; high severity first, then by id."""
-    ctx = _Context(snapshot, as_of)
+def detect_all(snapshot: Snapshot, as_of: date, *, standings: Standings | None = None) -> list[Finding]:
+    """Every finding, dismissed ones marked `dismissed=True`; high severity first, then by id.
+
+    `standings` (for `snapshot` at `as_of`) lets a caller that has them share them."""
+    ctx = _Context(snapshot, as_of, standings)
     dismissed = {(d.finding, d.fingerprint) for d in snapshot.dismissals}
     findings = [f for rule in _RULE_FUNCTIONS for f in rule(ctx)]
     findings = [

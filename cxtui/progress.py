@@ -30,16 +30,25 @@ Semantics (DESIGN.md "The scorecard", made exact):
   `objective.start` and `objective.baseline` when set, else at the first reading of the series.
   A baseline already at or beyond the target gives progress 1 when met, else 0. Tolerance is the
   model's default goal tolerance.
+
+Cost: `Lines` groups a snapshot's readings by series in one pass (no sort of the history) and
+`Standings` computes each goal's and objective's standing once, for the scorecard and the conflict
+rules together. A standing reads only a series' newest TREND_LENGTH dates, its first date and,
+for an objective with a start but no baseline, its first date on or after the start: exactly
+what `cxtui.store.series.trim` keeps, so a trimmed snapshot gives the same results as a full one.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from itertools import chain
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cxtui.models import DEFAULT_TOLERANCE, Cadence, Direction, Goal, Metric, Objective, Reading
+from cxtui.models import DEFAULT_TOLERANCE, Cadence, Direction, Goal, Metric, Objective, Reading, Snapshot
 
 Status = Literal["achieved", "on_track", "at_risk", "off_track", "missed", "no_data"]
 
@@ -101,9 +110,12 @@ def is_guard(goal: Goal) -> bool:
     return goal.kind in ("stay_above", "stay_below")
 
 
+_ACTIVE_GRACE = timedelta(days=ACTIVE_GRACE_DAYS)
+
+
 def is_active(goal: Goal, as_of: date) -> bool:
     """Started on or before as-of and not more than ACTIVE_GRACE_DAYS past its deadline."""
-    return goal.start <= as_of <= goal.deadline + timedelta(days=ACTIVE_GRACE_DAYS)
+    return goal.start <= as_of <= goal.deadline + _ACTIVE_GRACE
 
 
 def is_running(goal: Goal, as_of: date) -> bool:
@@ -113,11 +125,7 @@ def is_running(goal: Goal, as_of: date) -> bool:
 
 def series(readings: list[Reading], as_of: date) -> list[Point]:
     """One point per date, oldest first, from readings on or before as-of."""
-    by_date: dict[date, Reading] = {}
-    for reading in sorted(readings, key=lambda r: (r.date, r.recorded_at, r.id)):
-        if reading.date <= as_of:
-            by_date[reading.date] = reading
-    return [Point(date=d, value=r.value) for d, r in sorted(by_date.items())]
+    return Line.of(readings, as_of).points()
 
 
 def elapsed_share(start: date, deadline: date, as_of: date) -> float:
@@ -148,18 +156,87 @@ def _sign(direction: Direction) -> int:
     return 1 if direction == "up" else -1
 
 
+SeriesKey = tuple[str, str | None]  # (metric, department); department None = company level
+ReadingIndex = dict[tuple[str, str | None], list[Reading]]
+SeriesSource = Literal["company", "departments", "none"]
+
+
+class Line:
+    """A series at as-of: its dates (ascending, one per date) and a way to get the value on each.
+
+    What `series` returns as Points, without a model per reading: a standing reads only its last
+    TREND_LENGTH points and maybe one anchor, so on a long history only those values are looked up
+    and only those become Points.
+    """
+
+    __slots__ = ("_value", "dates")
+
+    def __init__(self, dates: list[date], value: Callable[[int], float]) -> None:
+        self.dates = dates
+        self._value = value  # the value at an index of `dates`
+
+    @classmethod
+    def of(cls, readings: Iterable[Reading], as_of: date) -> Line:
+        """The series of `readings` (all taken as one series, whatever their metric)."""
+        return cls.from_days(_counting(readings, as_of, by_series=False).get(None, {}))
+
+    @classmethod
+    def from_days(cls, by_date: dict[date, Reading]) -> Line:
+        """From the reading that counts on each date (see `_counting`)."""
+        dates = sorted(by_date)
+        return cls(dates, lambda i: by_date[dates[i]].value)
+
+    @classmethod
+    def from_values(cls, dates: list[date], values: list[float]) -> Line:
+        return cls(dates, values.__getitem__)
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def value(self, index: int) -> float:
+        return self._value(index)
+
+    def point(self, index: int) -> Point:
+        return Point(date=self.dates[index], value=self._value(index))
+
+    def points(self, start: int = 0) -> list[Point]:
+        return [Point(date=self.dates[i], value=self._value(i)) for i in range(start, len(self.dates))]
+
+
+def _counting(
+    readings: Iterable[Reading], as_of: date, by_series: bool = True
+) -> dict[SeriesKey | None, dict[date, Reading]]:
+    """Per (metric, department) series (or all as one, keyed None) and per date on or before as-of,
+    the reading that counts: the last recorded, by recorded_at then id; on a full tie the later one
+    given. The same reading a stable sort by (date, recorded_at, id) puts last, in one pass instead
+    of a sort of the whole history."""
+    days: dict[SeriesKey | None, dict[date, Reading]] = {}
+    for reading in readings:
+        day = reading.date
+        if day > as_of:
+            continue
+        key = (reading.metric, reading.department) if by_series else None
+        by_date = days.get(key)
+        if by_date is None:
+            by_date = days[key] = {}
+        held = by_date.setdefault(day, reading)
+        if held is not reading and (reading.recorded_at, reading.id) >= (held.recorded_at, held.id):
+            by_date[day] = reading
+    return days
+
+
 def _standing(
-    points: list[Point],
-    latest: Point | None,
+    line: Line,
+    has_latest: bool,
     progress: float | None,
     expected: float,
     status: Status,
     cadence: Cadence,
     as_of: date,
 ) -> Standing:
-    previous = None
-    if latest is not None and len(points) >= 2:
-        previous = points[-2]
+    trend = line.points(max(0, len(line) - TREND_LENGTH))
+    latest = trend[-1] if has_latest else None
+    previous = trend[-2] if has_latest and len(trend) >= 2 else None
     return Standing(
         latest=latest,
         previous=previous,
@@ -167,7 +244,7 @@ def _standing(
         expected=expected,
         status=status,
         stale=is_stale(latest, cadence, as_of),
-        trend=points[-TREND_LENGTH:],
+        trend=trend,
         # Rounded so float noise (85.8 - 85.1 = 0.7000000000000028) does not reach JSON output.
         delta=None if previous is None or latest is None else round(latest.value - previous.value, 9),
     )
@@ -175,48 +252,59 @@ def _standing(
 
 def goal_standing(goal: Goal, metric: Metric, readings: list[Reading], as_of: date) -> Standing:
     """`readings` are the readings of the goal's metric for its department (any dates)."""
-    points = series(readings, as_of)
-    latest = points[-1] if points and points[-1].date >= goal.start else None
+    return goal_standing_on(goal, metric, Line.of(readings, as_of), as_of)
+
+
+def goal_standing_on(goal: Goal, metric: Metric, line: Line, as_of: date) -> Standing:
+    """`line` is the series of the goal's metric for its department at as-of."""
+    has_latest = bool(line.dates) and line.dates[-1] >= goal.start
     expected = elapsed_share(goal.start, goal.deadline, as_of)
-    if latest is None:
-        return _standing(points, None, None, expected, "no_data", metric.cadence, as_of)
+    if not has_latest:
+        return _standing(line, False, None, expected, "no_data", metric.cadence, as_of)
+    latest = line.value(-1)
     past_deadline = as_of > goal.deadline
     if is_guard(goal):
-        holds = (latest.value - goal.target) * _sign(goal_direction(goal)) >= 0
+        holds = (latest - goal.target) * _sign(goal_direction(goal)) >= 0
         progress = 1.0 if holds else 0.0
         if holds:
             status: Status = "achieved" if as_of >= goal.deadline else "on_track"
         else:
             status = "missed" if past_deadline else "off_track"
     else:
-        progress = _clamp((latest.value - goal.baseline) / (goal.target - goal.baseline))
-        met = (latest.value - goal.target) * _sign(goal_direction(goal)) >= 0
+        progress = _clamp((latest - goal.baseline) / (goal.target - goal.baseline))
+        met = (latest - goal.target) * _sign(goal_direction(goal)) >= 0
         if met:
             status = "achieved"
         elif past_deadline:
             status = "missed"
         else:
             status = paced_status(progress, expected, goal.tolerance)
-    return _standing(points, latest, progress, expected, status, metric.cadence, as_of)
+    return _standing(line, True, progress, expected, status, metric.cadence, as_of)
 
 
 def objective_standing(objective: Objective, metric: Metric, points: list[Point], as_of: date) -> Standing:
     """`points` is the objective's series (already on or before as-of, oldest first)."""
-    if not points:
+    line = Line.from_values([p.date for p in points], [p.value for p in points])
+    return objective_standing_on(objective, metric, line, as_of)
+
+
+def objective_standing_on(objective: Objective, metric: Metric, line: Line, as_of: date) -> Standing:
+    """`line` is the objective's series at as-of (see `Lines.objective_line`)."""
+    if not line:
         start = objective.start or objective.deadline
         expected = elapsed_share(start, objective.deadline, as_of)
-        return _standing(points, None, None, expected, "no_data", metric.cadence, as_of)
-    latest = points[-1]
-    anchor = points[0]
+        return _standing(line, False, None, expected, "no_data", metric.cadence, as_of)
+    latest = line.value(-1)
+    anchor = 0  # the first point, or the first on or after the start (the latest if none is)
     if objective.start is not None:
-        anchor = next((p for p in points if p.date >= objective.start), latest)
-    start = objective.start or anchor.date
-    baseline = objective.baseline if objective.baseline is not None else anchor.value
+        anchor = min(bisect_left(line.dates, objective.start), len(line) - 1)
+    start = objective.start or line.dates[anchor]
+    baseline = objective.baseline if objective.baseline is not None else line.value(anchor)
     sign = _sign(metric.direction)
-    met = (latest.value - objective.target) * sign >= 0
+    met = (latest - objective.target) * sign >= 0
     span = objective.target - baseline
     if span * sign > 0:
-        progress = _clamp((latest.value - baseline) / span)
+        progress = _clamp((latest - baseline) / span)
     else:
         progress = 1.0 if met else 0.0
     expected = elapsed_share(start, objective.deadline, as_of)
@@ -226,16 +314,12 @@ def objective_standing(objective: Objective, metric: Metric, points: list[Point]
         status = "missed"
     else:
         status = paced_status(progress, expected, DEFAULT_TOLERANCE)
-    return _standing(points, latest, progress, expected, status, metric.cadence, as_of)
+    return _standing(line, True, progress, expected, status, metric.cadence, as_of)
 
 
 def is_falling(standing: Standing, direction: Direction) -> bool:
     """The last change moved the metric against `direction`."""
     return standing.delta is not None and standing.delta * _sign(direction) < 0
-
-
-ReadingIndex = dict[tuple[str, str | None], list[Reading]]
-SeriesSource = Literal["company", "departments", "none"]
 
 
 def index_readings(readings: list[Reading]) -> ReadingIndex:
@@ -251,14 +335,91 @@ def objective_series(
 ) -> tuple[list[Point], SeriesSource]:
     """Company-level readings of the objective's metric; when there are none on or before as-of,
     the mean of the departments' readings on each date (one value per department and date)."""
-    company = series(index.get((objective.metric, None), []), as_of)
-    if company:
-        return company, "company"
-    values: dict[date, list[float]] = {}
-    for (metric, department), readings in index.items():
-        if metric == objective.metric and department is not None:
-            for point in series(readings, as_of):
-                values.setdefault(point.date, []).append(point.value)
-    if not values:
-        return [], "none"
-    return [Point(date=d, value=sum(sorted(v)) / len(v)) for d, v in sorted(values.items())], "departments"
+    line, source = Lines(chain.from_iterable(index.values()), as_of).objective_line(objective.metric)
+    return line.points(), source
+
+
+class Lines:
+    """Every (metric, department) series of a snapshot at one as-of.
+
+    Built in one pass over the readings (per series and date, the reading that counts), each series
+    sorted once, when first asked for. A scorecard reads each series once or twice (goal cards, the
+    local-win rule, objectives), so sorting per call was most of its time on a long history.
+    """
+
+    def __init__(self, readings: Iterable[Reading], as_of: date) -> None:
+        self.as_of = as_of
+        self._days = _counting(readings, as_of)
+        self._departments: dict[str, list[str]] = {}
+        for metric, department in self._days:  # type: ignore[misc]
+            if department is not None:
+                self._departments.setdefault(metric, []).append(department)
+        self._lines: dict[SeriesKey, Line] = {}
+        self._objective_lines: dict[str, tuple[Line, SeriesSource]] = {}
+
+    def line(self, metric: str, department: str | None) -> Line:
+        key = (metric, department)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._lines[key] = Line.from_days(self._days.get(key, {}))
+        return line
+
+    def objective_line(self, metric: str) -> tuple[Line, SeriesSource]:
+        """Company-level series of `metric`, else the per-date mean of its departments' series."""
+        found = self._objective_lines.get(metric)
+        if found is None:
+            found = self._objective_lines[metric] = self._objective_line(metric)
+        return found
+
+    def _objective_line(self, metric: str) -> tuple[Line, SeriesSource]:
+        company = self.line(metric, None)
+        if company:
+            return company, "company"
+        departments = [self._days[(metric, d)] for d in self._departments.get(metric, ())]
+        dates = sorted(set().union(*departments))
+        if not dates:
+            return Line([], lambda i: 0.0), "none"
+
+        def mean(index: int) -> float:
+            # One value per department that has the date; sorted before summing so the mean does
+            # not depend on the order the departments come in.
+            day = dates[index]
+            values = sorted(by_date[day].value for by_date in departments if day in by_date)
+            return sum(values) / len(values)
+
+        return Line(dates, mean), "departments"
+
+
+class Standings:
+    """Each goal's and objective's standing at one as-of, computed once per snapshot and shared by
+    the scorecard and the conflict rules (local win, customer loss needs both)."""
+
+    def __init__(self, snapshot: Snapshot, as_of: date) -> None:
+        self.as_of = as_of
+        self.lines = Lines(snapshot.readings, as_of)
+        self.metrics: dict[str, Metric] = {m.id: m for m in snapshot.metrics}
+        # Keyed by object identity, holding the object so the key cannot be reused.
+        self._goals: dict[int, tuple[Goal, Standing]] = {}
+        self._objectives: dict[int, tuple[Objective, Standing, SeriesSource]] = {}
+
+    def metric(self, metric_id: str) -> Metric:
+        """The metric, or a placeholder named by its id when its record is missing."""
+        return self.metrics.get(metric_id) or Metric(id=metric_id, name=metric_id)
+
+    def goal(self, goal: Goal) -> Standing:
+        held = self._goals.get(id(goal))
+        if held is None or held[0] is not goal:
+            line = self.lines.line(goal.metric, goal.department)
+            held = self._goals[id(goal)] = (
+                goal,
+                goal_standing_on(goal, self.metric(goal.metric), line, self.as_of),
+            )
+        return held[1]
+
+    def objective(self, objective: Objective) -> tuple[Standing, SeriesSource]:
+        held = self._objectives.get(id(objective))
+        if held is None or held[0] is not objective:
+            line, source = self.lines.objective_line(objective.metric)
+            standing = objective_standing_on(objective, self.metric(objective.metric), line, self.as_of)
+            held = self._objectives[id(objective)] = (objective, standing, source)
+        return held[1], held[2]

@@ -33,6 +33,7 @@ defined in `cxtui.progress`; read its docstring for the exact semantics. Here:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Literal
@@ -45,21 +46,20 @@ from cxtui.models import (
     Department,
     Flag,
     Goal,
+    Incentive,
     Metric,
     Objective,
     Snapshot,
 )
 from cxtui.progress import (
     STATUS_RANK,
+    Lines,
     Point,
     SeriesSource,
+    Standings,
     Status,
-    goal_standing,
-    index_readings,
     is_active,
     is_running,
-    objective_series,
-    objective_standing,
 )
 
 __all__ = [
@@ -181,18 +181,35 @@ def _unresolved(flags: list[Flag]) -> list[Flag]:
 
 
 def _conflict_part(
-    department: str, active: list[Finding], every: dict[str, Finding], flags: list[Flag], penalties: dict
+    involved: list[Finding],
+    active_ids: set[str],
+    every: dict[str, Finding],
+    flags: list[Flag],
+    penalties: dict,
 ) -> float:
-    active_ids = {f.id for f in active}
-    points = sum(penalties.get(f.severity, 0.0) for f in active if department in f.departments)
+    """`involved` and `flags`: the active findings and unresolved flags involving the department.
+    A flag made from any active finding (involving the department or not) is not counted."""
+    points = sum(penalties.get(f.severity, 0.0) for f in involved)
     for flag in flags:
-        if department not in flag.departments:
-            continue
         if flag.finding in active_ids:
             continue
         source = every.get(flag.finding or "")
         points += penalties.get(source.severity if source else "medium", 0.0)
     return max(0.0, round(100.0 - points, 1))
+
+
+def _by_department(items: Iterable[Finding] | Iterable[Flag]) -> dict[str, list]:
+    """Findings or flags per department they involve, in their given order."""
+    found: dict[str, list] = {}
+    for item in items:
+        for department in dict.fromkeys(item.departments):
+            found.setdefault(department, []).append(item)
+    return found
+
+
+def _mentions(items: Iterable[Finding] | Iterable[Flag]) -> Counter[str]:
+    """Per goal id, how many of `items` name it."""
+    return Counter(goal_id for item in items for goal_id in set(item.goals))
 
 
 def _index(parts: dict[str, float | None], weights: AlignmentWeights) -> float | None:
@@ -228,59 +245,70 @@ def build_scorecard(
     metrics = {m.id: m for m in snapshot.metrics}
     departments = {d.id: d for d in snapshot.departments}
     objective_ids = {o.id for o in snapshot.objectives}
-    index = index_readings(snapshot.readings)
-    every = detect_all(snapshot, as_of)
+    # One set of series and standings for the cards and the conflict rules.
+    standings = Standings(snapshot, as_of)
+    every = detect_all(snapshot, as_of, standings=standings)
     active_findings = [f for f in every if not f.dismissed]
     open_flags = _unresolved(snapshot.flags)
+    mentions = _mentions(active_findings) + _mentions(open_flags)
 
     goal_cards = []
     for goal in sorted(snapshot.goals, key=lambda g: (g.department, g.id)):
-        metric = _metric(metrics, goal.metric)
-        standing = goal_standing(goal, metric, index.get((goal.metric, goal.department), []), as_of)
-        mentions = sum(goal.id in f.goals for f in active_findings) + sum(
-            goal.id in f.goals for f in open_flags
-        )
         goal_cards.append(
             GoalCard(
                 goal=goal,
-                metric=metric,
+                metric=_metric(metrics, goal.metric),
                 department=_department(departments, goal.department),
                 active=is_active(goal, as_of),
                 objectives=[o for o in goal.objectives if o in objective_ids],
-                findings=mentions,
-                **dict(standing),
+                findings=mentions[goal.id],
+                **dict(standings.goal(goal)),
             )
         )
 
+    cards_by_objective: dict[str, list[GoalCard]] = {}
+    for card in goal_cards:
+        for objective_id in dict.fromkeys(card.goal.objectives):
+            cards_by_objective.setdefault(objective_id, []).append(card)
     objective_cards = []
     for objective in sorted(snapshot.objectives, key=lambda o: o.id):
-        metric = _metric(metrics, objective.metric)
-        points, source = objective_series(objective, index, as_of)
-        standing = objective_standing(objective, metric, points, as_of)
+        standing, source = standings.objective(objective)
         objective_cards.append(
             ObjectiveCard(
                 objective=objective,
-                metric=metric,
+                metric=_metric(metrics, objective.metric),
                 source=source,
-                goals=[c for c in goal_cards if objective.id in c.goal.objectives],
+                goals=cards_by_objective.get(objective.id, []),
                 **dict(standing),
             )
         )
 
     aligned_incentives = _aligned_incentives(snapshot, active_findings)
     by_id = {f.id: f for f in every}
+    active_ids = {f.id for f in active_findings}
     department_ids = sorted(
         set(departments)
         | {g.department for g in snapshot.goals}
         | {i.department for i in snapshot.incentives},
         key=lambda d: (_department(departments, d).name.casefold(), d),
     )
+    cards_by_department: dict[str, list[GoalCard]] = {}
+    for card in goal_cards:
+        cards_by_department.setdefault(card.goal.department, []).append(card)
+    paying_by_department: dict[str, list[Incentive]] = {}
+    for incentive in snapshot.incentives:
+        if incentive.weight > 0:
+            paying_by_department.setdefault(incentive.department, []).append(incentive)
+    findings_by_department = _by_department(active_findings)
+    flags_by_department = _by_department(open_flags)
     department_cards = []
     for department_id in department_ids:
-        cards = [c for c in goal_cards if c.goal.department == department_id]
+        cards = cards_by_department.get(department_id, [])
         active = [c for c in cards if c.active]
         aligned = [c for c in active if c.objectives]
-        paying = [i for i in snapshot.incentives if i.department == department_id and i.weight > 0]
+        paying = paying_by_department.get(department_id, [])
+        findings = findings_by_department.get(department_id, [])
+        flags = flags_by_department.get(department_id, [])
         parts: dict[str, float | None] = {
             "goals": _share([1.0] * len(aligned), [1.0] * len(active)),
             "incentives": _share(
@@ -289,17 +317,15 @@ def build_scorecard(
             "delivery": _share(
                 [1.0 for c in aligned if c.status in ("achieved", "on_track")], [1.0] * len(aligned)
             ),
-            "conflicts": _conflict_part(
-                department_id, active_findings, by_id, open_flags, snapshot.settings.penalties
-            ),
+            "conflicts": _conflict_part(findings, active_ids, by_id, flags, snapshot.settings.penalties),
         }
         department_cards.append(
             DepartmentCard(
                 department=_department(departments, department_id),
                 goals=cards,
                 alignment=AlignmentParts(**parts, index=_index(parts, weights)),
-                findings=[f for f in active_findings if department_id in f.departments],
-                flags=[f for f in open_flags if department_id in f.departments],
+                findings=findings,
+                flags=flags,
             )
         )
 
@@ -329,7 +355,7 @@ def period_start(cadence: str, day: date) -> date:
 def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[DueItem]:
     metrics = {m.id: m for m in snapshot.metrics}
     departments = {d.id: d for d in snapshot.departments}
-    index = index_readings(snapshot.readings)
+    lines = Lines(snapshot.readings, as_of)
     groups: dict[tuple[str, str], list[Goal]] = {}
     for goal in sorted(snapshot.goals, key=lambda g: g.id):
         if is_running(goal, as_of) and department in (None, goal.department):
@@ -338,16 +364,17 @@ def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[
     for (department_id, metric_id), goals in sorted(groups.items()):
         metric = _metric(metrics, metric_id)
         start = period_start(metric.cadence, as_of)
-        readings = [r for r in index.get((metric_id, department_id), []) if r.date <= as_of]
-        if any(r.date >= start for r in readings):
+        # The series' newest point is the newest reading on or before as-of (the one that counts
+        # on its date): due when it is older than the current period.
+        line = lines.line(metric_id, department_id)
+        if line and line.dates[-1] >= start:
             continue
-        last = max(readings, key=lambda r: (r.date, r.recorded_at, r.id), default=None)
         items.append(
             DueItem(
                 metric=metric,
                 department=_department(departments, department_id),
                 goals=goals,
-                last=Point(date=last.date, value=last.value) if last else None,
+                last=line.point(-1) if line else None,
                 period_start=start,
             )
         )
