@@ -138,6 +138,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
     ),
     "problem": (
         Action("problem.retry", "r", "retry", "Try again", "Open the store again."),
+        # A modal screen hides the app's own (non-priority) keys, so q is bound here too.
+        Action("problem.quit", "q", "app.quit", "Quit", "Leave cxtui."),
     ),
     "help": (
         Action("help.close", "escape,f1,question_mark", "cancel", "Close", "Close the help."),

@@ -279,3 +279,31 @@ async def test_user_text_in_selects_is_literal_and_searchable(store_path, store)
         assert select.value == "sales"
         screen_text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "[bold]Sales[/]" in screen_text
+
+
+def test_history_names_the_reading():
+    from datetime import datetime, timezone
+
+    from cxtui.models import AuditEntry
+    from cxtui.tui.screens.history import summary
+
+    entry = AuditEntry.model_validate({
+        "at": datetime(2026, 11, 16, tzinfo=timezone.utc), "by": "kim", "action": "add", "entity": "reading",
+        "entity_id": "R-1", "id": "A-1", "tx": "T-1", "before": None,
+        "after": {"metric": "nps", "value": 42.0, "date": "2026-11-16", "department": "sales"},
+    })
+    assert summary(entry) == "nps 42 on 2026-11-16 (sales)"
+
+
+async def test_q_quits_from_the_problem_screen(store_path):
+    from cxtui.tui.screens.problem import ProblemScreen
+
+    store_path.write_text("{ not json")
+    app = make_app(store_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProblemScreen)
+        assert "q" in footer_keys(app)  # its hint says "q: quit", and the footer agrees
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cxtui.models import AuditEntry
+from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
@@ -42,6 +43,10 @@ def summary(entry: AuditEntry) -> str:
         changed = [k for k in entry.after if k not in ("version", "updated_at", "updated_by")
                    and entry.after.get(k) != entry.before.get(k)]
         return "changed " + ", ".join(changed) if changed else "touched"
+    if entry.entity == "reading" and isinstance(side.get("value"), (int, float)):
+        # "nps 42 on 2026-11-16 (sales)" says which reading; a bare "42.0" does not.
+        where = f" ({side['department']})" if side.get("department") else ""
+        return f"{side.get('metric', '')} {fmt.number(side['value'])} on {side.get('date', '')}{where}"
     label = side.get("title") or side.get("name") or side.get("value")
     return "" if label is None else str(label)
 
