@@ -137,7 +137,7 @@ def test_results_match_the_reference(seed, n, back):
 def trimmed(s: Snapshot, as_of: date) -> Snapshot:
     """`s` with, per series, only what `series.trim` keeps at `as_of`: the store's definition of
     what a scorecard reads. Anchors are those of every objective paced from its start without a
-    baseline (the store passes one per metric; see the lead's note in the engine report)."""
+    baseline, all of them for each series of their metric."""
     series = pytest.importorskip("cxtui.store.series")
     anchors: dict[str, list[str]] = {}
     for o in s.objectives:
@@ -148,8 +148,7 @@ def trimmed(s: Snapshot, as_of: date) -> Snapshot:
         groups.setdefault((r.metric, r.department), []).append(r.model_dump(mode="json"))
     kept: dict[str, dict] = {}
     for (metric, _), docs in groups.items():
-        for anchor in anchors.get(metric, [None]):
-            kept.update({d["id"]: d for d in series.trim(docs, as_of, anchor)})
+        kept.update({d["id"]: d for d in series.trim(docs, as_of, anchors.get(metric, []))})
     readings = [Reading.model_validate(d) for d in kept.values()]
     assert len(readings) < len(s.readings)
     return s.model_copy(update={"readings": readings})

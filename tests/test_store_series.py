@@ -31,6 +31,9 @@ def _company(tmp_path, seed: int, readings: int) -> tuple[Store, random.Random]:
         Objective(id=NEW_ID, title="paced from its first reading", metric="m1", target=90, deadline="2026-12-31"),
         Objective(id=NEW_ID, title="start, no baseline", metric="m2", target=90, deadline="2026-12-31",
                   start="2025-06-02"),
+        # A second objective on the same metric paced from a later start: both anchors must be kept.
+        Objective(id=NEW_ID, title="later start, no baseline", metric="m2", target=95, deadline="2026-12-31",
+                  start="2025-11-03"),
     ])
     goals = []
     for n in range(8):

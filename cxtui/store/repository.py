@@ -456,7 +456,10 @@ class _View:
         """
         # An objective paced from its start but given no baseline takes it from its first reading
         # on or after the start, in any series of its metric.
-        anchors = {o.metric: o.start.isoformat() for o in objectives if o.start and o.baseline is None}
+        anchors: dict[str, set[str]] = {}
+        for objective in objectives:
+            if objective.start and objective.baseline is None:
+                anchors.setdefault(objective.metric, set()).add(objective.start.isoformat())
         objective_metrics = {o.metric for o in objectives}
         wanted = {(g.metric, series.series_key(g.department)) for g in goals}
         docs_by_series: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -466,8 +469,7 @@ class _View:
             for key, entry in (cached.data[SERIES] if cached else {}).items():
                 if metric not in objective_metrics and (metric, key) not in wanted:
                     continue
-                anchor = anchors.get(metric)
-                if series.serves(entry, as_of) and (anchor is None or series.serves_anchor(entry, anchor)):
+                if series.serves(entry, as_of) and series.serves_anchors(entry, anchors.get(metric, ())):
                     docs_by_series[(metric, key)] = [*entry["first"], *entry["recent"]]
                 else:
                     unserved[(metric, key)] = entry
@@ -476,11 +478,11 @@ class _View:
         return [
             self.trusted_reading(self.layout.series(metric), doc)
             for (metric, _), docs in docs_by_series.items()
-            for doc in series.trim(docs, as_of, anchors.get(metric))
+            for doc in series.trim(docs, as_of, anchors.get(metric, ()))
         ]
 
     def _scan_back(self, entries: dict[tuple[str, str], series.Entry], as_of: Date,
-                   anchors: dict[str, str]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+                   anchors: dict[str, set[str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
         """Readings of `entries`' series from the month of `as_of` backwards, until each has the
         trend's dates (and reaches back to its anchor); plus each series' first-date readings."""
         found: dict[tuple[str, str], list[dict[str, Any]]] = {k: list(e["first"]) for k, e in entries.items()}
@@ -497,7 +499,7 @@ class _View:
             pending = {
                 k for k in pending
                 if len({d for d in dates[k] if d <= cutoff}) < series.TREND_DATES
-                or (k[0] in anchors and key > anchors[k[0]][:7])
+                or (k[0] in anchors and key[:7] > min(anchors[k[0]])[:7])
             }
             if not pending:
                 break

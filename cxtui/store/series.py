@@ -106,18 +106,19 @@ def window_start(entry: Entry) -> str | None:
     return min((d["date"] for d in entry["recent"]), default=None)
 
 
-def serves_anchor(entry: Entry, anchor: str) -> bool:
-    """Whether the entry holds the readings on the series' first date on or after `anchor`."""
+def serves_anchors(entry: Entry, anchors: Iterable[str]) -> bool:
+    """Whether the entry holds, for each anchor date, the readings on the series' first date on or
+    after it."""
     start = window_start(entry)
     first = entry["first"][0]["date"] if entry["first"] else None
-    return start is None or start <= anchor or (first is not None and first >= anchor)
+    return all(start is None or start <= a or (first is not None and first >= a) for a in anchors)
 
 
-def trim(docs: Iterable[Doc], as_of: date, anchor: str | None = None) -> list[Doc]:
+def trim(docs: Iterable[Doc], as_of: date, anchors: Iterable[str] = ()) -> list[Doc]:
     """From one series' readings, what a scorecard at `as_of` reads.
 
     Those on the newest TREND_DATES dates on or before `as_of`, those on the series' first date,
-    and with an `anchor` date, those on the first date on or after it (an objective paced from its
+    and for each anchor date, those on the first date on or after it (an objective paced from its
     start but given no baseline takes its baseline from there).
     """
     cutoff = as_of.isoformat()
@@ -126,7 +127,7 @@ def trim(docs: Iterable[Doc], as_of: date, anchor: str | None = None) -> list[Do
         return []
     wanted = _newest_dates(kept, TREND_DATES)
     wanted.add(min(d["date"] for d in kept))
-    if anchor is not None:
+    for anchor in anchors:
         after = [d["date"] for d in kept if d["date"] >= anchor]
         if after:
             wanted.add(min(after))
