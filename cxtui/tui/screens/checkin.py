@@ -29,8 +29,8 @@ from cxtui.tui.widgets.title_bar import TitleBar
 
 FIELDS = ("value", "confidence", "note")
 # Enter walks every field (value, confidence, note), so the flow is spelled out on screen.
-HINT = ("enter: value → confidence → note → next row · empty rows are skipped · "
-        "ctrl+s: save all · esc: cancel")
+# One line at 80 columns; ctrl+s and esc are in the footer.
+HINT = "enter moves value → confidence → note → next row · empty rows are skipped"
 
 
 @dataclass(frozen=True)
