@@ -213,7 +213,7 @@ def demo(no_tui: bool) -> None:
 @db_option
 def init(group: str | None) -> None:
     """Create an empty store."""
-    from cxtui.store import Store
+    from cxtui.store import Store, sharing
 
     if group is not None:
         import grp
@@ -222,8 +222,13 @@ def init(group: str | None) -> None:
             grp.getgrnam(group)
         except KeyError:
             raise Failure(f"--group: no Unix group named {group!r}") from None
+        sharing.check_shareable(store_path().absolute(), group)
     store = Store.init(store_path(), user=_user(), group=group)
     click.echo(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
+    if group:
+        click.echo(f"members of {group} can read and write it whatever their umask; its files now are:")
+        for line in sharing.describe(store.layout):
+            click.echo(f"  {line}")
 
 
 @cli.command(

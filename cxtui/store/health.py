@@ -102,8 +102,9 @@ def _file_problems(layout: Layout, path: Path, st: os.stat_result, gid: int | No
     what = "lock file" if path == layout.lock else "file"
     if gid is not None and st.st_gid != gid:
         problems.append(Problem(level="error", message=(
-            f"{what} {path} is in group {sharing.group_name(st.st_gid)} (owner {sharing.user_name(st.st_uid)}), "
-            f"not the store's group {group} (fix: chgrp {group} {quoted})")))
+            f"{what} {path} is in group {sharing.group_name(st.st_gid)} "
+            f"(owner {sharing.user_name(st.st_uid)}), not the store's group {group} "
+            f"(fix: chgrp {group} {quoted})")))
     mode = stat.S_IMODE(st.st_mode)
     if mode != fsio.FILE_MODE:
         locked_out = gid is not None and mode & 0o060 != 0o060
@@ -114,7 +115,8 @@ def _file_problems(layout: Layout, path: Path, st: os.stat_result, gid: int | No
         else:
             why = ""
         problems.append(Problem(level="error" if locked_out else "warning", message=(
-            f"{what} {path} has mode {mode:03o}, expected {fsio.FILE_MODE:o}{why} (fix: chmod 660 {quoted})")))
+            f"{what} {path} has mode {mode:03o}, expected {fsio.FILE_MODE:o}{why} "
+            f"(fix: chmod 660 {quoted})")))
     return problems
 
 

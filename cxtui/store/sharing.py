@@ -61,7 +61,7 @@ def check_shareable(main: Path, group: str) -> None:
     if st.st_mode & stat.S_ISVTX:
         raise StoreError(f"{directory} is a shared sticky directory; give the store a directory of its own "
                          f"(e.g. --db {directory / 'cxtui' / main.name})")
-    foreign = sorted(entry.name for entry in os.scandir(directory) if not _belongs_to_store(entry.name, main.name))
+    foreign = sorted(e.name for e in os.scandir(directory) if not _belongs_to_store(e.name, main.name))
     if foreign:
         shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
         raise StoreError(f"{directory} holds other files ({shown}); --group makes the store's directory "
@@ -69,8 +69,8 @@ def check_shareable(main: Path, group: str) -> None:
                          f"(e.g. --db {directory / 'cxtui' / main.name})")
     prepared = st.st_gid == gid and stat.S_IMODE(st.st_mode) == SHARED_DIR_MODE
     if not prepared and os.geteuid() not in (0, st.st_uid):
-        raise StoreError(f"{directory} belongs to {user_name(st.st_uid)}, so only they or root can give it to "
-                         f"group {group} (chgrp {group} {shlex.quote(str(directory))}; "
+        raise StoreError(f"{directory} belongs to {user_name(st.st_uid)}, so only they or root can give "
+                         f"it to group {group} (chgrp {group} {shlex.quote(str(directory))}; "
                          f"chmod 2770 {shlex.quote(str(directory))})")
 
 
@@ -158,7 +158,8 @@ def describe(layout: Layout) -> list[str]:
     lines = []
     for path, st in store_paths(layout):
         kind = "directory" if stat.S_ISDIR(st.st_mode) else "file"
-        note = " (setgid: new files join the group)" if kind == "directory" and st.st_mode & stat.S_ISGID else ""
+        setgid = kind == "directory" and st.st_mode & stat.S_ISGID
+        note = " (setgid: new files join the group)" if setgid else ""
         lines.append(f"{stat.S_IMODE(st.st_mode):04o} {user_name(st.st_uid)}:{group_name(st.st_gid)} "
                      f"{path}{'/' if kind == 'directory' else ''}{note}")
     return lines

@@ -22,11 +22,12 @@ from textual.message_pump import MessagePump
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 
+from cxtui import presence
 from cxtui.models import describe_errors
-from cxtui.store import Store, StoreError
+from cxtui.store import Store, StoreError, current_login
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.board import Board
-from cxtui.tui.messages import BoardLoaded, JobDone, StoreUnavailable
+from cxtui.tui.messages import BoardLoaded, JobDone, PresenceSeen, StoreUnavailable
 
 # Actions that open a top-level screen; unavailable while a dialog is open or nothing is loaded.
 _NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting"}
@@ -39,6 +40,7 @@ class CxtuiApp(App[None]):
     SCOPE = "app"
 
     board: var[Board | None] = var(None, always_update=True)
+    others: var[tuple[str, ...]] = var(())  # who else has the store open (see presence.py)
 
     def __init__(
         self,
@@ -48,6 +50,7 @@ class CxtuiApp(App[None]):
         as_of: date | None = None,
         poll_interval: float = 1.0,
         cursor_blink: bool = True,
+        presence_interval: float = presence.BEAT_INTERVAL,
     ) -> None:
         super().__init__()
         self.store_path = Path(store_path)
@@ -63,6 +66,8 @@ class CxtuiApp(App[None]):
         self._applied_seq = 0
         self._polling = False
         self._unavailable = False
+        self.presence_interval = presence_interval
+        self._heartbeat = presence.Heartbeat(self.store_path, user or current_login())
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -72,6 +77,11 @@ class CxtuiApp(App[None]):
         self.push_screen(ScorecardScreen())
         self.reload()
         self.set_interval(self.poll_interval, self._poll)
+        self._beat()
+        self.set_interval(self.presence_interval, self._beat)
+
+    def on_unmount(self) -> None:
+        self._heartbeat.leave()
 
     @property
     def effective_as_of(self) -> date:
@@ -121,6 +131,11 @@ class CxtuiApp(App[None]):
         finally:
             self._polling = False
 
+    @work(thread=True, group="presence", exclusive=True)
+    def _beat(self) -> None:
+        self._heartbeat.beat()
+        self.post_message(PresenceSeen(tuple(presence.others(self.store_path, self._heartbeat))))
+
     def run_job(
         self,
         requester: MessagePump,
@@ -166,6 +181,9 @@ class CxtuiApp(App[None]):
                 self.screen.dismiss()
         self.board = message.board
         self.refresh_bindings()  # navigation keys depend on having a board
+
+    def on_presence_seen(self, message: PresenceSeen) -> None:
+        self.others = message.users
 
     def on_store_unavailable(self, message: StoreUnavailable) -> None:
         from cxtui.tui.screens.problem import ProblemScreen
@@ -249,8 +267,10 @@ def create_app(
     as_of: date | None = None,
     poll_interval: float = 1.0,
     cursor_blink: bool = True,
+    presence_interval: float = presence.BEAT_INTERVAL,
 ) -> CxtuiApp:
     """The app for a store. `as_of=None` means today; `cursor_blink=False` makes screenshots stable."""
     return CxtuiApp(
-        Path(store_path), user=user, as_of=as_of, poll_interval=poll_interval, cursor_blink=cursor_blink
+        Path(store_path), user=user, as_of=as_of, poll_interval=poll_interval, cursor_blink=cursor_blink,
+        presence_interval=presence_interval,
     )

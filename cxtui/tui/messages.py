@@ -18,6 +18,14 @@ class BoardLoaded(Message):
         self.seq = seq  # reads are numbered so a late, older read never replaces a newer one
 
 
+class PresenceSeen(Message):
+    """Who else has the store open now (login names), from the heartbeat worker."""
+
+    def __init__(self, users: tuple[str, ...]) -> None:
+        super().__init__()
+        self.users = users
+
+
 class StoreUnavailable(Message):
     """The store could not be opened or read at all (missing, corrupt, too new)."""
 

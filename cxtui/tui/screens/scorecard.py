@@ -15,6 +15,7 @@ from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
+from cxtui.tui.widgets.presence import PresenceBar
 from cxtui.tui.widgets.score_list import ScoreList, headings
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -48,6 +49,7 @@ class ScorecardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield TitleBar(id="title")
+        yield PresenceBar()
         yield Static(id="summary")
         yield Static(id="headings")
         yield ScoreList(id="scores")
