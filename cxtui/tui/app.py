@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from textual import work
@@ -28,6 +28,8 @@ from cxtui.store import Store, StoreError, current_login
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import BoardLoaded, JobDone, PresenceSeen, StoreUnavailable
+
+T = TypeVar("T")
 
 # Actions that open a top-level screen; unavailable while a dialog is open or nothing is loaded.
 _NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting"}
@@ -100,9 +102,10 @@ class CxtuiApp(App[None]):
             with self._io:
                 store = self._open()
                 seq = next(self._seq)
-                if reread or self.board is None:
+                # The snapshot holds what a scorecard at one date reads, so another date re-reads.
+                if reread or self.board is None or self.board.as_of != self.effective_as_of:
                     token = store.change_token()
-                    snapshot = store.snapshot()
+                    snapshot = store.snapshot(self.effective_as_of)
                 else:
                     token, snapshot = self.board.token, self.board.snapshot
                 board = Board.build(snapshot, self.effective_as_of, store.user, token)
@@ -110,6 +113,11 @@ class CxtuiApp(App[None]):
             self.post_message(StoreUnavailable(str(exc)))
             return
         self.post_message(BoardLoaded(board, seq))
+
+    def read_store(self, read: Callable[[Store], T]) -> T:
+        """Run `read` against the store and return its result. Call from a worker thread only."""
+        with self._io:
+            return read(self._open())
 
     @work(thread=True, group="load")
     def reload(self, reread: bool = True) -> None:

@@ -190,11 +190,12 @@ async def test_meeting_page_while_changes_are_worked_out():
     from cxtui.tui.board import Board
     from cxtui.tui.screens.meeting import changes_since, meeting_page
 
-    board = Board.build(load_sample(), ANCHOR, "kim")
+    sample = load_sample()
+    board = Board.build(sample, ANCHOR, "kim")
     since = ANCHOR - timedelta(days=7)
     waiting = meeting_page(board, 0, since, None).plain
     assert "working it out" in waiting
-    done = meeting_page(board, 0, since, changes_since(board, since)).plain
+    done = meeting_page(board, 0, since, changes_since(board, sample, since)).plain
     assert "working it out" not in done
 
 

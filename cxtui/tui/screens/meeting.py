@@ -12,20 +12,24 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from cxtui.models import Snapshot
 from cxtui.scorecard import GoalChange, build_scorecard, compare
+from cxtui.store import StoreError
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
+from cxtui.tui.messages import StoreUnavailable
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
 _MOVES = {"up": ("▲ up", "$success"), "down": ("▼ down", "$error"), "same": ("", "")}
 
 
-def changes_since(board: Board, since: date) -> dict[str, GoalChange]:
-    """Goal id -> what changed between `since` and the board's date (the whole engine: a worker's job)."""
-    before = build_scorecard(board.snapshot, as_of=since)
-    return {c.goal_id: c for c in compare(before, board.scorecard)}
+def changes_since(board: Board, before: Snapshot, since: date) -> dict[str, GoalChange]:
+    """Goal id -> what changed between `since` and the board's date (the whole engine: a worker's job).
+
+    `before` is the store's snapshot at `since`: the board's holds only what its own date reads."""
+    return {c.goal_id: c for c in compare(build_scorecard(before, as_of=since), board.scorecard)}
 
 
 def meeting_page(board: Board, position: int, since: date, changes: dict[str, GoalChange] | None) -> Content:
@@ -134,8 +138,13 @@ class MeetingScreen(Screen):
 
     @work(thread=True, group="meeting-changes")
     def _work_out_changes(self, board: Board, since: date) -> None:
-        """The "before" scorecard is a whole engine run: off the UI thread, answered by a message."""
-        self.post_message(ChangesReady(board, since, changes_since(board, since)))
+        """The "before" scorecard is a store read and an engine run: off the UI thread, answered by a message."""
+        try:
+            before = self.app.read_store(lambda store: store.snapshot(since))
+        except StoreError as exc:
+            self.app.post_message(StoreUnavailable(str(exc)))
+            return
+        self.post_message(ChangesReady(board, since, changes_since(board, before, since)))
 
     def on_changes_ready(self, message: ChangesReady) -> None:
         board = self.app.board

@@ -5,16 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from cxtui.models import Reading, check_in_scale
+from cxtui.store import StoreError
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
-from cxtui.tui.messages import JobDone
+from cxtui.tui.messages import JobDone, StoreUnavailable
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.editors import EditorScreen, Field
 from cxtui.tui.widgets.title_bar import TitleBar
@@ -37,6 +40,15 @@ class ReadingEditor(EditorScreen):
         metric = self.board.metrics.get(model.metric)
         if metric is not None:
             check_in_scale(model.value, metric)
+
+
+class HistoryRead(Message):
+    """A worker read the series' readings for `board`'s date."""
+
+    def __init__(self, board: Board, readings: list[Reading]) -> None:
+        super().__init__()
+        self.board = board
+        self.readings = readings
 
 
 class MetricScreen(Screen):
@@ -64,16 +76,29 @@ class MetricScreen(Screen):
         self.watch(self.app, "board", self._show)
 
     def _show(self, board: Board | None) -> None:
-        if board is None:
+        if board is not None:
+            self._read_history(board)
+
+    @work(thread=True, group="metric-history", exclusive=True)
+    def _read_history(self, board: Board) -> None:
+        """The whole history of the series (the board holds only what its scorecard reads)."""
+        try:
+            readings = self.app.read_store(
+                lambda store: store.readings(metric=self.metric, department=self.department, end=board.as_of))
+        except StoreError as exc:
+            self.app.post_message(StoreUnavailable(str(exc)))
             return
+        self.post_message(HistoryRead(board, readings))
+
+    def on_history_read(self, message: HistoryRead) -> None:
+        if message.board is self.app.board:  # not a late answer for an older board
+            self._show_history(message.board, message.readings)
+
+    def _show_history(self, board: Board, readings: list[Reading]) -> None:
         metric = board.metrics.get(self.metric)
         name = metric.name if metric else self.metric
         where = board.department_name(self.department)
-        self.readings = sorted(
-            (r for r in board.snapshot.readings
-             if r.metric == self.metric and r.department == self.department and r.date <= board.as_of),
-            key=lambda r: (r.date, r.recorded_at),
-        )
+        self.readings = readings
         self.query_one(TitleBar).set_parts("Metric", name, where, f"as of {board.as_of.isoformat()}")
         values = [r.value for r in self.readings]
         summary = Content.assemble(
