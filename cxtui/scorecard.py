@@ -56,6 +56,7 @@ from cxtui.progress import (
     Lines,
     Point,
     SeriesSource,
+    Standing,
     Standings,
     Status,
     is_active,
@@ -84,35 +85,23 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class GoalCard(_Frozen):
+class GoalCard(Standing):
+    """A goal's standing, with what it belongs to."""
+
     goal: Goal
     metric: Metric
     department: Department
     active: bool
-    latest: Point | None
-    previous: Point | None
-    progress: float | None
-    expected: float
-    status: Status
-    stale: bool
-    trend: list[Point]
-    delta: float | None
     objectives: list[str]
     findings: int
 
 
-class ObjectiveCard(_Frozen):
+class ObjectiveCard(Standing):
+    """An objective's own standing, beside the goals that claim to support it."""
+
     objective: Objective
     metric: Metric
     source: SeriesSource
-    latest: Point | None
-    previous: Point | None
-    progress: float | None
-    expected: float
-    status: Status
-    stale: bool
-    trend: list[Point]
-    delta: float | None
     goals: list[GoalCard]
 
 
