@@ -248,8 +248,7 @@ def init(group: str | None) -> None:
 @db_option
 def record(metric: str, value: str, dept: str | None, day: str | None, note: str, confidence: str | None) -> None:
     """Record one reading of METRIC (id or name)."""
-    from cxtui.csvsafe import cell
-    from cxtui.models import Metric
+    from cxtui.models import Metric, number_text
     from cxtui.resolve import resolve
 
     store = open_store()
@@ -261,7 +260,7 @@ def record(metric: str, value: str, dept: str | None, day: str | None, note: str
     )
     unit = next((m.unit for m in metrics if m.id == metric_id), "")
     click.echo(
-        f"recorded {metric_id} = {cell(reading.value)}{' ' + unit if unit else ''} for "
+        f"recorded {metric_id} = {number_text(reading.value)}{' ' + unit if unit else ''} for "
         f"{reading.department or 'the company'} on {reading.date.isoformat()} ({reading.id})"
     )
 

@@ -21,6 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cxtui.models import number_text
+
 FORMULA_STARTS = "=+-@\t\r\n"
 # Apostrophes before a formula character are escaped too, so that reading undoes writing exactly:
 # "'=x" (a user's own apostrophe) is written "''=x" and read back as "'=x".
@@ -48,9 +50,7 @@ def cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return str(int(value))
-        return repr(value)
+        return number_text(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):

@@ -143,6 +143,13 @@ def _finite(value: Any) -> float:
 Number = Annotated[float, BeforeValidator(_finite)]
 
 
+def number_text(value: float) -> str:
+    """A number as users type it back: whole numbers without ".0", others exactly (repr)."""
+    if value.is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
 def _confidence(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -505,6 +512,10 @@ def describe_errors(exc: ValidationError) -> list[str]:
 
 class Snapshot(Model):
     """Everything the pure rules need, read from the store in one consistent view."""
+
+    # Built on first use: headless commands like `cxtui record` never need it, and its schema
+    # (every other model nested) is the costliest to build at import.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     departments: list[Department] = Field(default_factory=list)
     metrics: list[Metric] = Field(default_factory=list)
