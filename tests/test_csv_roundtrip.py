@@ -29,10 +29,13 @@ def _valid(build):
         assume(False)
 
 
-text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+# Text the models accept (no controls, no format characters such as bidi overrides), so that
+# examples are rarely thrown away: the models' refusals are tested in test_models.py.
+text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cf")), max_size=60)
+name_text = text.filter(lambda s: s.strip())
 
 
-@given(name=text, description=text, leads=st.lists(st.from_regex(r"[a-z_][a-z0-9._-]{0,8}", fullmatch=True), max_size=3))
+@given(name=name_text, description=text, leads=st.lists(st.from_regex(r"[a-z_][a-z0-9._-]{0,8}", fullmatch=True), max_size=3))
 @settings(max_examples=150)
 def test_departments(name, description, leads):
     record = _valid(lambda: Department(id="d", name=name, description=description, leads=leads))
