@@ -222,7 +222,6 @@ def init(group: str | None) -> None:
             grp.getgrnam(group)
         except KeyError:
             raise Failure(f"--group: no Unix group named {group!r}") from None
-        sharing.check_shareable(store_path().absolute(), group)
     store = Store.init(store_path(), user=_user(), group=group)
     click.echo(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
     if group:

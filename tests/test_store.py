@@ -386,3 +386,15 @@ def test_a_full_month_spills_into_numbered_chunks(store, monkeypatch):
     assert [r.value for r in store.readings()] == [1, 2, 3, 40, 5, 6]
     assert layout.chunk_order("2026-05.10") > layout.chunk_order("2026-05.9")
     assert store.doctor() == []
+
+
+def test_init_with_a_group_on_an_existing_store_touches_nothing(store):
+    import grp
+
+    directory = store.path.parent
+    mode, gid = directory.stat().st_mode, directory.stat().st_gid
+    before = tree_digest(directory)
+    with pytest.raises(StoreExists):
+        Store.init(store.path, group=grp.getgrgid(os.getgid()).gr_name)
+    assert (directory.stat().st_mode, directory.stat().st_gid) == (mode, gid)
+    assert tree_digest(directory) == before

@@ -124,6 +124,12 @@ class Store:
         store = cls(path, user=user, lock_timeout=lock_timeout)
         layout = store.layout
         gid = sharing.group_id(group) if group else None
+        if group:
+            sharing.check_shareable(layout.main, group)
+        # Checked again under the lock; this early look keeps `init --group` on an existing store
+        # from changing its directory's group and mode before refusing.
+        if layout.main.exists() or layout.data_dir.exists():
+            raise StoreExists(layout.main)
         fsio.ensure_dir(layout.main.parent)
         if gid is not None:
             sharing.share_directory(layout.main.parent, gid)
