@@ -33,7 +33,12 @@ BOM = "\ufeff"
 MAX_LINE_BYTES = 1 << 20
 
 
+_GUARD_FIRST = frozenset(FORMULA_STARTS + "'")
+
+
 def neutralise(text: str) -> str:
+    if not text or text[0] not in _GUARD_FIRST:
+        return text  # the common case, without the regex: exports run this on every cell
     return "'" + text if _NEEDS_GUARD.match(text) else text
 
 
@@ -43,6 +48,11 @@ def unneutralise(text: str) -> str:
 
 def cell(value: Any) -> str:
     """One value as CSV text: numbers as numbers, ISO dates, ``;``-joined lists, guarded text."""
+    kind = type(value)
+    if kind is str:
+        return neutralise(value)
+    if kind is float:
+        return number_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):

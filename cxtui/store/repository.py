@@ -8,6 +8,7 @@ at all, whichever process dies where. Callers get models, never raw documents.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import math
 import os
@@ -872,6 +873,16 @@ _EMPTY_SERIES = _Cached(key=(0, 0, 0), data={SERIES: {}})
 _READING_FIELDS = frozenset(Reading.model_fields)
 
 
+# Dates and timestamps repeat across readings (one date per week, one timestamp per commit);
+# both types are immutable, so parsed values can be shared.
+_day = functools.lru_cache(maxsize=8192)(Date.fromisoformat)
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment(text: str) -> datetime:
+    return aware(datetime.fromisoformat(text))
+
+
 def _reading_from_doc(doc: dict[str, Any]) -> Reading:
     """A reading from a document the store wrote after validating it.
 
@@ -896,10 +907,10 @@ def _reading_from_doc(doc: dict[str, Any]) -> Reading:
     updated_at = doc.get("updated_at")
     fields = {
         "version": doc.get("version", 0), "updated_by": doc.get("updated_by"),
-        "updated_at": aware(datetime.fromisoformat(updated_at)) if updated_at else None,
+        "updated_at": _moment(updated_at) if updated_at else None,
         "id": doc["id"], "metric": doc["metric"], "department": doc["department"],
-        "date": Date.fromisoformat(doc["date"]), "value": float(value), "confidence": confidence, "note": note,
-        "recorded_by": doc["recorded_by"], "recorded_at": aware(datetime.fromisoformat(doc["recorded_at"])),
+        "date": _day(doc["date"]), "value": float(value), "confidence": confidence, "note": note,
+        "recorded_by": doc["recorded_by"], "recorded_at": _moment(doc["recorded_at"]),
     }
     reading = object.__new__(Reading)
     object.__setattr__(reading, "__dict__", fields)
