@@ -6,9 +6,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
+
 
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Reading, Scale, Tension, utcnow
 from cxtui.store import NEW_ID, Store
+
+# Several property tests write real files with fsync; on a loaded 2-core CI machine a per-example
+# deadline only adds flakes. Speed is the benchmark's job (benchmarks/).
+settings.register_profile("cxtui", deadline=None)
+settings.load_profile("cxtui")
 
 
 @pytest.fixture
