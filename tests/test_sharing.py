@@ -175,7 +175,7 @@ def test_doctor_through_the_cli_exits_1_with_one_line_per_problem(shared, cli):
 def test_many_problems_are_summed_up_with_one_command_that_fixes_them_all(shared):
     for month in range(1, 13):
         shared.record("nps", month, department="sales", date=date(2026, month, 1))
-    for path in shared.layout.readings_dir.iterdir():
+    for path in shared.layout.partitions().values():
         os.chmod(path, 0o644)
     os.chmod(shared.layout.backups_dir, 0o750)
     problems = mode_problems(shared.layout)

@@ -172,8 +172,8 @@ def test_readings_by_metric_department_and_date_range(store):
     assert [r.value for r in store.readings(department=None)] == [3]
     assert [r.value for r in store.readings(start=date(2026, 1, 10), end=date(2026, 2, 28))] == [2, 3]
     assert all(isinstance(r, Reading) for r in store.readings())
-    partitions = sorted(p.name for p in (store.layout.readings_dir).iterdir())
-    assert partitions == ["2025-12.json", "2026-01.json", "2026-02.json", "2026-03.json"]
+    assert list(store.layout.partitions()) == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    assert store.layout.partition("2026-02") == store.layout.readings_dir / "2026-02" / "2026-02.json"
 
 
 def test_reading_update_moves_between_partitions_and_keeps_recorder(store):

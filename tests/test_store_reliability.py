@@ -285,7 +285,8 @@ def test_leftover_temp_files_are_cleaned_up(tmp_path):
     store = seeded_store(tmp_path)
     stray = tmp_path / ".store.json.tmp-999-deadbeef"
     stray.write_bytes(b"half")
-    partial = store.layout.readings_dir / ".2026-01.json.tmp-999-cafebabe"
+    (store.layout.readings_dir / "2026-01").mkdir(parents=True)
+    partial = store.layout.readings_dir / "2026-01" / ".2026-01.json.tmp-999-cafebabe"
     partial.write_bytes(b"{")
-    store.record("nps", 1)
+    store.record("nps", 1, date=date(2026, 1, 5))
     assert not stray.exists() and not partial.exists()

@@ -82,6 +82,7 @@ def ensure_dir(directory: Path) -> None:
         directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         # Keep the setgid bit a shared parent may have passed down; add group access explicitly.
         os.chmod(directory, (os.stat(directory).st_mode & 0o7777) | DIR_MODE)
+        fsync_dir(directory.parent)  # the new folder's name must survive a crash with its files
 
 
 def remove_temp_files(directories: Iterable[Path]) -> list[Path]:

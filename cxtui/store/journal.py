@@ -23,6 +23,9 @@ from cxtui.store.layout import BACKUPS_KEPT, Layout
 def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: bytes) -> dict:
     """Write the new versions and the journal. Once this returns, the commit has happened."""
     written: list[tuple[Path, Path]] = []
+    # Month folders of readings are not in layout.directories (there are many); clean the ones
+    # this commit writes into of temp files a dead writer left.
+    fsio.remove_temp_files({t.parent for t in files} - set(layout.directories))
     try:
         for target, data in files.items():
             fsio.ensure_dir(target.parent)

@@ -3,7 +3,8 @@
 For a store at `team/store.json`:
     team/store.json                    entity tables (TinyDB JSON: {table: {id: document}})
     team/store.json.lock               the flock every read and write takes
-    team/store.json.d/readings/YYYY-MM[.N].json   readings, TinyDB files of one month each
+    team/store.json.d/readings/YYYY-MM/YYYY-MM[.N].json   readings: a folder per month holding
+                                       numbered TinyDB files ("chunks") of at most CHUNK_SIZE
     team/store.json.d/series/METRIC.json  per series, the readings a scorecard needs (series.py)
     team/store.json.d/audit.jsonl      the append-only audit trail
     team/store.json.d/journal.json     present only while a commit is being applied
@@ -15,6 +16,7 @@ independent of history.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,9 +24,11 @@ from pathlib import Path
 
 BACKUPS_KEPT = 3
 _PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})(\.\d+)?\.json$")
+_MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 # Readings of one month fill numbered chunks of at most this many ("2026-03", "2026-03.2", ...),
-# so a write rewrites a file of bounded size however dense the history is.
-CHUNK_SIZE = 2000
+# so a write rewrites a file of bounded size however dense the history is; a folder per month
+# keeps finding a month's chunks from growing with history too.
+CHUNK_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -73,21 +77,31 @@ class Layout:
         return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir)
 
     def partition(self, key: str) -> Path:
-        return self.readings_dir / f"{key}.json"
+        return self.readings_dir / key[:7] / f"{key}.json"
+
+    def month_dirs(self) -> list[Path]:
+        try:
+            return sorted(p for p in self.readings_dir.iterdir() if _MONTH_RE.match(p.name) and p.is_dir())
+        except FileNotFoundError:
+            return []
+
+    def month_partitions(self, month: str) -> list[str]:
+        """The keys of one month's existing chunks, in order."""
+        try:
+            names = [n for n in os.listdir(self.readings_dir / month) if _PARTITION_RE.match(n)]
+        except FileNotFoundError:
+            return []
+        return sorted((n[:-5] for n in names), key=chunk_order)
 
     def partitions(self) -> dict[str, Path]:
         """Existing reading partitions by key ("2026-03", "2026-03.2"), oldest first."""
-        try:
-            names = [p.name for p in self.readings_dir.iterdir() if _PARTITION_RE.match(p.name)]
-        except FileNotFoundError:
-            return {}
-        return {name[:-5]: self.readings_dir / name for name in sorted(names, key=lambda n: chunk_order(n[:-5]))}
+        return {key: self.partition(key) for month in self.month_dirs() for key in self.month_partitions(month.name)}
 
     def backup(self, target: Path, n: int) -> Path:
         return self.backups_dir / f"{self._backup_stem(target)}.{n}"
 
     def _backup_stem(self, target: Path) -> str:
-        if target.parent == self.readings_dir:
+        if target.parent.parent == self.readings_dir:
             return f"readings-{target.name}"
         if target.parent == self.series_dir:
             return f"series-{target.name}"

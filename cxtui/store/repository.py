@@ -268,6 +268,7 @@ class Store:
                 recovered = journal.recover(layout)
                 if recovered:
                     problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
+                fsio.remove_temp_files(layout.month_dirs())
                 snapshot = self.snapshot()
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked) as exc:
             return [Problem(level="error", message=str(exc))]
@@ -545,7 +546,6 @@ class _Tx(_View):
         self.dirty: set[Path] = set()
         self.entries: list[AuditEntry] = []
         self._keys: list[str] | None = None
-        self._sorted: list[str] | None = None
         self._by_month: dict[str, list[str]] = {}
         self.series_files: dict[str, dict[str, Any]] = {}
 
@@ -565,23 +565,23 @@ class _Tx(_View):
             part = Documents(cached.data if cached else {READINGS: {}})
             self.parts[key] = part
             if cached is None:
-                self._sorted = None  # a chunk this transaction starts
+                self._by_month.pop(key[:7], None)  # a chunk this transaction starts
         return part
 
     def keys(self) -> list[str]:
-        """Partition keys as this transaction sees them (including chunks it started)."""
-        if self._sorted is None:
-            if self._keys is None:
-                self._keys = list(self.layout.partitions())
-            self._sorted = sorted({*self._keys, *self.parts}, key=chunk_order)
-            self._by_month = {}
-            for key in self._sorted:
-                self._by_month.setdefault(key[:7], []).append(key)
-        return self._sorted
+        """Every partition key as this transaction sees it (a whole-store listing: scans only)."""
+        if self._keys is None:
+            self._keys = list(self.layout.partitions())
+        return sorted({*self._keys, *self.parts}, key=chunk_order)
 
     def month_keys(self, month: str) -> list[str]:
-        self.keys()
-        return self._by_month.get(month, [])
+        """One month's chunk keys as this transaction sees them (including chunks it started)."""
+        keys = self._by_month.get(month)
+        if keys is None:
+            on_disk = self.layout.month_partitions(month)
+            keys = sorted({*on_disk, *(k for k in self.parts if k[:7] == month)}, key=chunk_order)
+            self._by_month[month] = keys
+        return keys
 
     def reading_doc(self, record_id: str) -> tuple[str, dict[str, Any]] | None:
         """Find a reading by id: first in the month its id was minted for, then everywhere."""
