@@ -43,7 +43,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
-from itertools import chain
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -157,7 +156,6 @@ def _sign(direction: Direction) -> int:
 
 
 SeriesKey = tuple[str, str | None]  # (metric, department); department None = company level
-ReadingIndex = dict[tuple[str, str | None], list[Reading]]
 SeriesSource = Literal["company", "departments", "none"]
 
 
@@ -320,23 +318,6 @@ def objective_standing_on(objective: Objective, metric: Metric, line: Line, as_o
 def is_falling(standing: Standing, direction: Direction) -> bool:
     """The last change moved the metric against `direction`."""
     return standing.delta is not None and standing.delta * _sign(direction) < 0
-
-
-def index_readings(readings: list[Reading]) -> ReadingIndex:
-    """Readings grouped by (metric, department); department None = company level."""
-    index: ReadingIndex = {}
-    for reading in readings:
-        index.setdefault((reading.metric, reading.department), []).append(reading)
-    return index
-
-
-def objective_series(
-    objective: Objective, index: ReadingIndex, as_of: date
-) -> tuple[list[Point], SeriesSource]:
-    """Company-level readings of the objective's metric; when there are none on or before as-of,
-    the mean of the departments' readings on each date (one value per department and date)."""
-    line, source = Lines(chain.from_iterable(index.values()), as_of).objective_line(objective.metric)
-    return line.points(), source
 
 
 class Lines:

@@ -867,9 +867,6 @@ def _entity_class(entity: str) -> type[Record]:
     return ENTITIES[entity]
 
 
-_EMPTY_SERIES = _Cached(key=(0, 0, 0), data={SERIES: {}})
-
-
 _READING_FIELDS = frozenset(Reading.model_fields)
 
 

@@ -60,17 +60,6 @@ def number(value: float | None) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def editable(value: float) -> str:
-    """A number as a person would type it back: no separators, no exponent, no trailing .0."""
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def signed(value: float | None) -> str:
-    if value is None:
-        return ""
-    return ("+" if value > 0 else "") + number(value)
-
-
 def percent(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.0f}%"
 

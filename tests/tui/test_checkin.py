@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from conftest import goal_line, make_app, settle
 from textual.widgets import Input, Static
 
-from conftest import goal_line, make_app, settle
-from cxtui.models import Reading
 from cxtui.sample import ANCHOR
 from cxtui.tui.screens.checkin import CheckinRow, CheckinScreen
 

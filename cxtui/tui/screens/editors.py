@@ -31,13 +31,13 @@ from cxtui.models import (
     Record,
     RuleError,
     check_goal_scale,
-    check_incentive_weights,
     check_in_scale,
+    check_incentive_weights,
     describe_errors,
+    number_text,
     slugify,
 )
 from cxtui.store import NEW_ID, RuleViolation, StaleRecord
-from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
@@ -141,7 +141,7 @@ class EditorScreen(ModalScreen[None]):
                 *((Content(label), key, key in chosen) for label, key in self.choices(field.name)),
                 id=widget_id, compact=True,
             )
-        text = "" if value is None else (fmt.editable(value) if isinstance(value, float) else str(value))
+        text = "" if value is None else (number_text(value) if isinstance(value, float) else str(value))
         return TextField(text, placeholder=field.placeholder, id=widget_id, compact=True)
 
     def on_mount(self) -> None:
@@ -303,7 +303,7 @@ class EditorScreen(ModalScreen[None]):
                 for key in value or []:
                     widget.select(key)
             else:
-                widget.value = "" if value is None else (fmt.editable(value) if isinstance(value, float) else str(value))
+                widget.value = "" if value is None else (number_text(value) if isinstance(value, float) else str(value))
 
 
 # --- the editors ------------------------------------------------------------------------------------

@@ -41,7 +41,3 @@ class TickList(SelectionList[SelectionType]):
                 component += "-highlighted"
             mark += Style(color=self.get_component_rich_style(component).color, bold=True)
         return Strip([Segment(TICKED if ticked else UNTICKED, mark), Segment(" ", base), *line])
-
-    def tick_text(self, index: int) -> str:
-        """The mark shown for an option (for tests and screen readers of the source)."""
-        return TICKED if self.get_option_at_index(index).value in self._selected else UNTICKED
