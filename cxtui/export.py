@@ -54,13 +54,13 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
     if what == "readings":
         from cxtui.store import ANY_DEPARTMENT
 
-        records = store.readings(department=dept or ANY_DEPARTMENT, end=as_of)
-    else:
-        records = store.list(_MODELS[what])
-        if dept and what == "departments":
-            records = [r for r in records if r.id == dept]
-        elif dept:
-            records = [r for r in records if r.department == dept]
+        # A whole history: rows straight from the store, without a Reading model each.
+        return list(table.columns), store.reading_rows(table.columns, department=dept or ANY_DEPARTMENT, end=as_of)
+    records = store.list(_MODELS[what])
+    if dept and what == "departments":
+        records = [r for r in records if r.id == dept]
+    elif dept:
+        records = [r for r in records if r.department == dept]
     return list(table.columns), (table.row(r) for r in records)
 
 

@@ -126,3 +126,19 @@ def test_an_entry_kept_by_add_and_remove_trims_like_the_full_series(ops, as_of_d
     if series_index.serves(entry, as_of):
         held = [*entry["first"], *entry["recent"]]
         assert series_index.trim(held, as_of) == series_index.trim(list(live.values()), as_of)
+
+
+def test_reading_rows_equal_the_rows_of_the_readings(tmp_path):
+    """The export's fast path gives the same values, in the same order, as the models do."""
+    from cxtui import csvsafe
+    from cxtui.csvtables import TABLES
+
+    store, _ = _company(tmp_path, 11, readings=300)
+    store.add(Reading(id=NEW_ID, metric="m0", department="d1", date="2025-03-03", value=5, confidence=4,
+                      note="=SUM(A1)\tand a tab", recorded_by="admin", recorded_at="2025-03-03T10:00:00+02:00"))
+    table = TABLES["readings"]
+    for department, end in (("*", None), ("d1", date(2025, 9, 1)), (None, None)):
+        fast = store.reading_rows(table.columns, department=department, end=end)
+        slow = [table.row(r) for r in store.readings(department=department, end=end)]
+        assert [[csvsafe.cell(v) for v in row] for row in fast] == [[csvsafe.cell(v) for v in row] for row in slow]
+        assert len(fast) == len(slow) > 0

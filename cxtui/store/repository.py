@@ -195,6 +195,31 @@ class Store:
         found.sort(key=lambda r: (r.date, r.recorded_at))
         return found
 
+    def reading_rows(self, columns: Sequence[str], department: str | None = ANY_DEPARTMENT,
+                     end: Date | None = None) -> list[tuple[Any, ...]]:
+        """The readings of readings(department=, end=), in its order, as rows of `columns` values.
+
+        For exports of a whole history, where building every Reading costs more than writing the
+        file: each document gets the same checks, and dates and timestamps come as their ISO text
+        (timestamps as datetime.isoformat writes them)."""
+        with self._reading() as view:
+            docs = [
+                doc for doc, path in view.reading_documents(None, end)
+                if _checked_reading_doc(doc, path, self)
+                and (department == ANY_DEPARTMENT or doc["department"] == department)
+                and (end is None or doc["date"] <= end.isoformat())
+            ]
+        docs.sort(key=lambda d: (d["date"], _moment(d["recorded_at"])))
+        moments = [i for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
+        rows = []
+        for doc in docs:
+            row = [doc.get(c) for c in columns]
+            for i in moments:
+                if row[i]:
+                    row[i] = _iso_moment(row[i])
+            rows.append(tuple(row))
+        return rows
+
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
         series that goals and objectives use, what series.trim keeps. The scorecard, conflicts and
@@ -434,6 +459,13 @@ class _View:
     def entity_models(self, entity: str) -> dict[str, Any]:
         assert self.main.models is not None  # built by Store._load_main
         return {m.id: m for m in self.main.models[entity]}
+
+    def reading_documents(self, start: Date | None, end: Date | None) -> Iterator[tuple[dict[str, Any], Path]]:
+        for key in partition_range(start, end, list(self.layout.partitions())):
+            path = self.layout.partition(key)
+            cached = self.store._load(path, required=(READINGS,))
+            for doc in cached.data[READINGS].values() if cached else ():
+                yield doc, path
 
     def reading_models(self, start: Date | None, end: Date | None) -> Iterator[Reading]:
         keys = list(self.layout.partitions())
@@ -880,13 +912,28 @@ def _moment(text: str) -> datetime:
     return aware(datetime.fromisoformat(text))
 
 
-def _reading_from_doc(doc: dict[str, Any]) -> Reading:
-    """A reading from a document the store wrote after validating it.
+def _checked_reading_doc(doc: dict[str, Any], path: Path, store: Store) -> bool:
+    """True, or StoreCorrupt naming `path` when the document fails _check_reading_doc."""
+    try:
+        _check_reading_doc(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise store._corrupt(path, f"reading {doc.get('id', '?')}: {exc}") from None
+    return True
 
-    Pydantic validation costs ~11 us a reading, more than the rest of opening a large store;
-    this builds the model directly (~2 us) after checking what could hurt if a file were edited
-    by hand: types, a finite value, a real date, no control characters. Raises ValueError.
-    """
+
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
+
+
+def _iso_moment(text: str) -> str:
+    """A stored timestamp as datetime.isoformat writes it."""
+    if _UTC_TEXT.fullmatch(text):
+        return text[:-1] + "+00:00"  # what pydantic writes for UTC: the same digits, "Z" for the offset
+    return _moment(text).isoformat()
+
+
+def _check_reading_doc(doc: dict[str, Any]) -> None:
+    """What could hurt if a file were edited by hand: types, a finite value, real dates and
+    timestamps, no control characters. Raises ValueError, TypeError or KeyError."""
     value = doc["value"]
     if type(value) not in (int, float) or not math.isfinite(value):
         raise ValueError(f"value {value!r} is not a finite number")
@@ -901,6 +948,18 @@ def _reading_from_doc(doc: dict[str, Any]) -> Reading:
     problem = text_problem(note + "", allow="\n\t")
     if problem:
         raise ValueError(f"note: {problem}")
+    _day(doc["date"])
+    _moment(doc["recorded_at"])
+
+
+def _reading_from_doc(doc: dict[str, Any]) -> Reading:
+    """A reading from a document the store wrote after validating it.
+
+    Pydantic validation costs ~11 us a reading, more than the rest of opening a large store;
+    this builds the model directly (~2 us) after _check_reading_doc. Raises ValueError.
+    """
+    _check_reading_doc(doc)
+    value, confidence, note = doc["value"], doc.get("confidence"), doc.get("note", "")
     updated_at = doc.get("updated_at")
     fields = {
         "version": doc.get("version", 0), "updated_by": doc.get("updated_by"),
