@@ -202,12 +202,12 @@ class Store:
         For exports of a whole history, where building every Reading costs more than writing the
         file: each document gets the same checks, and dates and timestamps come as their ISO text
         (timestamps as datetime.isoformat writes them)."""
+        last = end.isoformat() if end else None
         with self._reading() as view:
             docs = [
-                doc for doc, path in view.reading_documents(None, end)
-                if _checked_reading_doc(doc, path, self)
-                and (department == ANY_DEPARTMENT or doc["department"] == department)
-                and (end is None or doc["date"] <= end.isoformat())
+                view.checked(path, doc) for doc, path in view.reading_documents(None, end)
+                if (department == ANY_DEPARTMENT or doc["department"] == department)
+                and (last is None or doc["date"] <= last)
             ]
         docs.sort(key=lambda d: (d["date"], _moment(d["recorded_at"])))
         moments = [i for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
@@ -381,7 +381,7 @@ class Store:
 
     def _load_main(self) -> _Cached:
         layout = self.layout
-        cached = self._load(layout.main, required=(META,))
+        cached = self._load(layout.main)
         if cached is None:
             if layout.data_dir.exists():
                 raise StoreCorrupt(layout.main, "the store file is missing but its data directory exists",
@@ -410,7 +410,7 @@ class Store:
             }
         return cached
 
-    def _load(self, path: Path, required: tuple[str, ...]) -> _Cached | None:
+    def _load(self, path: Path) -> _Cached | None:
         key = fsio.stat_key(path)
         if key is None:
             self._cache.pop(path, None)
@@ -419,7 +419,7 @@ class Store:
         if cached is not None and cached.key == key:
             return cached
         try:
-            data = parse(path, path.read_bytes(), required=required)
+            data = parse(path, path.read_bytes(), required=self._required_tables(path))
         except IsADirectoryError:
             raise StoreCorrupt(path, "it is a directory, not a store file", None) from None
         except StoreCorrupt as exc:
@@ -429,15 +429,18 @@ class Store:
         return cached
 
     def _load_series(self, metric: str) -> _Cached | None:
-        return self._load(self.layout.series(metric), required=(SERIES,))
+        return self._load(self.layout.series(metric))
+
+    def _required_tables(self, path: Path) -> tuple[str, ...]:
+        """The table a data file cannot be without: how a truncated-but-parseable file shows."""
+        if path == self.layout.main:
+            return (META,)
+        if path.parent == self.layout.series_dir:
+            return (SERIES,)
+        return (READINGS,)
 
     def _good_backup(self, path: Path) -> Path | None:
-        if path == self.layout.main:
-            required: tuple[str, ...] = (META,)
-        elif path.parent == self.layout.series_dir:
-            required = (SERIES,)
-        else:
-            required = (READINGS,)
+        required = self._required_tables(path)
         for n in range(1, BACKUPS_KEPT + 1):
             candidate = self.layout.backup(path, n)
             if candidate.exists() and is_sound(candidate, required):
@@ -463,7 +466,7 @@ class _View:
     def reading_documents(self, start: Date | None, end: Date | None) -> Iterator[tuple[dict[str, Any], Path]]:
         for key in partition_range(start, end, list(self.layout.partitions())):
             path = self.layout.partition(key)
-            cached = self.store._load(path, required=(READINGS,))
+            cached = self.store._load(path)
             for doc in cached.data[READINGS].values() if cached else ():
                 yield doc, path
 
@@ -474,18 +477,23 @@ class _View:
 
     def partition_models(self, key: str) -> list[Reading]:
         path = self.layout.partition(key)
-        cached = self.store._load(path, required=(READINGS,))
+        cached = self.store._load(path)
         if cached is None:
             return []
         if cached.models is None:
             cached.models = {READINGS: [self.trusted_reading(path, doc) for doc in cached.data[READINGS].values()]}
         return cached.models[READINGS]
 
-    def trusted_reading(self, path: Path, doc: dict[str, Any]) -> Reading:
+    def checked(self, path: Path, doc: dict[str, Any]) -> dict[str, Any]:
+        """`doc`, once _check_reading_doc passes; else the file it came from is damaged."""
         try:
-            return _reading_from_doc(doc)
+            _check_reading_doc(doc)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise self.store._corrupt(path, f"reading {doc.get('id', '?')}: {exc}") from None
+        return doc
+
+    def trusted_reading(self, path: Path, doc: dict[str, Any]) -> Reading:
+        return _reading_from_doc(self.checked(path, doc))
 
     def scorecard_readings(self, as_of: Date, goals: list[Goal], objectives: list[Objective]) -> list[Reading]:
         """What series.trim keeps at `as_of` of the series that goals and objectives read.
@@ -529,7 +537,7 @@ class _View:
         dates: dict[tuple[str, str], set[str]] = {k: set() for k in entries}
         pending = set(entries)
         for key in reversed(partition_range(None, as_of, list(self.layout.partitions()))):
-            cached = self.store._load(self.layout.partition(key), required=(READINGS,))
+            cached = self.store._load(self.layout.partition(key))
             for doc in cached.data[READINGS].values() if cached else ():
                 wanted = (doc["metric"], series.series_key(doc["department"]))
                 if wanted in pending:
@@ -593,7 +601,7 @@ class _Tx(_View):
         part = self.parts.get(key)
         if part is None:
             path = self.layout.partition(key)
-            cached = self.store._load(path, required=(READINGS,))
+            cached = self.store._load(path)
             part = Documents(cached.data if cached else {READINGS: {}})
             self.parts[key] = part
             if cached is None:
@@ -912,15 +920,6 @@ def _moment(text: str) -> datetime:
     return aware(datetime.fromisoformat(text))
 
 
-def _checked_reading_doc(doc: dict[str, Any], path: Path, store: Store) -> bool:
-    """True, or StoreCorrupt naming `path` when the document fails _check_reading_doc."""
-    try:
-        _check_reading_doc(doc)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise store._corrupt(path, f"reading {doc.get('id', '?')}: {exc}") from None
-    return True
-
-
 _UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
 
 
@@ -956,9 +955,8 @@ def _reading_from_doc(doc: dict[str, Any]) -> Reading:
     """A reading from a document the store wrote after validating it.
 
     Pydantic validation costs ~11 us a reading, more than the rest of opening a large store;
-    this builds the model directly (~2 us) after _check_reading_doc. Raises ValueError.
+    this builds the model directly (~2 us). Only for documents that passed _check_reading_doc.
     """
-    _check_reading_doc(doc)
     value, confidence, note = doc["value"], doc.get("confidence"), doc.get("note", "")
     updated_at = doc.get("updated_at")
     fields = {
