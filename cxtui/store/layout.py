@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -33,21 +34,23 @@ CHUNK_SIZE = 500
 
 @dataclass(frozen=True)
 class Layout:
+    """Paths are cached: building a Path costs microseconds, and loads ask for thousands."""
+
     main: Path
 
-    @property
+    @cached_property
     def lock(self) -> Path:
         return self.main.with_name(self.main.name + ".lock")
 
-    @property
+    @cached_property
     def data_dir(self) -> Path:
         return self.main.with_name(self.main.name + ".d")
 
-    @property
+    @cached_property
     def readings_dir(self) -> Path:
         return self.data_dir / "readings"
 
-    @property
+    @cached_property
     def series_dir(self) -> Path:
         return self.data_dir / "series"
 
@@ -60,19 +63,19 @@ class Layout:
         except FileNotFoundError:
             return {}
 
-    @property
+    @cached_property
     def audit(self) -> Path:
         return self.data_dir / "audit.jsonl"
 
-    @property
+    @cached_property
     def journal(self) -> Path:
         return self.data_dir / "journal.json"
 
-    @property
+    @cached_property
     def backups_dir(self) -> Path:
         return self.data_dir / "backups"
 
-    @property
+    @cached_property
     def directories(self) -> tuple[Path, ...]:
         return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir)
 

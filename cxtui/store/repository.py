@@ -523,11 +523,11 @@ class _View:
                     unserved[(metric, key)] = entry
         if unserved:
             docs_by_series.update(self._scan_back(unserved, as_of, anchors))
-        return [
-            self.trusted_reading(self.layout.series(metric), doc)
-            for (metric, _), docs in docs_by_series.items()
-            for doc in series.trim(docs, as_of, anchors.get(metric, ()))
-        ]
+        found: list[Reading] = []
+        for (metric, _), docs in docs_by_series.items():
+            path = self.layout.series(metric)
+            found += (self.trusted_reading(path, doc) for doc in series.trim(docs, as_of, anchors.get(metric, ())))
+        return found
 
     def _scan_back(self, entries: dict[tuple[str, str], series.Entry], as_of: Date,
                    anchors: dict[str, set[str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
