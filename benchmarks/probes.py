@@ -138,6 +138,11 @@ def bare() -> dict:
 
 def main(argv: list[str]) -> None:
     mode, args = argv[0], argv[1:]
+    if mode != "bare":
+        # What the `cxtui` command does before anything else, so that the figures are what users get.
+        from cxtui.cli import tune_collector
+
+        tune_collector()
     result = {"open": open_scorecard, "export": export, "tui": tui, "bare": bare}[mode](*args)
     print(json.dumps(result))
 

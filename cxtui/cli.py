@@ -8,6 +8,7 @@ on stderr and exit status 1 (2 for usage errors); `CxGroup.main` is the one plac
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from datetime import date
@@ -16,6 +17,9 @@ from typing import Any, NoReturn
 import click
 
 from cxtui import __version__
+
+# CPython's default is 700: see tune_collector.
+YOUNG_COLLECTION_THRESHOLD = 50_000
 
 DB_HELP = "The store file (default: $CXTUI_DB, else store.json in your user data directory)."
 FORMATS = ("table", "csv", "json")
@@ -542,7 +546,19 @@ def doctor() -> None:
     click.echo(f"the store at {store.path} is sound" + (f" ({len(problems)} warning(s))" if problems else ""))
 
 
+def tune_collector() -> None:
+    """Run the cyclic garbage collector less often; `cxtui` does this before anything else.
+
+    Start-up creates hundreds of thousands of long-lived objects (Textual's and pydantic's classes,
+    the store's documents) and next to no garbage. At CPython's default threshold the collector ran
+    hundreds of times while the TUI started, about an eighth of its start-up time. Reference cycles
+    are still collected, only in larger batches.
+    """
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def main() -> None:
+    tune_collector()
     cli.main()
 
 

@@ -288,3 +288,20 @@ def test_the_real_tui_factory_takes_what_the_cli_passes():
     first = next(iter(parameters.values()))
     assert first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
     assert parameters["user"].kind == inspect.Parameter.KEYWORD_ONLY
+
+
+def test_the_command_collects_young_objects_less_often(env):
+    # The console script's entry point tunes the collector before it imports anything heavy.
+    code = (
+        "import gc, sys\n"
+        "from cxtui.cli import main, YOUNG_COLLECTION_THRESHOLD\n"
+        "before = gc.get_threshold()\n"
+        "sys.argv = ['cxtui', '--version']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(before[0], gc.get_threshold() == (YOUNG_COLLECTION_THRESHOLD, *before[1:]))\n"
+    )
+    probe = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert probe.stdout.splitlines()[-1] == "700 True", probe.stderr
