@@ -121,6 +121,7 @@ def objective_prompt(board: Board, card, width: int) -> Content:
 
 
 def department_prompt(board: Board, card, width: int) -> Content:
+    """The department's heading, wrapped at word boundaries to `width` (the list does not wrap)."""
     dept = card.department
     a = card.alignment
     head = Content.assemble(
@@ -138,14 +139,16 @@ def department_prompt(board: Board, card, width: int) -> Content:
         head += Content.styled(f"  ⚑ {open_count} open", "$error")
     if board.user in dept.leads:
         head += Content.styled("  (yours)", "$text-muted italic")
-    return head
+    return Content("\n").join(line.rstrip() for line in head.wrap(width))
 
 
 class ScoreList(OptionList):
     """Option ids: "objective:<id>", "department:<id>", "goal:<id>"."""
 
+    # Rows are laid out to the list's width already: not wrapping them keeps their columns and
+    # spares measuring every row's wrapped height.
     DEFAULT_CSS = """
-    ScoreList { height: 1fr; }
+    ScoreList { height: 1fr; text-wrap: nowrap; }
     """
 
     def __init__(self, **kwargs) -> None:
@@ -180,7 +183,8 @@ class ScoreList(OptionList):
             if self._department and dept.department.id != self._department:
                 continue
             options.append(None)
-            options.append(Option(department_prompt(board, dept, width), id=f"department:{dept.department.id}"))
+            options.append(Option(department_prompt(board, dept, min(width, self.scrollable_content_region.width)),
+                                  id=f"department:{dept.department.id}"))
             if not dept.goals:
                 options.append(Option(Content.styled("   no goals yet (n adds one)", "$text-muted"), disabled=True))
             for goal in dept.goals:
