@@ -81,12 +81,18 @@ async def _until(ready, pilot) -> None:
 
 
 def tui(path: str) -> dict:
-    from cxtui.tui.app import create_app
+    from cxtui.cli import tui_app
+    from cxtui.store import Store
+
+    # What `cxtui` does: it checks that the store exists, then sets up the TUI.
+    if not Store(path, user=USER).exists():
+        raise RuntimeError(f"no store at {path}")
+    app = tui_app(path, USER)
+
     from cxtui.tui.screens.problem import ProblemScreen
     from cxtui.tui.screens.scorecard import ScorecardScreen
     from cxtui.tui.widgets.score_list import ScoreList
 
-    app = create_app(path, user=USER)
     rows = 0
 
     def populated() -> bool:

@@ -153,13 +153,31 @@ def _launch_tui(path, user: str | None) -> None:
     # Without a terminal (cron, a pipe) the TUI would wait forever for keys nobody can type.
     if not _has_terminal():
         raise Failure("the TUI needs a terminal; for scripts use a command such as 'cxtui scorecard' (see 'cxtui --help')")
+    tui_app(path, user).run()
+
+
+def tui_app(path, user: str | None):
+    """The TUI over the store at `path`, set up as `cxtui` runs it (the benchmark starts it so too).
+
+    The collector is paused while the TUI starts: that builds a great many long-lived objects
+    (Textual's classes, the screens, the scorecard) and next to no garbage. Once the first
+    scorecard is on screen, what start-up built is frozen, so later collections skip it, and the
+    collector runs again.
+    """
+    gc.disable()
     try:
         from cxtui.tui.app import create_app
     except ImportError as exc:
+        gc.enable()
         if exc.name and exc.name.startswith("cxtui.tui"):
             raise Failure("the TUI is not built yet") from None
         raise
-    create_app(path, user=user).run()
+    return create_app(path, user=user, on_started=_resume_collector)
+
+
+def _resume_collector() -> None:
+    gc.freeze()
+    gc.enable()
 
 
 # --- commands -------------------------------------------------------------------------------------

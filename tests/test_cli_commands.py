@@ -3,6 +3,7 @@ conflicts, flag, doctor, and that headless commands never load Textual."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -45,9 +46,10 @@ def fake_tui(monkeypatch):
     FakeApp.runs = []
     monkeypatch.setattr("cxtui.cli._has_terminal", lambda: True)
     module = types.ModuleType("cxtui.tui.app")
-    module.create_app = lambda path, *, user=None: FakeApp(path, user)
+    module.create_app = lambda path, *, user=None, on_started=None: FakeApp(path, user)
     monkeypatch.setitem(sys.modules, "cxtui.tui.app", module)
-    return FakeApp.runs
+    yield FakeApp.runs
+    gc.enable()  # the CLI pauses the collector until the TUI starts, which a fake never does
 
 
 def test_default_command_opens_the_tui(seeded, cli, fake_tui, store_path):
@@ -305,3 +307,18 @@ def test_the_command_collects_young_objects_less_often(env):
     )
     probe = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert probe.stdout.splitlines()[-1] == "700 True", probe.stderr
+
+
+def test_the_tui_starts_with_the_collector_paused_and_resumes_it(env, tmp_path):
+    # In a child process: freezing the collector's objects would outlive this test.
+    code = (
+        "import gc, sys\n"
+        "from cxtui.cli import tui_app\n"
+        "app = tui_app(sys.argv[1], 'tester')\n"
+        "paused = not gc.isenabled()\n"
+        "app._on_started()\n"
+        "print(paused, gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    probe = subprocess.run([sys.executable, "-c", code, str(tmp_path / "store.json")], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert probe.stdout.splitlines()[-1] == "True True True", probe.stderr

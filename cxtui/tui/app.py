@@ -53,6 +53,7 @@ class CxtuiApp(App[None]):
         poll_interval: float = 1.0,
         cursor_blink: bool = True,
         presence_interval: float = presence.BEAT_INTERVAL,
+        on_started: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.store_path = Path(store_path)
@@ -70,6 +71,7 @@ class CxtuiApp(App[None]):
         self._unavailable = False
         self.presence_interval = presence_interval
         self._heartbeat = presence.Heartbeat(self.store_path, user or current_login())
+        self._on_started = on_started
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -189,6 +191,13 @@ class CxtuiApp(App[None]):
                 self.screen.dismiss()
         self.board = message.board
         self.refresh_bindings()  # navigation keys depend on having a board
+        self._started()
+
+    def _started(self) -> None:
+        """The first board, or why there is none, is on screen: call `on_started`, once."""
+        callback, self._on_started = self._on_started, None
+        if callback is not None:
+            callback()
 
     def on_presence_seen(self, message: PresenceSeen) -> None:
         self.others = message.users
@@ -201,6 +210,7 @@ class CxtuiApp(App[None]):
             self.screen.problem = message.problem
         else:
             self.push_screen(ProblemScreen(message.problem))
+        self._started()
 
     # --- navigation -------------------------------------------------------------------------------
 
@@ -276,9 +286,11 @@ def create_app(
     poll_interval: float = 1.0,
     cursor_blink: bool = True,
     presence_interval: float = presence.BEAT_INTERVAL,
+    on_started: Callable[[], None] | None = None,
 ) -> CxtuiApp:
-    """The app for a store. `as_of=None` means today; `cursor_blink=False` makes screenshots stable."""
+    """The app for a store. `as_of=None` means today; `cursor_blink=False` makes screenshots stable;
+    `on_started` is called once the first scorecard (or why the store cannot be read) is shown."""
     return CxtuiApp(
         Path(store_path), user=user, as_of=as_of, poll_interval=poll_interval, cursor_blink=cursor_blink,
-        presence_interval=presence_interval,
+        presence_interval=presence_interval, on_started=on_started,
     )

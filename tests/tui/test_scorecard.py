@@ -127,3 +127,22 @@ async def test_export_writes_the_scorecard_csv(app, tmp_path):
         assert written.exists()
         assert written.read_text().splitlines()[0].startswith("department,goal,title")
         assert isinstance(app.screen, ScorecardScreen)
+
+
+async def test_on_started_is_called_once_when_the_first_scorecard_is_shown(store_path):
+    calls = []
+    app = make_app(store_path, on_started=lambda: calls.append(app.board is not None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert calls == [True]
+        await pilot.press("r")  # a reload shows another board
+        await settle(app, pilot)
+        assert calls == [True]
+
+
+async def test_on_started_is_called_when_the_store_cannot_be_read(tmp_path):
+    calls = []
+    app = make_app(tmp_path / "nothing.json", on_started=lambda: calls.append(isinstance(app.screen, ProblemScreen)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        assert calls == [True]
