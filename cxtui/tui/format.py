@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable, Sequence
 
+from rich.cells import set_cell_size
+from textual._cells import cell_len
 from textual.content import Content
 
 # status -> (symbol, word, theme style)
@@ -44,6 +46,12 @@ def status_content(status: str | None) -> Content:
     return Content.styled(f"{symbol} {word}", style)
 
 
+def status_parts(status: str | None, width: int) -> list[Segment]:
+    """`cell(status_content(status), width)` as parts for Content.assemble."""
+    symbol, word, style = STATUS.get(status or "no_data", STATUS["no_data"])
+    return fit(f"{symbol} {word}", width, style)
+
+
 def number(value: float | None) -> str:
     """Compact, readable numbers: 1,234 · 56.7 · 0.25 · – for none."""
     if value is None:
@@ -69,23 +77,30 @@ def index(value: float | None) -> str:
 
 
 def progress_bar(progress: float | None, width: int) -> Content:
+    return Content.assemble(*progress_parts(progress, width))
+
+
+def progress_parts(progress: float | None, width: int) -> list[Segment]:
     if progress is None or width <= 0:
-        return Content.styled("·" * max(width, 0), "$text-muted")
+        return [("·" * max(width, 0), "$text-muted")]
     filled = round(max(0.0, min(1.0, progress)) * width)
-    return Content.assemble(("█" * filled, "$accent"), ("░" * (width - filled), "$text-muted"))
+    return [("█" * filled, "$accent"), ("░" * (width - filled), "$text-muted")]
 
 
 def sparkline(values: Sequence[float], width: int) -> Content:
     """The last `width` values as block characters, scaled between their own min and max."""
+    return Content.styled(spark_text(values, width), "$secondary")
+
+
+def spark_text(values: Sequence[float], width: int) -> str:
     values = list(values)[-width:] if width > 0 else []
     if not values:
-        return Content("")
+        return ""
     low, high = min(values), max(values)
     span = high - low
-    chars = "".join(
+    return "".join(
         _SPARKS[3] if span == 0 else _SPARKS[round((v - low) / span * (len(_SPARKS) - 1))] for v in values
     )
-    return Content.styled(chars, "$secondary")
 
 
 def day(value: date | None) -> str:
@@ -101,6 +116,27 @@ def cell(content: Content | str, width: int, *, right: bool = False) -> Content:
     content = content.truncate(width, ellipsis=True)
     pad = width - content.cell_length
     return content.pad_left(pad) if right else content.pad_right(pad)
+
+
+Segment = str | tuple[str, str]  # a part for Content.assemble: plain text, or (text, style)
+
+
+def fit(text: str, width: int, style: str = "", *, right: bool = False) -> list[Segment]:
+    """`cell(Content.styled(text, style), width, right=right)` as parts for Content.assemble.
+
+    The same cells (cut with an ellipsis, padding unstyled) without building a Content per cell,
+    for lists that lay out hundreds of rows at once.
+    """
+    if width <= 0:
+        return []
+    length = cell_len(text)
+    if length > width:
+        text, length = set_cell_size(text, width - 1) + "…", width
+    body: list[Segment] = [(text, style) if style else text] if text else []
+    pad = " " * (width - length)
+    if not pad:
+        return body
+    return [pad, *body] if right else [*body, pad]
 
 
 def row(*parts: Content, sep: str = " ") -> Content:

@@ -6,6 +6,7 @@ below that, so nothing essential is cut at 80x24.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -30,6 +31,7 @@ class Columns:
     marks: int = 8
 
 
+@functools.lru_cache(maxsize=16)
 def columns_for(width: int) -> Columns:
     base = Columns()
     if width >= WIDE:
@@ -63,33 +65,48 @@ def _values(baseline: float | None, latest: float | None, target: float | None) 
     return f"{fmt.number(baseline)}→{fmt.number(latest)}→{fmt.number(target)}"
 
 
-def _marks(stale: bool, open_count: int, width: int) -> Content:
-    parts: list[Content] = []
+def _marks(stale: bool, open_count: int, width: int) -> list[fmt.Segment | Content]:
+    marks = []
     if stale:
-        parts.append(Content.styled("stale", "$warning italic"))
+        marks.append(("stale", "$warning italic"))
     if open_count:
-        parts.append(Content.styled(f"⚑{open_count}", "$error"))
-    return fmt.cell(fmt.row(*parts), width)
+        marks.append((f"⚑{open_count}", "$error"))
+    if len(marks) == 2:  # may need cutting across two styles: the general path
+        return [fmt.cell(fmt.row(*(Content.styled(text, style) for text, style in marks)), width)]
+    text, style = marks[0] if marks else ("", "")
+    return fmt.fit(text, width, style)
 
 
-def _progress(progress: float | None, c: Columns) -> Content:
-    return fmt.row(fmt.progress_bar(progress, c.bar), fmt.cell(fmt.percent(progress), c.pct, right=True))
+def _progress(progress: float | None, c: Columns) -> list[fmt.Segment]:
+    return [*fmt.progress_parts(progress, c.bar), " ", *fmt.fit(fmt.percent(progress), c.pct, right=True)]
+
+
+def _line(*cells: list) -> Content:
+    """One row from cells of Content.assemble parts, a space between cells."""
+    parts: list = []
+    for cell in cells:
+        if parts:
+            parts.append(" ")
+        parts += cell
+    return Content.assemble(*parts)
 
 
 def goal_prompt(board: Board, card, width: int) -> Content:
+    # Built from plain parts in one Content.assemble per line: a large scorecard has hundreds of
+    # goals, and a Content per cell made this most of the time it took to show the list.
     goal = card.goal
     c = columns_for(width)
     latest = card.latest.value if card.latest else None
-    status = fmt.cell(fmt.status_content(card.status), c.status)
-    title = fmt.cell(Content(goal.title), c.title)
-    metric = fmt.cell(Content.styled(board.metric_name(goal.metric), "$text-muted"), c.metric)
-    values = fmt.cell(_values(goal.baseline, latest, goal.target), c.values)
-    trend = fmt.cell(fmt.sparkline([p.value for p in card.trend], c.trend), c.trend)
+    status = fmt.status_parts(card.status, c.status)
+    title = fmt.fit(goal.title, c.title)
+    metric = fmt.fit(board.metric_name(goal.metric), c.metric, "$text-muted")
+    values = fmt.fit(_values(goal.baseline, latest, goal.target), c.values)
+    trend = fmt.fit(fmt.spark_text([p.value for p in card.trend], c.trend), c.trend, "$secondary")
     marks = _marks(card.stale, card.findings, c.marks)
     if width >= WIDE:
-        return fmt.row(status, title, metric, values, _progress(card.progress, c), trend, marks)
-    first = fmt.row(status, title, marks)
-    second = fmt.row(Content(" " * c.status), metric, values, _progress(card.progress, c), trend)
+        return _line(status, title, metric, values, _progress(card.progress, c), trend, marks)
+    first = _line(status, title, marks)
+    second = _line([" " * c.status], metric, values, _progress(card.progress, c), trend)
     return Content("\n").join([first, second])
 
 
@@ -97,27 +114,26 @@ def objective_prompt(board: Board, card, width: int) -> Content:
     objective = card.objective
     c = columns_for(width)
     latest = card.latest.value if card.latest else None
-    status = fmt.cell(fmt.status_content(card.status), c.status)
-    title = fmt.cell(Content(objective.title), c.title if width >= WIDE else width - c.status - 2)
-    metric = fmt.cell(Content.styled(board.metric_name(objective.metric), "$text-muted"), c.metric)
-    values = fmt.cell(_values(objective.baseline, latest, objective.target), c.values)
-    trend = fmt.cell(fmt.sparkline([p.value for p in card.trend], c.trend), c.trend)
-    stale = _marks(card.stale, 0, c.marks)
-    goals = [fmt.status_content(g.status) for g in card.goals]
-    support = Content.styled("supported by ", "$text-muted")
-    support += Content(", ").join(goals) if goals else Content.styled("no goal", "$warning")
-    indent = Content(" " * (c.status + 1))
+    status = fmt.status_parts(card.status, c.status)
+    metric = fmt.fit(board.metric_name(objective.metric), c.metric, "$text-muted")
+    values = fmt.fit(_values(objective.baseline, latest, objective.target), c.values)
+    trend = fmt.fit(fmt.spark_text([p.value for p in card.trend], c.trend), c.trend, "$secondary")
+    progress = _progress(card.progress, c)
     if width >= WIDE:
-        first = fmt.row(status, title, metric, values, _progress(card.progress, c), trend, stale)
-        return Content("\n").join([first, indent + support])
+        goals = [fmt.status_content(g.status) for g in card.goals]
+        support = Content.styled("supported by ", "$text-muted")
+        support += Content(", ").join(goals) if goals else Content.styled("no goal", "$warning")
+        first = _line(status, fmt.fit(objective.title, c.title), metric, values, progress, trend,
+                      _marks(card.stale, 0, c.marks))
+        return Content("\n").join([first, Content(" " * (c.status + 1)) + support])
     # Narrow: the supporting goals shrink to their symbols beside the title.
     symbols = Content("").join(Content.styled(fmt.STATUS[g.status][0], fmt.STATUS[g.status][2]) for g in card.goals)
     support = Content.styled("goals ", "$text-muted") + (symbols or Content.styled("none", "$warning"))
     support_width = min(support.cell_length, 16)
-    title = fmt.cell(Content(objective.title), c.title + c.marks - support_width)
-    support = fmt.cell(support, support_width)
-    second = fmt.row(Content(" " * c.status), metric, values, _progress(card.progress, c), trend)
-    return Content("\n").join([fmt.row(status, title, support), second])
+    first = _line(status, fmt.fit(objective.title, c.title + c.marks - support_width),
+                  [fmt.cell(support, support_width)])
+    second = _line([" " * c.status], metric, values, progress, trend)
+    return Content("\n").join([first, second])
 
 
 def department_prompt(board: Board, card, width: int) -> Content:
