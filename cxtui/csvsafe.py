@@ -75,7 +75,8 @@ def render(header: list[str], rows: Iterable[Iterable[Any]], *, excel: bool = Fa
     buffer.write(BOM if excel else "")
     writer.writerow(header)
     for i, row in enumerate(rows, 1):
-        writer.writerow([cell(v) for v in row])
+        # Most cells are text that needs no guard: those are written without a call to cell().
+        writer.writerow([v if type(v) is str and v[:1] not in _GUARD_FIRST else cell(v) for v in row])
         if i % 1000 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
