@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable, Sequence
 
-from rich.cells import set_cell_size
-from textual._cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 
 # status -> (symbol, word, theme style)
