@@ -93,7 +93,7 @@ def _line(*cells: list) -> Content:
 
 def goal_prompt(board: Board, card, width: int) -> Content:
     # Built from plain parts in one Content.assemble per line: a large scorecard has hundreds of
-    # goals, and a Content per cell made this most of the time it took to show the list.
+    # goals, and a Content per cell made this a large part of the time it took to show the list.
     goal = card.goal
     c = columns_for(width)
     latest = card.latest.value if card.latest else None
