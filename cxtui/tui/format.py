@@ -75,23 +75,16 @@ def index(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}"
 
 
-def progress_bar(progress: float | None, width: int) -> Content:
-    return Content.assemble(*progress_parts(progress, width))
-
-
 def progress_parts(progress: float | None, width: int) -> list[Segment]:
+    """A bar of `width` cells filled to `progress` (0 to 1), as parts; dots when there is none."""
     if progress is None or width <= 0:
         return [("·" * max(width, 0), "$text-muted")]
     filled = round(max(0.0, min(1.0, progress)) * width)
     return [("█" * filled, "$accent"), ("░" * (width - filled), "$text-muted")]
 
 
-def sparkline(values: Sequence[float], width: int) -> Content:
-    """The last `width` values as block characters, scaled between their own min and max."""
-    return Content.styled(spark_text(values, width), "$secondary")
-
-
 def spark_text(values: Sequence[float], width: int) -> str:
+    """The last `width` values as block characters, scaled between their own min and max."""
     values = list(values)[-width:] if width > 0 else []
     if not values:
         return ""
