@@ -24,6 +24,7 @@ from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -156,7 +157,7 @@ class CheckinRow(Vertical):
         self.query_one(".field-error", Static).display = bool(errors)
 
 
-class CheckinScreen(Screen):
+class CheckinScreen(EnterMovesOn, Screen):
     SCOPE = "checkin"
     BINDINGS = bindings("checkin")
 
@@ -226,16 +227,6 @@ class CheckinScreen(Screen):
         row = next((a for a in event.input.ancestors if isinstance(a, CheckinRow)), None)
         if row is not None:
             row.show_errors(self._check(row)[1])
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":
-            return isinstance(self.focused, Input)
-        return True
-
-    def action_next_field(self) -> None:
-        """Enter: the next field. A priority key, so keys typed ahead (or sent in one packet over
-        SSH) land in the field Enter moved to, not in the one it left."""
-        self.focus_next()
 
     # --- saving -----------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import PromptScreen
+from cxtui.tui.screens.fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.ticklist import TickList
 from cxtui.tui.widgets.title_bar import TitleBar
@@ -223,7 +224,7 @@ class ConflictsScreen(Screen):
             self.notify(message.error, title="Not saved", severity="error", timeout=10)
 
 
-class RaiseFlagScreen(ModalScreen[None]):
+class RaiseFlagScreen(EnterMovesOn, ModalScreen[None]):
     """Raise a flag by hand: which departments, a title, and a note."""
 
     SCOPE = "raise"
@@ -247,15 +248,6 @@ class RaiseFlagScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_field":
-            return isinstance(self.focused, Input)
-        return True
-
-    def action_next_field(self) -> None:
-        """Enter in a text field moves on at once (a priority key, so typed-ahead keys follow)."""
-        self.focus_next()
 
     def action_save(self) -> None:
         departments = list(self.query_one(SelectionList).selected)

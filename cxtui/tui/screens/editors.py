@@ -42,6 +42,7 @@ from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen
+from cxtui.tui.screens.fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.ticklist import TickList
 
@@ -57,7 +58,7 @@ class Field:
     new_only: bool = False  # ids: typed when creating, fixed afterwards
 
 
-class EditorScreen(ModalScreen[None]):
+class EditorScreen(EnterMovesOn, ModalScreen[None]):
     SCOPE = "form"
     BINDINGS = bindings("form")
     MODEL: ClassVar[type[Record]]
@@ -233,14 +234,7 @@ class EditorScreen(ModalScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("delete", "reload"):
             return not self.is_new
-        if action == "next_field":
-            # Only from a text field; a select or list keeps its own enter.
-            return isinstance(self.focused, Input)
-        return True
-
-    def action_next_field(self) -> None:
-        """Enter in a text field: move on at once (a priority key, so typed-ahead keys follow)."""
-        self.focus_next()
+        return super().check_action(action, parameters)
 
     def action_save(self) -> None:
         self._touched = None
