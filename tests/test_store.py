@@ -398,3 +398,41 @@ def test_init_with_a_group_on_an_existing_store_touches_nothing(store):
         Store.init(store.path, group=grp.getgrgid(os.getgid()).gr_name)
     assert (directory.stat().st_mode, directory.stat().st_gid) == (mode, gid)
     assert tree_digest(directory) == before
+
+
+def _refuse_lock(monkeypatch, times):
+    """filelock refuses to open the lock file `times` times (None: always), as for a member who opens
+    it in the instant between another member creating it and setting its mode."""
+    import errno
+
+    import filelock
+
+    real, calls = filelock.UnixFileLock.acquire, []
+
+    def acquire(self, *args, **kwargs):
+        calls.append(1)
+        if times is None or len(calls) <= times:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self.lock_file))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(filelock.UnixFileLock, "acquire", acquire)
+    return calls
+
+
+def test_a_lock_file_refused_for_a_moment_is_opened_on_a_retry(store, monkeypatch):
+    calls = _refuse_lock(monkeypatch, times=3)
+    store.record("nps", 4, department="sales", date=date(2026, 2, 2))
+    assert len(calls) == 4
+    assert [r.value for r in Store(store.path).readings(metric="nps")] == [4]
+
+
+def test_a_lock_file_that_stays_refused_is_an_error_and_nothing_changes(store, tmp_path, monkeypatch):
+    from cxtui.store import StoreIOError
+    from cxtui.store import repository
+
+    monkeypatch.setattr(repository, "LOCK_PERMISSION_GRACE", 0.05)
+    before = tree_digest(tmp_path)
+    _refuse_lock(monkeypatch, times=None)
+    with pytest.raises(StoreIOError, match="Permission denied"):
+        store.record("nps", 4, department="sales")
+    assert tree_digest(tmp_path) == before

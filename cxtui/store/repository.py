@@ -15,6 +15,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,6 +78,9 @@ from cxtui.store.migrations import SCHEMA_VERSION, migrate
 NEW_ID = "new"
 ANY_DEPARTMENT = "*"
 DEFAULT_LOCK_TIMEOUT = 10.0
+# A lock file another member has just created keeps their umask's mode until, a moment later, its
+# creator sets it to 0660: a refusal to open it is retried this long before it counts as an error.
+LOCK_PERMISSION_GRACE = 1.0
 
 M = TypeVar("M", bound=Record)
 
@@ -320,12 +324,19 @@ class Store:
                 return
             lock = filelock.UnixFileLock(self.layout.lock, timeout=self.lock_timeout, mode=fsio.FILE_MODE,
                                          thread_local=False, preserve_lock_file=True)
-            try:
-                lock.acquire()
-            except filelock.Timeout:
-                raise StoreLocked(self.path, self.lock_timeout) from None
-            except OSError as exc:
-                raise StoreIOError(self.layout.lock, exc) from None
+            refused_until = time.monotonic() + LOCK_PERMISSION_GRACE
+            while True:
+                try:
+                    lock.acquire()
+                    break
+                except filelock.Timeout:
+                    raise StoreLocked(self.path, self.lock_timeout) from None
+                except PermissionError as exc:
+                    if time.monotonic() >= refused_until:
+                        raise StoreIOError(self.layout.lock, exc) from None
+                    time.sleep(0.01)
+                except OSError as exc:
+                    raise StoreIOError(self.layout.lock, exc) from None
             self._depth = 1
             try:
                 yield
