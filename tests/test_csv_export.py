@@ -183,3 +183,21 @@ def test_export_to_an_impossible_place(seeded, cli, tmp_path, target, message):
     assert result.exit_code == 1
     assert message in one_error_line(result)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+_CELLS = st.one_of(
+    st.text(), st.text(alphabet=',"\r\n=+-@\'; ab'), st.none(), st.booleans(), st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False), st.dates(), st.lists(st.text(max_size=3), max_size=3),
+)
+
+
+@given(st.lists(st.lists(_CELLS, max_size=5), max_size=20), st.booleans())
+def test_render_writes_what_the_csv_module_writes(rows, excel):
+    """render() joins plain lines itself; every line must be what csv.writer makes of the cells."""
+    header = ["a", "b"]
+    expected = io.StringIO()
+    expected.write(csvsafe.BOM if excel else "")
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([csvsafe.cell(v) for v in row] for row in rows)
+    assert "".join(csvsafe.render(header, rows, excel=excel)) == expected.getvalue()

@@ -142,3 +142,31 @@ def test_reading_rows_equal_the_rows_of_the_readings(tmp_path):
         slow = [table.row(r) for r in store.readings(department=department, end=end)]
         assert [[csvsafe.cell(v) for v in row] for row in fast] == [[csvsafe.cell(v) for v in row] for row in slow]
         assert len(fast) == len(slow) > 0
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda doc: doc.pop("department"), id="no-department"),
+        pytest.param(lambda doc: doc.update(value="12"), id="text-value"),
+        pytest.param(lambda doc: doc.update(note="bell\a"), id="control-in-note"),
+        pytest.param(lambda doc: doc.update(date="2025-02-30"), id="no-such-day"),
+        pytest.param(lambda doc: doc.update(recorded_at="yesterday"), id="bad-timestamp"),
+    ],
+)
+def test_reading_rows_refuse_a_damaged_document_by_its_id(tmp_path, damage):
+    """Exports check every document of the files they read, also those a filter leaves out."""
+    import orjson
+
+    from cxtui.csvtables import TABLES
+    from cxtui.store import StoreCorrupt
+
+    store, _ = _company(tmp_path, 5, readings=100)
+    path = store.layout.partition(next(iter(store.layout.partitions())))
+    data = orjson.loads(path.read_bytes())
+    victim = next(iter(data["readings"].values()))
+    damage(victim)
+    path.write_bytes(orjson.dumps(data))
+    for department in ("*", "nobody"):
+        with pytest.raises(StoreCorrupt, match=victim["id"]):
+            Store(store.path, user="admin").reading_rows(TABLES["readings"].columns, department=department)

@@ -200,29 +200,29 @@ class Store:
         return found
 
     def reading_rows(self, columns: Sequence[str], department: str | None = ANY_DEPARTMENT,
-                     end: Date | None = None) -> list[tuple[Any, ...]]:
+                     end: Date | None = None) -> list[list[Any]]:
         """The readings of readings(department=, end=), in its order, as rows of `columns` values.
 
         For exports of a whole history, where building every Reading costs more than writing the
         file: each document gets the same checks, and dates and timestamps come as their ISO text
         (timestamps as datetime.isoformat writes them)."""
         last = end.isoformat() if end else None
-        with self._reading() as view:
-            docs = [
-                view.checked(path, doc) for doc, path in view.reading_documents(None, end)
-                if (department == ANY_DEPARTMENT or doc["department"] == department)
-                and (last is None or doc["date"] <= last)
-            ]
-        docs.sort(key=lambda d: (d["date"], _moment(d["recorded_at"])))
+        every = department == ANY_DEPARTMENT
         moments = [i for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
-        rows = []
-        for doc in docs:
-            row = [doc.get(c) for c in columns]
-            for i in moments:
-                if row[i]:
-                    row[i] = _iso_moment(row[i])
-            rows.append(tuple(row))
-        return rows
+        keyed: list[tuple[str, datetime, int, list[Any]]] = []
+        with self._reading() as view:
+            for path, docs in view.reading_partitions(None, end):
+                # Every document of a file is checked, also those the filters leave out: a damaged
+                # file is refused whatever the export asks for, as snapshot() refuses it.
+                for doc, moment in zip(docs, view.checked_moments(path, docs), strict=True):
+                    if (every or doc["department"] == department) and (last is None or doc["date"] <= last):
+                        row = list(map(doc.get, columns))
+                        for i in moments:
+                            if row[i]:
+                                row[i] = _iso_moment(row[i])
+                        keyed.append((doc["date"], moment, len(keyed), row))
+        keyed.sort()  # tuples compare in C; the running number keeps ties in file order
+        return [row for *_, row in keyed]
 
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
@@ -474,12 +474,13 @@ class _View:
         assert self.main.models is not None  # built by Store._load_main
         return {m.id: m for m in self.main.models[entity]}
 
-    def reading_documents(self, start: Date | None, end: Date | None) -> Iterator[tuple[dict[str, Any], Path]]:
+    def reading_partitions(self, start: Date | None, end: Date | None) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+        """(path, documents) of each partition that may hold readings dated start..end, in date order."""
         for key in partition_range(start, end, list(self.layout.partitions())):
             path = self.layout.partition(key)
             cached = self.store._load(path)
-            for doc in cached.data[READINGS].values() if cached else ():
-                yield doc, path
+            if cached:
+                yield path, list(cached.data[READINGS].values())
 
     def reading_models(self, start: Date | None, end: Date | None) -> Iterator[Reading]:
         keys = list(self.layout.partitions())
@@ -502,6 +503,16 @@ class _View:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise self.store._corrupt(path, f"reading {doc.get('id', '?')}: {exc}") from None
         return doc
+
+    def checked_moments(self, path: Path, docs: list[dict[str, Any]]) -> list[datetime]:
+        """What `checked` does, for every document of a file at once: their recorded_at, parsed."""
+        moments = []
+        try:
+            for doc in docs:
+                moments.append(_check_reading_doc(doc))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise self.store._corrupt(path, f"reading {doc.get('id', '?')}: {exc}") from None
+        return moments
 
     def trusted_reading(self, path: Path, doc: dict[str, Any]) -> Reading:
         return _reading_from_doc(self.checked(path, doc))
@@ -941,9 +952,10 @@ def _iso_moment(text: str) -> str:
     return _moment(text).isoformat()
 
 
-def _check_reading_doc(doc: dict[str, Any]) -> None:
+def _check_reading_doc(doc: dict[str, Any]) -> datetime:
     """What could hurt if a file were edited by hand: types, a finite value, real dates and
-    timestamps, no control characters. Raises ValueError, TypeError or KeyError."""
+    timestamps, no control characters. Raises ValueError, TypeError or KeyError; else returns
+    recorded_at, parsed."""
     value = doc["value"]
     if type(value) not in (int, float) or not math.isfinite(value):
         raise ValueError(f"value {value!r} is not a finite number")
@@ -959,7 +971,7 @@ def _check_reading_doc(doc: dict[str, Any]) -> None:
     if problem:
         raise ValueError(f"note: {problem}")
     _day(doc["date"])
-    _moment(doc["recorded_at"])
+    return _moment(doc["recorded_at"])
 
 
 def _reading_from_doc(doc: dict[str, Any]) -> Reading:
