@@ -16,6 +16,8 @@ from datetime import datetime
 from cxtui.conflicts import Finding
 from cxtui.models import Dismissal, Flag, FlagEvent, FlagStatus
 
+_TITLE_MAX = 160  # a Flag's title
+
 ALLOWED: dict[str, tuple[FlagStatus, ...]] = {
     "open": ("acknowledged",),
     "acknowledged": ("resolved", "open"),
@@ -61,7 +63,7 @@ def flag_from_finding(
     """Confirm a detected finding as a flag; the note defaults to the finding's explanation."""
     return raise_flag(
         finding.departments,
-        f"{finding.title}: {finding.id}"[:160],
+        _title_for(finding),
         note or finding.explanation,
         by,
         at,
@@ -70,6 +72,16 @@ def flag_from_finding(
         finding=finding.id,
         id=id or _derived_id("FL", by, at.isoformat(), finding.id),
     )
+
+
+def _title_for(finding: Finding) -> str:
+    """What a lead reads in a list of flags: the rule, who is involved and the records it names
+    ("Opposed targets: sales vs support (G-1, G-7)"), not the finding's internal id."""
+    title = f"{finding.title}: {' vs '.join(finding.departments) or 'company'}"
+    named = [*finding.goals, *finding.incentives, *finding.objectives]
+    if named:
+        title += f" ({', '.join(named)})"
+    return title if len(title) <= _TITLE_MAX else title[: _TITLE_MAX - 1] + "…"
 
 
 def transition(flag: Flag, status: FlagStatus, note: str, by: str, at: datetime) -> Flag:

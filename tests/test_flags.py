@@ -44,6 +44,15 @@ def test_flag_from_finding_carries_what_it_names():
     f = flag_from_finding(finding, "bob", AT, "")
     assert (f.finding, f.departments, f.goals, f.note) == (finding.id, ["ops"], ["G-5"], finding.explanation)
     assert flag_from_finding(finding, "bob", AT, "we own this").history[0].note == "we own this"
+    assert f.title == f"{finding.title}: ops (G-5)"
+
+
+def test_a_flag_title_names_the_records_and_fits():
+    finding = detect(snapshot(goal("G-5", "ops", "cost", "decrease")), AT.date())[0]
+    crowded = finding.model_copy(update={"departments": ["ops", "sales"], "goals": [f"G-{i}" for i in range(60)]})
+    title = flag_from_finding(crowded, "bob", AT, "").title
+    assert title.startswith(f"{finding.title}: ops vs sales (G-0, G-1, ")
+    assert len(title) == 160 and title.endswith("…")
 
 
 LIFECYCLE = [
