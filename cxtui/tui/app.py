@@ -31,6 +31,9 @@ from cxtui.tui.messages import BoardLoaded, JobDone, PresenceSeen, StoreUnavaila
 
 T = TypeVar("T")
 
+# Textual's palette commands that cxtui's own replace: Quit (q) and the keys panel (F1's help).
+_REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
+
 # Actions that open a top-level screen; unavailable while a dialog is open or nothing is loaded.
 _NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting"}
 
@@ -275,7 +278,8 @@ class CxtuiApp(App[None]):
                 action.help,
                 lambda target=target, name=action.action: target.run_action(name),
             )
-        yield from super().get_system_commands(screen)
+        # Then Textual's own (theme, screenshot, ...), less the two cxtui has its own of.
+        yield from (c for c in super().get_system_commands(screen) if c.title not in _REPLACED_BY_OURS)
 
 
 def create_app(

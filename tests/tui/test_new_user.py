@@ -164,6 +164,9 @@ async def test_palette_lists_navigation(app):
         titles = [c.title for c in app.get_system_commands(app.screen_stack[1])]
         for title in ("Meeting (w)", "History (h)", "Check-in (c)", "Conflicts (x)", "Export (e)"):
             assert title in titles
+        # Textual's own commands stay, except those cxtui has its own of: one Quit, no keys panel.
+        assert [t for t in titles if t.startswith("Quit")] == ["Quit (q)"]
+        assert "Theme" in titles and "Keys" not in titles
 
 
 async def test_meeting_arrows_move_and_changes_come_from_a_worker(app):
