@@ -496,16 +496,9 @@ class _View:
             cached.models = {READINGS: [self.trusted_reading(path, doc) for doc in cached.data[READINGS].values()]}
         return cached.models[READINGS]
 
-    def checked(self, path: Path, doc: dict[str, Any]) -> dict[str, Any]:
-        """`doc`, once _check_reading_doc passes; else the file it came from is damaged."""
-        try:
-            _check_reading_doc(doc)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise self.store._corrupt(path, f"reading {doc.get('id', '?')}: {exc}") from None
-        return doc
-
     def checked_moments(self, path: Path, docs: list[dict[str, Any]]) -> list[datetime]:
-        """What `checked` does, for every document of a file at once: their recorded_at, parsed."""
+        """Each document's recorded_at, parsed, once _check_reading_doc passes them all; else the
+        file they came from is damaged."""
         moments = []
         try:
             for doc in docs:
@@ -515,7 +508,8 @@ class _View:
         return moments
 
     def trusted_reading(self, path: Path, doc: dict[str, Any]) -> Reading:
-        return _reading_from_doc(self.checked(path, doc))
+        self.checked_moments(path, [doc])
+        return _reading_from_doc(doc)
 
     def scorecard_readings(self, as_of: Date, goals: list[Goal], objectives: list[Objective]) -> list[Reading]:
         """What series.trim keeps at `as_of` of the series that goals and objectives read.
