@@ -30,10 +30,33 @@ import cxtui
 CLEAN_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "LANG": "C.UTF-8"}
 
 
+# `.ci/run` installs what the real-user tests need and sets this, so that CI never skips them silently.
+REQUIRE_ENV = "CXTUI_REAL_TESTS"
+
+
 def missing_tools() -> list[str]:
     needed = ["useradd", "userdel", "groupadd", "groupdel", "runuser", "ssh", "ssh-keygen", "tmux"]
     missing = [tool for tool in needed if shutil.which(tool, path=CLEAN_ENV["PATH"]) is None]
     return missing + ([] if os.path.exists("/usr/sbin/sshd") else ["/usr/sbin/sshd"])
+
+
+def need_real_environment() -> None:
+    """Skip unless this is root with every tool the real-user tests use; fail instead when the run
+    requires them (`CXTUI_REAL_TESTS=require`), so a fresh machine passes and CI cannot skip them."""
+    import pytest
+
+    problems = []
+    if os.geteuid() != 0:
+        problems.append("needs root to create throwaway Unix users and start sshd on loopback")
+    missing = missing_tools()
+    if missing:
+        problems.append(f"missing {', '.join(missing)} (apt-get install openssh-server openssh-client tmux)")
+    if not problems:
+        return
+    reason = "; ".join(problems)
+    if os.environ.get(REQUIRE_ENV) == "require":
+        pytest.fail(f"{reason}; {REQUIRE_ENV}=require says these tests must run", pytrace=False)
+    pytest.skip(reason)
 
 
 def _run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:

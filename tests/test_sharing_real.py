@@ -27,18 +27,14 @@ from sharing_support import (
     Team,
     Tmux,
     find_runtime,
-    missing_tools,
+    need_real_environment,
     run_as,
     start_as,
     stop,
     wait_until,
 )
 
-pytestmark = [
-    pytest.mark.root,
-    pytest.mark.skipif(os.geteuid() != 0, reason="creates real Unix users and starts sshd, which needs root "
-                                                  "(CI runs as root)"),
-]
+pytestmark = pytest.mark.root
 
 LEADS = {"kim": "sales", "ravi": "finance", "omar": "service", "ines": "marketing", "lena": "product"}
 TODAY = date.today()
@@ -46,10 +42,7 @@ TODAY = date.today()
 
 @pytest.fixture(scope="module")
 def base():
-    missing = missing_tools()
-    if missing:
-        pytest.fail(f"missing {', '.join(missing)}: apt-get install openssh-server openssh-client tmux "
-                    f"(.ci/run does this)")
+    need_real_environment()
     directory = Path(tempfile.mkdtemp(prefix="cxtui-sharing-", dir="/tmp"))
     os.chmod(directory, 0o755)
     yield directory
