@@ -41,16 +41,29 @@ class CxGroup(click.Group):
         except click.Abort:
             _exit(1, "interrupted")
         except BrokenPipeError:
-            # The reader went away (`cxtui export readings | head`): stop quietly, and keep Python from
-            # complaining again when it flushes stdout at exit.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            # The reader went away (`cxtui export readings | head`): stop quietly.
+            _silence_stdout()
             sys.exit(1)
         except Exception as exc:
             if os.environ.get("CXTUI_DEBUG"):
                 raise
             _exit(1, _describe(exc))
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python does not complain again when it flushes at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def echo_saved(message: str) -> None:
+    """Print what a command that changed the store did. A reader that went away (`cxtui import ... |
+    true`) loses only the message: exiting 1 would tell a retrying script the change did not happen."""
+    try:
+        click.echo(message)
+    except BrokenPipeError:
+        _silence_stdout()
 
 
 def _exit(code: int, message: str) -> NoReturn:
@@ -225,7 +238,7 @@ def demo(no_tui: bool) -> None:
 
     store = open_store()
     created = seed_demo(store)
-    click.echo(f"{'created the demo store at' if created else 'using the demo store at'} {store.path}")
+    echo_saved(f"{'created the demo store at' if created else 'using the demo store at'} {store.path}")
     if not no_tui:
         _launch_tui(store.path, _user())
 
@@ -245,11 +258,11 @@ def init(group: str | None) -> None:
         except KeyError:
             raise Failure(f"--group: no Unix group named {group!r}") from None
     store = Store.init(store_path(), user=_user(), group=group)
-    click.echo(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
+    echo_saved(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
     if group:
-        click.echo(f"members of {group} can read and write it whatever their umask; its files now are:")
+        echo_saved(f"members of {group} can read and write it whatever their umask; its files now are:")
         for line in sharing.describe(store.layout):
-            click.echo(f"  {line}")
+            echo_saved(f"  {line}")
 
 
 @cli.command(
@@ -280,7 +293,7 @@ def record(metric: str, value: str, dept: str | None, day: str | None, note: str
         metric_id, value, department=department, date=parse_day("--date", day), confidence=confidence, note=note
     )
     unit = next((m.unit for m in metrics if m.id == metric_id), "")
-    click.echo(
+    echo_saved(
         f"recorded {metric_id} = {number_text(reading.value)}{' ' + unit if unit else ''} for "
         f"{reading.department or 'the company'} on {reading.date.isoformat()} ({reading.id})"
     )
@@ -412,7 +425,7 @@ def import_command(what: str, file: str, dry_run: bool) -> None:
             click.echo(f"  {line}")
         return
     apply(store, plan)
-    click.echo(f"imported {_summary(plan)} from {name}")
+    echo_saved(f"imported {_summary(plan)} from {name}")
 
 
 def _open_input(file: str):
@@ -544,7 +557,7 @@ def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str
     stored = store.add(
         raise_flag(ids, title, note, store.user, utcnow(), goals=goal_ids, incentives=incentive_ids, id=NEW_ID)
     )
-    click.echo(f"raised flag {stored.id}: {stored.title}")
+    echo_saved(f"raised flag {stored.id}: {stored.title}")
 
 
 @cli.command(epilog=_example("cxtui doctor", "cxtui doctor --db /srv/cx/store.json || echo 'store needs care'"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shlex
 import subprocess
 import sys
 import types
@@ -250,6 +251,31 @@ def test_broken_pipe_is_quiet(seeded, env):
     )
     assert pipe.stdout == "metric,dep"
     assert "Traceback" not in pipe.stderr
+
+
+@pytest.mark.parametrize("command", [
+    "record nps 31 --dept sales",
+    "import readings {csv}",
+    "flag sales finance --note 'discounts against margin'",
+])
+def test_a_command_that_changed_the_store_exits_0_when_its_message_cannot_be_written(seeded, env, tmp_path,
+                                                                                     command):
+    csv_file = tmp_path / "readings.csv"
+    csv_file.write_text("metric,department,date,value,confidence,note\nnps,sales,2026-06-03,40,,\n")
+    before = len(seeded.audit())
+    # A pipe whose reader is gone before cxtui starts: its message meets EPIPE whatever the timing.
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        piped = subprocess.run(
+            [sys.executable, "-m", "cxtui.cli", *shlex.split(command.format(csv=csv_file))], cwd=REPO, env=env,
+            stdout=writer, stderr=subprocess.PIPE, text=True, timeout=60,
+        )
+    finally:
+        os.close(writer)
+    assert "Traceback" not in piped.stderr
+    assert len(seeded.audit()) == before + 1
+    assert piped.returncode == 0, piped.stderr
 
 
 PROBE = """
