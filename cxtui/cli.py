@@ -243,11 +243,16 @@ def demo(no_tui: bool) -> None:
         _launch_tui(store.path, _user())
 
 
-@cli.command(epilog=_example("cxtui init", "cxtui init --db /srv/cx/store.json --group cx-leads"))
+@cli.command(epilog=_example("cxtui init", "cxtui init --db /srv/cx/store.json --group cx-leads",
+                             "cxtui init --empty --db /tmp/blank.json"))
 @click.option("--group", metavar="NAME", help="Unix group that shares the store (directory and files group-writable).")
+@click.option("--empty", is_flag=True, help="Start without the standard customer metrics.")
 @db_option
-def init(group: str | None) -> None:
-    """Create an empty store."""
+def init(group: str | None, empty: bool) -> None:
+    """Create a store holding the standard customer metrics (NPS, CSAT, CES, retention, CLV).
+
+    You become its first admin."""
+    from cxtui.starter import standard_metrics
     from cxtui.store import Store, sharing
 
     if group is not None:
@@ -258,7 +263,13 @@ def init(group: str | None) -> None:
         except KeyError:
             raise Failure(f"--group: no Unix group named {group!r}") from None
     store = Store.init(store_path(), user=_user(), group=group)
-    echo_saved(f"created an empty store at {store.path}" + (f" shared with group {group}" if group else ""))
+    shared = f" shared with group {group}" if group else ""
+    if empty:
+        echo_saved(f"created an empty store at {store.path}{shared}")
+    else:
+        metrics = store.add_many(standard_metrics())
+        echo_saved(f"created a store at {store.path}{shared} with the standard customer metrics: "
+                   f"{', '.join(m.id for m in metrics)} (see them with 'cxtui export metrics')")
     if group:
         echo_saved(f"members of {group} can read and write it whatever their umask; its files now are:")
         for line in sharing.describe(store.layout):

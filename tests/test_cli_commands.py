@@ -114,7 +114,7 @@ def test_demo_fills_an_empty_store_but_never_a_real_one(seeded, cli, store, stor
     assert tree_digest(store_path.parent) == before
 
     empty = tmp_path / "empty.json"
-    assert cli("init", "--db", empty).exit_code == 0
+    assert cli("init", "--db", empty, "--empty").exit_code == 0
     assert cli("demo", "--no-tui", "--db", empty).exit_code == 0
     assert Store(empty).list(Department)
 
@@ -122,7 +122,8 @@ def test_demo_fills_an_empty_store_but_never_a_real_one(seeded, cli, store, stor
 def test_init_and_its_refusals(cli, store_path):
     result = cli("init")
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"created an empty store at {store_path}\n"
+    assert result.stdout == (f"created a store at {store_path} with the standard customer metrics: "
+                             "nps, csat, ces, retention, clv (see them with 'cxtui export metrics')\n")
     assert Store(store_path).settings().admins == ["tester"]
     before = tree_digest(store_path.parent)
     again = cli("init")

@@ -135,7 +135,7 @@ def test_missing_store_says_how_to_create_one(cli, store_path):
 
 def test_db_option_before_or_after_the_command(seeded, cli, store_path, tmp_path, monkeypatch):
     other = tmp_path / "elsewhere.json"
-    assert cli("--db", other, "init").exit_code == 0
+    assert cli("--db", other, "init", "--empty").exit_code == 0
     assert cli("init", "--db", tmp_path / "third.json").exit_code == 0
     assert (tmp_path / "third.json").exists() and other.exists()
     result = cli("record", "nps", "1", "--db", other)

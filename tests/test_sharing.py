@@ -70,7 +70,7 @@ def test_init_with_group_shares_directories_and_files_and_says_so(cli, tmp_path,
     result = cli("init", "--db", db, "--group", group)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"created an empty store at {db} shared with group {group}"
+    assert lines[0].startswith(f"created a store at {db} shared with group {group} with the standard customer metrics")
     assert f"members of {group} can read and write it whatever their umask" in lines[1]
     setgid_dir = f"{db.parent}/ (setgid: new files join the group)"
     assert any(line.strip().startswith("2770 ") and line.endswith(setgid_dir) for line in lines), \

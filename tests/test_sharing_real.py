@@ -104,7 +104,7 @@ def make_store(base, team, cxtui):
         os.chown(directory, 0, team.gid)
         os.chmod(directory, 0o2770)
         db = directory / "store.json"
-        cxtui("ada", "init", "--db", db, "--group", team.group)
+        cxtui("ada", "init", "--empty", "--db", db, "--group", team.group)
         for table in files:
             cxtui("ada", "import", table, csv_dir / f"{table}.csv", "--db", db)
         return db

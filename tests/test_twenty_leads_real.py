@@ -102,7 +102,7 @@ def store(base, team, runtime) -> Path:
         result = run_as(team.login("ada"), runtime.command(*args, "--db", db))
         assert result.returncode == 0, (args, result.stderr)
 
-    admin("init", "--group", team.group)
+    admin("init", "--empty", "--group", team.group)
     for table, text in files.items():
         (csv_dir / f"{table}.csv").write_text(text)
         os.chmod(csv_dir / f"{table}.csv", 0o644)
