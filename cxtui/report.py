@@ -3,6 +3,10 @@
 User text is wrapped in `rich.text.Text`, never parsed as markup: a department called "[bold]x[/]"
 prints exactly that. Colour only on a terminal (rich decides; NO_COLOR is honoured); when piped the
 table is plain text and wide enough not to wrap every cell.
+
+Below NARROW_BELOW columns a table of free text squeezes each text into a sliver (an explanation
+13 characters wide) and rich drops the figures at the right edge. There each record prints as a line
+of figures, status first, with its text laid out full width beneath it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ STATUS_STYLE = {
     "missed": "bold red", "no_data": "dim",
 }
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+# The goals table needs about this width to show titles beside the figures.
+NARROW_BELOW = 110
+_INDENT = "    "
 
 
 def _console() -> Console:
@@ -41,10 +48,27 @@ def _pct(share: float | None) -> Text:
     return Text("–" if share is None else f"{share * 100:.0f}%", justify="right")
 
 
+def _status(g) -> Text:
+    return _t(g.status.replace("_", " ") + (" (stale)" if g.stale else ""), STATUS_STYLE.get(g.status, ""))
+
+
+def _change(g) -> Text:
+    return _num(g.delta) if g.delta is None else Text(f"{g.delta:+g}", justify="right")
+
+
+def _beneath(console: Console, text: Text) -> None:
+    """`text` full width under the line above, indented so the eye keeps the two together."""
+    for line in text.wrap(console, max(20, console.width - len(_INDENT))):
+        console.print(Text(_INDENT) + line, soft_wrap=True)
+
+
 def print_scorecard(card) -> None:
     console = _console()
     index = "–" if card.company_index is None else f"{card.company_index:g}"
     console.print(Text(f"Scorecard as of {card.as_of.isoformat()} · company alignment index {index}", style="bold"))
+    if console.width < NARROW_BELOW:
+        _print_scorecard_narrow(console, card)
+        return
 
     goals = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True)
     # Free text takes the spare width; the figures never wrap.
@@ -63,13 +87,10 @@ def print_scorecard(card) -> None:
         department = "" if g.department.id == shown else g.department.name
         shown = g.department.id
         unit = f" {g.metric.unit}" if g.metric.unit else ""
-        status = g.status.replace("_", " ") + (" (stale)" if g.stale else "")
         goals.add_row(
             _t(department, "bold"), _t(g.goal.id), _t(g.goal.title), _t(g.metric.name),
             _num(g.latest.value if g.latest else None, unit), _pct(g.progress), _pct(g.expected),
-            _t(status, STATUS_STYLE.get(g.status, "")),
-            _num(g.delta) if g.delta is None else Text(f"{g.delta:+g}", justify="right"),
-            _t(g.findings or "", "red" if g.findings else ""),
+            _status(g), _change(g), _t(g.findings or "", "red" if g.findings else ""),
         )
     console.print(goals)
 
@@ -85,10 +106,55 @@ def print_scorecard(card) -> None:
     console.print(departments)
 
 
+def _print_scorecard_narrow(console: Console, card) -> None:
+    """Per department, one line of figures per goal (status never dropped), its title beneath."""
+    for d in card.departments:
+        a = d.alignment
+        console.print()
+        console.print(_t(d.department.name, "bold"))
+        _beneath(console, Text(
+            f"alignment {_num(a.index)} (goals {_num(a.goals)} · incentives {_num(a.incentives)} · delivery "
+            f"{_num(a.delivery)} · conflicts {_num(a.conflicts)}) · {len(d.findings)} findings · "
+            f"{len(d.flags)} flags"))
+        if not d.goals:
+            _beneath(console, Text("no goals"))
+        rows = []
+        for g in d.goals:
+            unit = f" {g.metric.unit}" if g.metric.unit else ""
+            findings = f"{g.findings} conflict{'s' if g.findings != 1 else ''}" if g.findings else ""
+            rows.append([_t(f"  {g.goal.id}"), _status(g), _num(g.latest.value if g.latest else None, unit),
+                         Text.assemble(_pct(g.progress), " of ", _pct(g.expected), " expected"),
+                         _change(g), _t(findings, "red")])
+        # Columns line up across a department's goals; a line too long for the terminal wraps
+        # between figures rather than losing any.
+        widths = [max((cell.cell_len for cell in column), default=0) for column in zip(*rows)]
+        for g, cells in zip(d.goals, rows, strict=True):
+            line = Text("  ").join(
+                cell + " " * (width - cell.cell_len) if i < 2 else Text(" " * (width - cell.cell_len)) + cell
+                for i, (cell, width) in enumerate(zip(cells, widths, strict=True)))
+            line.rstrip()
+            console.print(line)
+            _beneath(console, Text(f"{g.goal.title} ({g.metric.name})"))
+
+
 def print_conflicts(findings, flags) -> None:
     console = _console()
     if not findings and not flags:
         console.print("No open silo conflicts.")
+        return
+    if console.width < NARROW_BELOW:
+        for f in findings:
+            console.print()
+            console.print(Text.assemble(_t(f.id), " · ", _t(f.severity, SEVERITY_STYLE[f.severity]), " · ",
+                                        _t(", ".join(f.departments))))
+            _beneath(console, Text(f.title, style="bold"))
+            _beneath(console, Text(f.explanation))
+        for f in flags:
+            console.print()
+            console.print(Text.assemble(_t(f.id), " · ", _t(f"flag, {f.status}"), " · ",
+                                        _t(", ".join(f.departments))))
+            _beneath(console, Text(f.title, style="bold"))
+            _beneath(console, Text(f"{f.note}\nraised by {f.raised_by}"))
         return
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, show_lines=False)
     table.add_column("Id", no_wrap=True)
