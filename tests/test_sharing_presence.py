@@ -132,12 +132,13 @@ async def test_the_scorecard_names_who_else_is_here_and_forgets_who_left(db):
         bar = app.screen.query_one(PresenceBar)
         await _wait_for(pilot, lambda: any(presence.presence_dir(db).glob("kim-*.json")))
         assert not bar.display
-        ravi, omar = Heartbeat(db, "ravi"), Heartbeat(db, "[b]omar[/b]")
-        ravi.beat()
-        omar.beat()
+        # A name that is no login (markup here) is not shown at all.
+        ravi, omar, forged = Heartbeat(db, "ravi"), Heartbeat(db, "omar"), Heartbeat(db, "[b]eve[/b]")
+        for beat in (ravi, omar, forged):
+            beat.beat()
         await _wait_for(pilot, lambda: bar.display)
-        assert str(bar.render()) in ("also here: ravi, [b]omar[/b]", "also here: [b]omar[/b], ravi")
-        ravi.leave()
-        omar.leave()
+        assert str(bar.render()) in ("also here: ravi, omar", "also here: omar, ravi")
+        for beat in (ravi, omar, forged):
+            beat.leave()
         await _wait_for(pilot, lambda: not bar.display)
     assert list(presence.presence_dir(db).iterdir()) == [], "the app removes its own heartbeat on exit"
