@@ -120,7 +120,9 @@ def store_paths(layout: Layout) -> Iterator[tuple[Path, os.stat_result]]:
             yield here, os.lstat(here)
         except FileNotFoundError:
             continue
-        for name in sorted(files):
+        # os.walk lists a link to a directory among the directories but never enters it.
+        links = [name for name in dirs if os.path.islink(here / name)]
+        for name in sorted([*files, *links]):
             if fsio.TEMP_MARK in name:
                 continue
             try:
