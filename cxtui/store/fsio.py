@@ -280,10 +280,15 @@ def ensure_dir(directory: Path) -> None:
     fsync_dir(directory.parent)  # the new folder's name must survive a crash with its files
 
 
-def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
-    """Delete temp files left by writers that died. Call only while holding the store lock."""
+def remove_temp_files(directories: Iterable[Path], *, through_link: bool = False) -> list[Path]:
+    """Delete temp files left by writers that died. Call only while holding the store lock.
+
+    A directory that is a link is skipped (a member may have put it there to have temp-named files
+    removed elsewhere) unless `through_link`: the store's own directory, which its owner chose."""
     removed = []
     for directory in directories:
+        if not through_link and directory.is_symlink():
+            continue
         try:
             entries = list(os.scandir(directory))
         except FileNotFoundError:

@@ -122,7 +122,8 @@ def recover(layout: Layout) -> bool:
     if journal is not None:
         apply(layout, journal)
         recovered = True
-    fsio.remove_temp_files(layout.directories)
+    fsio.remove_temp_files(layout.directories[:1], through_link=True)
+    fsio.remove_temp_files(layout.directories[1:])
     return recovered
 
 
@@ -137,8 +138,6 @@ def load(layout: Layout, path: Path | None = None) -> Journal | None:
         found = fsio.read_limited(path, fsio.JOURNAL_LIMIT)
     except fsio.UnsafeFile as exc:
         raise JournalRejected(path, exc.problem) from None
-    except OSError as exc:
-        raise JournalRejected(path, exc.strerror or str(exc)) from None
     if found is None:
         return None
     try:

@@ -135,7 +135,8 @@ class Store:
         # from changing its directory's group and mode before refusing.
         if layout.main.exists() or layout.data_dir.exists():
             raise StoreExists(layout.main)
-        fsio.ensure_dir(layout.main.parent)
+        if not layout.main.parent.is_dir():  # the user's own choice, which may be a link they made
+            fsio.ensure_dir(layout.main.parent)
         if gid is not None:
             sharing.share_directory(layout.main.parent, gid)
         with store._locked():
