@@ -10,6 +10,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxtui.store import Store, fsio, journal
 from store_helpers import seeded_store, tree_digest
@@ -141,3 +143,21 @@ def test_a_genuine_interrupted_commit_still_rolls_forward(store):
     assert [r.value for r in Store(store.path).readings()] == [5, 6]
     assert not store.layout.journal.exists()
     assert len(Store(store.path).audit(entity="reading")) == 2
+
+
+@settings(derandomize=True, max_examples=500)
+@given(st.one_of(
+    st.text(max_size=80),
+    st.lists(st.sampled_from(["store.json.d", "readings", "series", "..", ".", "", "2026-02", "2026-02.json",
+                              "2026-02.2.json", "nps.json", "x", "/", "store.json"]), max_size=5).map("/".join),
+))
+def test_a_journal_path_names_a_store_data_file_or_nothing(relative):
+    from cxtui.store.layout import Layout
+
+    layout = Layout(Path("/srv/cx/store.json"))
+    target = journal.target_path(layout, relative)
+    if target is not None:
+        assert ".." not in target.parts
+        assert target == layout.main or target.parent == layout.series_dir or (
+            target.parent.parent == layout.readings_dir)
+        assert str(target.relative_to(layout.main.parent)) == relative

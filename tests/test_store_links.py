@@ -168,3 +168,11 @@ def test_the_cli_names_the_linked_audit_trail_in_one_line(store, outside):
         assert str(store.layout.audit) in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
     assert _fingerprint(outside) == before
+
+
+def test_a_data_file_with_a_second_hard_link_is_refused_naming_it(store, tmp_path):
+    chunk = store.layout.partition("2026-02")
+    os.link(chunk, tmp_path / "second-name")
+    with pytest.raises(StoreError, match="hard links") as info:
+        Store(store.path).readings()
+    assert str(chunk) in str(info.value)
