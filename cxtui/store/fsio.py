@@ -48,7 +48,7 @@ class UnsafeFile(StoreError):
     """A store file that is not what the store writes: a link, a FIFO, a device, too large."""
 
     def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"store file {path} was refused: {problem}; an admin should inspect it "
+        super().__init__(f"{path} in the store was refused: {problem}; an admin should inspect it "
                          f"(cxtui doctor) and remove or restore it")
         self.path = path
         self.problem = problem
