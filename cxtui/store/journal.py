@@ -35,6 +35,7 @@ from cxtui.store.layout import _MONTH_RE, _PARTITION_RE, BACKUPS_KEPT, Layout
 
 REJECTED_MARK = ".rejected-"
 _SHA256 = r"^[0-9a-f]{64}$"
+_DATA_LIMIT = max(fsio.MAIN_LIMIT, fsio.CHUNK_LIMIT, fsio.SERIES_LIMIT)  # any file a journal puts in place
 _METRIC_FILE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}\.json$")  # a metric id (models.Slug) + .json
 
 
@@ -164,7 +165,7 @@ def _problem(layout: Layout, journal: Journal) -> str | None:
         if not fsio.is_temp_for(entry.temp, target.name):
             return f"{entry.temp!r} is not a temp file name for {entry.target!r}"
         try:
-            found = fsio.read_limited(target.with_name(entry.temp), fsio.JOURNAL_LIMIT)
+            found = fsio.read_limited(target.with_name(entry.temp), _DATA_LIMIT)
         except (fsio.UnsafeFile, OSError) as exc:
             return f"temp file {entry.temp}: {getattr(exc, 'problem', None) or exc}"
         if found is not None and _sha256(found[0]) != entry.sha256:
@@ -307,6 +308,6 @@ def _clear_unless_regular(slot: Path, *, keep: bool = True) -> bool:
 
 def _copy(target: Path, backup: Path) -> None:
     """Copy through fds: the source opened without following links, the backup created O_EXCL."""
-    found = fsio.read_limited(target, max(fsio.MAIN_LIMIT, fsio.CHUNK_LIMIT, fsio.SERIES_LIMIT))
+    found = fsio.read_limited(target, _DATA_LIMIT)
     if found is not None:
         fsio.write_new(backup, found[0])
