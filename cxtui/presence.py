@@ -11,23 +11,32 @@ clean a heartbeat (a read-only member, a full disk) is ignored rather than repor
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import re
 import secrets
 import socket
+import stat
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+import orjson
+from pydantic import TypeAdapter, ValidationError
+
+from cxtui.models import Login
 from cxtui.store import fsio
 from cxtui.store.layout import Layout
 
 BEAT_INTERVAL = 5.0
 STALE_AFTER = 20.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_LOGIN = TypeAdapter(Login)
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,40 @@ class Session:
 
 def presence_dir(store_path: Path) -> Path:
     return Layout(Path(store_path).absolute()).data_dir / "presence"
+
+
+@contextmanager
+def _opened_dir(store_path: Path, *, create: bool = False) -> Iterator[int | None]:
+    """An fd of the presence directory, reached without following a link at the data directory or
+    at presence/ (any member can put one there): every name below is used relative to it, so no
+    heartbeat is written, read or removed outside the store. None when there is none."""
+    directory = presence_dir(store_path)
+    try:
+        data_fd = os.open(directory.parent, _DIR_FLAGS)
+    except OSError:
+        yield None
+        return
+    try:
+        if create:
+            try:
+                os.mkdir(directory.name, fsio.DIR_MODE, dir_fd=data_fd)
+                created = True
+            except FileExistsError:
+                created = False
+        try:
+            fd = os.open(directory.name, _DIR_FLAGS, dir_fd=data_fd)
+        except OSError:
+            yield None
+            return
+    finally:
+        os.close(data_fd)
+    try:
+        if create and created:
+            # Keep the setgid bit a shared parent passed down; add group access explicitly.
+            os.fchmod(fd, (os.fstat(fd).st_mode & 0o7777) | fsio.DIR_MODE)
+        yield fd
+    finally:
+        os.close(fd)
 
 
 class Heartbeat:
@@ -58,17 +101,16 @@ class Heartbeat:
         self._left = False
 
     def beat(self) -> None:
-        """Write (or refresh) the heartbeat; a no-op after `leave` or while the store does not exist."""
+        """Write (or refresh) the heartbeat; a no-op after `leave` or while the store does not exist
+        (creating it would make a missing store look damaged)."""
         with self._lock:
             if self._left:
                 return
-            data_dir = self.path.parent.parent
-            if not data_dir.is_dir():
-                return  # creating it would make a missing store look damaged
             session = replace(self.session, beat=self.clock())
             try:
-                fsio.ensure_dir(self.path.parent)
-                _write_atomically(self.path, json.dumps(asdict(session)).encode())
+                with _opened_dir(self.store_path, create=True) as fd:
+                    if fd is not None:
+                        _write_atomically(fd, self.path.name, orjson.dumps(asdict(session)))
             except OSError:
                 pass
 
@@ -76,24 +118,27 @@ class Heartbeat:
         with self._lock:
             self._left = True
             try:
-                fsio.unlink_quietly(self.path)
+                with _opened_dir(self.store_path) as fd:
+                    if fd is not None:
+                        _remove(fd, self.path.name)
             except OSError:
                 pass
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
+def _write_atomically(dir_fd: int, name: str, data: bytes) -> None:
     # No fsync: a heartbeat lost in a power cut is just a stale one. 0660 explicitly, whatever the umask.
-    tmp = fsio.temp_path_for(target)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, fsio.FILE_MODE)
+    tmp = fsio.temp_path_for(Path(name)).name
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, fsio.FILE_MODE,
+                 dir_fd=dir_fd)
     try:
         os.fchmod(fd, fsio.FILE_MODE)
         os.write(fd, data)
     finally:
         os.close(fd)
     try:
-        os.replace(tmp, target)
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        fsio.unlink_quietly(tmp)
+        _remove(dir_fd, tmp)
         raise
 
 
@@ -102,29 +147,31 @@ def sessions(store_path: Path, *, exclude: Path | None = None, now: float | None
     """The live sessions on the store (all but the heartbeat file `exclude`), oldest first.
 
     Dead and stale heartbeats, unreadable ones past STALE_AFTER and temp files heartbeats left
-    behind are removed on the way.
+    behind are removed on the way. Anything but a small regular file is unreadable: a FIFO or a
+    link to a device is skipped without blocking or reading it.
     """
-    directory = presence_dir(store_path)
     now = time.time() if now is None else now
     host = host or socket.gethostname()
     found = []
-    try:
-        entries = list(os.scandir(directory))
-    except (FileNotFoundError, NotADirectoryError, PermissionError):
-        return []
-    for entry in entries:
-        path = Path(entry.path)
-        if exclude is not None and path == exclude:
-            continue
-        session = _read(path)
-        if session is None:
-            if _mtime(path) < now - STALE_AFTER:
-                _remove(path)
-            continue
-        if now - session.beat > STALE_AFTER or (session.host == host and not _alive(session.pid)):
-            _remove(path)
-            continue
-        found.append(session)
+    with _opened_dir(store_path) as fd:
+        if fd is None:
+            return []
+        try:
+            names = os.listdir(fd)
+        except OSError:
+            return []
+        for name in names:
+            if exclude is not None and name == exclude.name and exclude.parent == presence_dir(store_path):
+                continue
+            session = _read(fd, name)
+            if session is None:
+                if _mtime(fd, name) < now - STALE_AFTER:
+                    _remove(fd, name)
+                continue
+            if now - session.beat > STALE_AFTER or (session.host == host and not _alive(session.pid)):
+                _remove(fd, name)
+                continue
+            found.append(session)
     found.sort(key=lambda s: (s.started, s.user, s.pid))
     return found
 
@@ -140,16 +187,40 @@ def others(store_path: Path, heartbeat: Heartbeat, *, now: float | None = None) 
     return [user if n == 1 else f"{user} ×{n}" for user, n in counts.items()]
 
 
-def _read(path: Path) -> Session | None:
-    if path.name.startswith(".") or not path.name.endswith(".json"):
+def _read(dir_fd: int, name: str) -> Session | None:
+    """The heartbeat `name`, or None for anything that is not a plausible one."""
+    if name.startswith(".") or not name.endswith(".json"):
         return None
     try:
-        raw = json.loads(path.read_bytes())
-        session = Session(user=str(raw["user"]), host=str(raw["host"]), pid=int(raw["pid"]),
-                          started=float(raw["started"]), beat=float(raw["beat"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        fd = os.open(name, _READ_FLAGS, dir_fd=dir_fd)
+    except OSError:
+        return None  # gone, or a link (O_NOFOLLOW)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > fsio.PRESENCE_LIMIT:
+            return None
+        raw = orjson.loads(os.read(fd, fsio.PRESENCE_LIMIT + 1))  # orjson caps nesting depth
+        session = Session(user=raw["user"], host=raw["host"], pid=raw["pid"], started=float(raw["started"]),
+                          beat=float(raw["beat"]))
+    except (OSError, ValueError, KeyError, TypeError):  # orjson.JSONDecodeError is a ValueError
         return None
-    return session if session.pid > 0 else None
+    finally:
+        os.close(fd)
+    return session if _plausible(session) else None
+
+
+def _plausible(session: Session) -> bool:
+    """A login name as the store takes one, a printable host name, a real pid and finite times: the
+    user name reaches other members' screens."""
+    if not (isinstance(session.user, str) and isinstance(session.host, str) and type(session.pid) is int):
+        return False
+    try:
+        if _LOGIN.validate_python(session.user) != session.user:
+            return False
+    except ValidationError:
+        return False
+    return (0 < len(session.host) <= 255 and session.host.isprintable() and 0 < session.pid < 1 << 31
+            and math.isfinite(session.started) and math.isfinite(session.beat))
 
 
 def _alive(pid: int) -> bool:
@@ -164,15 +235,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _mtime(path: Path) -> float:
+def _mtime(dir_fd: int, name: str) -> float:
     try:
-        return path.stat().st_mtime
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mtime
     except OSError:
         return float("inf")  # gone already, or not ours to judge
 
 
-def _remove(path: Path) -> None:
+def _remove(dir_fd: int, name: str) -> None:
     try:
-        fsio.unlink_quietly(path)
+        os.unlink(name, dir_fd=dir_fd)  # removes a link itself, never what it points to
     except OSError:
         pass

@@ -132,12 +132,65 @@ async def test_the_scorecard_names_who_else_is_here_and_forgets_who_left(db):
         bar = app.screen.query_one(PresenceBar)
         await _wait_for(pilot, lambda: any(presence.presence_dir(db).glob("kim-*.json")))
         assert not bar.display
-        ravi, omar = Heartbeat(db, "ravi"), Heartbeat(db, "[b]omar[/b]")
-        ravi.beat()
-        omar.beat()
+        # A name that is no login (markup here) is not shown at all.
+        ravi, omar, forged = Heartbeat(db, "ravi"), Heartbeat(db, "omar"), Heartbeat(db, "[b]eve[/b]")
+        for beat in (ravi, omar, forged):
+            beat.beat()
         await _wait_for(pilot, lambda: bar.display)
-        assert str(bar.render()) in ("also here: ravi, [b]omar[/b]", "also here: [b]omar[/b], ravi")
-        ravi.leave()
-        omar.leave()
+        assert str(bar.render()) in ("also here: ravi, omar", "also here: omar, ravi")
+        for beat in (ravi, omar, forged):
+            beat.leave()
         await _wait_for(pilot, lambda: not bar.display)
     assert list(presence.presence_dir(db).iterdir()) == [], "the app removes its own heartbeat on exit"
+
+
+# --- hostile heartbeats --------------------------------------------------------------------------------
+
+
+def _plant_heartbeat(db: Path, how: str) -> Path:
+    directory = presence.presence_dir(db)
+    directory.mkdir(exist_ok=True)
+    path = directory / "eve-1-abcdef.json"
+    if how == "fifo":
+        os.mkfifo(path, 0o660)
+    elif how == "dev-zero":
+        path.symlink_to("/dev/zero")
+    elif how == "deep":
+        path.write_bytes(b"[" * 200_000)
+    elif how == "huge":
+        path.write_bytes(b" " * (1 << 20) + json.dumps({"user": "eve", "host": "h", "pid": 1, "started": 0,
+                                                        "beat": time.time()}).encode())
+    else:  # a user name that is no login: escape sequences, markup, a path
+        path.write_text(json.dumps({"user": how, "host": "elsewhere", "pid": 1, "started": time.time(),
+                                    "beat": time.time()}))
+    return path
+
+
+@pytest.mark.parametrize("how", ["fifo", "dev-zero", "deep", "huge", "\x1b[2Jeve", "eve\u202e", "[b]eve[/b]",
+                                 "../eve", "", "e" * 200])
+def test_a_hostile_heartbeat_is_skipped_without_blocking(db, how):
+    planted = _plant_heartbeat(db, how)
+    me = Heartbeat(db, "kim")
+    me.beat()
+    code = ("import sys; from cxtui import presence; from pathlib import Path; "
+            "print(presence.sessions(Path(sys.argv[1]), now=float(sys.argv[2])))")
+    result = subprocess.run([sys.executable, "-c", code, str(db), str(time.time())], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "eve" not in result.stdout and "\x1b" not in result.stdout
+    assert presence.others(db, me) == []
+    me.leave()  # leaving does not touch the planted file, and does not hang on it
+    assert planted.is_symlink() or planted.exists()
+
+
+def test_a_presence_folder_linked_elsewhere_is_not_used(db, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    victim = elsewhere / "old.json"
+    victim.write_text("{}")
+    os.utime(victim, (0, 0))  # old and unreadable as a heartbeat: would be removed as junk
+    presence.presence_dir(db).symlink_to(elsewhere)
+    me = Heartbeat(db, "kim")
+    me.beat()
+    assert presence.others(db, me) == []
+    assert [p.name for p in elsewhere.iterdir()] == ["old.json"], "nothing written or removed through the link"

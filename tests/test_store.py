@@ -401,21 +401,21 @@ def test_init_with_a_group_on_an_existing_store_touches_nothing(store):
 
 
 def _refuse_lock(monkeypatch, times):
-    """filelock refuses to open the lock file `times` times (None: always), as for a member who opens
-    it in the instant between another member creating it and setting its mode."""
+    """Opening the lock file is refused `times` times (None: always), as for a member who opens it
+    in the instant between another member creating it and setting its mode."""
     import errno
 
-    import filelock
+    from cxtui.store import fsio
 
-    real, calls = filelock.UnixFileLock.acquire, []
+    real, calls = fsio.open_lock, []
 
-    def acquire(self, *args, **kwargs):
+    def open_lock(path):
         calls.append(1)
         if times is None or len(calls) <= times:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self.lock_file))
-        return real(self, *args, **kwargs)
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
 
-    monkeypatch.setattr(filelock.UnixFileLock, "acquire", acquire)
+    monkeypatch.setattr(fsio, "open_lock", open_lock)
     return calls
 
 

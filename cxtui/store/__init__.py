@@ -15,7 +15,9 @@ from cxtui.store.errors import (
     StoreMissing,
     StoreTooNew,
 )
+from cxtui.store.fsio import UnsafeFile
 from cxtui.store.health import Problem
+from cxtui.store.journal import JournalRejected
 from cxtui.store.paths import default_store_path
 from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store, current_login
 
@@ -23,6 +25,7 @@ __all__ = [
     "ANY_DEPARTMENT",
     "NEW_ID",
     "DuplicateRecord",
+    "JournalRejected",
     "NotFound",
     "PermissionDenied",
     "Problem",
@@ -37,6 +40,7 @@ __all__ = [
     "StoreLocked",
     "StoreMissing",
     "StoreTooNew",
+    "UnsafeFile",
     "current_login",
     "default_store_path",
 ]

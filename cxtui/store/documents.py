@@ -15,7 +15,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from cxtui.store.errors import StoreCorrupt
+from cxtui.store import fsio
+from cxtui.store.errors import StoreCorrupt, StoreError
 
 META = "_meta"
 READINGS = "readings"
@@ -105,9 +106,14 @@ def parse(path: Path, raw: bytes, *, required: tuple[str, ...]) -> dict[str, Any
     return data
 
 
-def is_sound(path: Path, required: tuple[str, ...]) -> bool:
+def is_sound(path: Path, required: tuple[str, ...], limit: int) -> bool:
+    """Whether `path` is a regular file of at most `limit` bytes holding a complete store document.
+    (A backup may share its inode with the current file for a moment, so hard links are allowed.)"""
     try:
-        parse(path, path.read_bytes(), required=required)
-    except (StoreCorrupt, OSError):
+        found = fsio.read_limited(path, limit, links=False)
+        if found is None:
+            return False
+        parse(path, found[0], required=required)
+    except (StoreError, OSError):
         return False
     return True

@@ -1,21 +1,143 @@
-"""Durable file primitives: atomic replace, directory fsync, temp-file hygiene.
+"""Durable file primitives: atomic replace, directory fsync, temp-file hygiene, guarded opens.
 
 Every write goes to a temp file in the target's own directory (so `os.replace` is atomic), is
 fsynced, gets its mode set explicitly (the writer's umask must not decide who can read the
 store), and only then replaces the target; the directory is fsynced so the rename survives a
 power cut.
+
+Every member of a shared store's group can create and replace files in its directories, so no
+file there is trusted: nothing is opened through a symbolic link (O_NOFOLLOW; new files O_EXCL),
+every opened file is checked with fstat to be a regular file (not a FIFO or device, which could
+block or never end) with one hard link (not another user's file linked in) and, in a group-shared
+store, of the store's group; reads stop at a size limit per kind of file.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
+import re
 import secrets
+import stat
+import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from cxtui.store.errors import StoreError
 
 FILE_MODE = 0o660
 DIR_MODE = 0o770
 TEMP_MARK = ".tmp-"
+_TEMP_SUFFIX = re.compile(re.escape(TEMP_MARK) + r"\d+-[0-9a-f]{8}")
+
+# Size limits, generous for the store's own files, small enough that a planted huge (or sparse)
+# file cannot exhaust memory.
+MAIN_LIMIT = 64 << 20  # the entity tables: a few thousand small records
+CHUNK_LIMIT = 64 << 20  # a readings chunk: CHUNK_SIZE readings, each with a note of at most 2000 chars
+SERIES_LIMIT = 64 << 20  # one metric's series index: a window of readings per department
+JOURNAL_LIMIT = 1 << 30  # a commit's audit lines: a bulk import of many readings is one commit
+AUDIT_LIMIT = 4 << 30  # the whole audit trail, which grows with history
+AUDIT_LINE_LIMIT = 1 << 20  # one audit entry: a record before and after
+PRESENCE_LIMIT = 4 << 10  # a heartbeat: a few short fields
+
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+class UnsafeFile(StoreError):
+    """A store file that is not what the store writes: a link, a FIFO, a device, too large."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path} in the store was refused: {problem}; an admin should inspect it "
+                         f"(cxtui doctor) and remove or restore it")
+        self.path = path
+        self.problem = problem
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def store_gid(directory: Path) -> int | None:
+    """The group every file in `directory` must have: its own when it is setgid (a shared store)."""
+    st = os.stat(directory)
+    return st.st_gid if st.st_mode & stat.S_ISGID else None
+
+
+def check_file(path: Path, st: os.stat_result, *, links: bool = True, gid: int | None = None) -> None:
+    """Refuse a file that the store did not write as it writes files."""
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFile(path, f"it is {_kind(st.st_mode)}")
+    if links and st.st_nlink != 1:
+        raise UnsafeFile(path, f"it has {st.st_nlink} hard links (another file linked into the store)")
+    if gid is not None and st.st_gid != gid:
+        raise UnsafeFile(path, f"its group ({st.st_gid}) is not the store's group ({gid})")
+
+
+def check_dir(path: Path, gid: int | None = None) -> None:
+    """Refuse a store directory that is a link, writable by everyone or (shared) of another group."""
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafeFile(path, f"it is {_kind(st.st_mode)}, not a directory")
+    if st.st_mode & stat.S_IWOTH:
+        raise UnsafeFile(path, "the directory is writable by everyone")
+    if gid is not None and st.st_gid != gid:
+        raise UnsafeFile(path, f"the directory's group ({st.st_gid}) is not the store's group ({gid})")
+
+
+def _open_read(path: Path, *, links: bool) -> tuple[int, os.stat_result] | None:
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path, "it is a symbolic link") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        check_file(path, st, links=links)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def read_limited(path: Path, limit: int, *, links: bool = True) -> tuple[bytes, os.stat_result] | None:
+    """The bytes of the regular file `path` and its stat, or None when it does not exist.
+
+    Raises UnsafeFile for a link, a FIFO or device (found without blocking), a file with several
+    links (unless `links` is False), or one larger than `limit` bytes."""
+    opened = _open_read(path, links=links)
+    if opened is None:
+        return None
+    fd, st = opened
+    try:
+        if st.st_size > limit:
+            raise UnsafeFile(path, f"it is larger than {limit} bytes")
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, max(st.st_size, 1 << 16)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        if left <= 0:
+            raise UnsafeFile(path, f"it is larger than {limit} bytes")
+    finally:
+        os.close(fd)
+    return b"".join(chunks), st
+
+
+def is_temp_for(name: str, target_name: str) -> bool:
+    """Whether `name` is a temp file name temp_path_for gives `target_name`."""
+    prefix = f".{target_name}"
+    return name.startswith(prefix) and _TEMP_SUFFIX.fullmatch(name, len(prefix)) is not None
 
 
 def temp_path_for(target: Path) -> Path:
@@ -24,7 +146,8 @@ def temp_path_for(target: Path) -> Path:
 
 def write_new(path: Path, data: bytes) -> None:
     """Create `path` (must not exist), write `data`, fsync, with mode FILE_MODE."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    # O_EXCL refuses any existing name, a planted (even dangling) symbolic link included.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
     try:
         os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
@@ -60,8 +183,10 @@ def atomic_write(target: Path, data: bytes) -> None:
 
 
 def append_durably(path: Path, data: bytes, *, truncate_to: int | None = None) -> None:
-    """Append `data` to `path` (created with FILE_MODE), first cutting it back to `truncate_to`."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    """Append `data` to `path` (created with FILE_MODE), first cutting it back to `truncate_to`.
+
+    Refuses (UnsafeFile) a link or anything but a regular file of the store's group with one link."""
+    fd = open_for_writing(path)
     try:
         if os.fstat(fd).st_size == 0:
             os.fchmod(fd, FILE_MODE)
@@ -77,18 +202,93 @@ def append_durably(path: Path, data: bytes, *, truncate_to: int | None = None) -
         os.close(fd)
 
 
+def open_for_writing(path: Path) -> int:
+    """Open (creating with FILE_MODE) the existing store file `path` for writing, never through a
+    link; fstat-checked as check_file does, with the group of its directory when that is setgid."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, FILE_MODE)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path, "it is a symbolic link") from None
+        raise
+    try:
+        check_file(path, os.fstat(fd), gid=store_gid(path.parent))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_lock(path: Path) -> int:
+    """Open (creating) the lock file for flock, never through a link; fstat-checked as a store file.
+
+    Raises PermissionError while another member's freshly created lock file still has their umask's
+    mode: its creator sets it to FILE_MODE here, a moment after creating it."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, FILE_MODE)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafeFile(path, "it is a symbolic link") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        check_file(path, st, gid=store_gid(path.parent))
+        if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
+            os.fchmod(fd, FILE_MODE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def flock(fd: int, timeout: float) -> bool:
+    """Take an exclusive flock on `fd`, waiting at most `timeout` seconds; False if that ran out."""
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+
 def ensure_dir(directory: Path) -> None:
-    if not directory.is_dir():
-        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    """Create `directory` if missing; refuse one that is a link or writable by everyone."""
+    try:
+        check_dir(directory)
+        return
+    except FileNotFoundError:
+        pass
+    if not directory.parent.is_dir():
+        directory.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    try:
+        os.mkdir(directory, DIR_MODE)
+    except FileExistsError:
+        check_dir(directory)  # another writer made it meanwhile, or something was planted
+        return
+    # Through an fd opened without following links: the name may have been swapped meanwhile.
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
         # Keep the setgid bit a shared parent may have passed down; add group access explicitly.
-        os.chmod(directory, (os.stat(directory).st_mode & 0o7777) | DIR_MODE)
-        fsync_dir(directory.parent)  # the new folder's name must survive a crash with its files
+        os.fchmod(fd, (os.fstat(fd).st_mode & 0o7777) | DIR_MODE)
+    finally:
+        os.close(fd)
+    fsync_dir(directory.parent)  # the new folder's name must survive a crash with its files
 
 
-def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
-    """Delete temp files left by writers that died. Call only while holding the store lock."""
+def remove_temp_files(directories: Iterable[Path], *, through_link: bool = False) -> list[Path]:
+    """Delete temp files left by writers that died. Call only while holding the store lock.
+
+    A directory that is a link is skipped (a member may have put it there to have temp-named files
+    removed elsewhere) unless `through_link`: the store's own directory, which its owner chose."""
     removed = []
     for directory in directories:
+        if not through_link and directory.is_symlink():
+            continue
         try:
             entries = list(os.scandir(directory))
         except FileNotFoundError:
@@ -101,9 +301,10 @@ def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
 
 
 def stat_key(path: Path) -> tuple[int, int, int] | None:
-    """(inode, mtime_ns, size): changes whenever the file is replaced or appended to."""
+    """(inode, mtime_ns, size): changes whenever the file is replaced or appended to (or a link
+    is put in its place: the link's own stat)."""
     try:
-        st = os.stat(path)
+        st = os.lstat(path)
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_mtime_ns, st.st_size)

@@ -62,6 +62,10 @@ def mode_problems(layout: Layout) -> list[Problem]:
     problems: list[Problem] = []
     for path, st in sharing.store_paths(layout):
         if stat.S_ISLNK(st.st_mode):
+            if path != layout.main.parent:  # which its owner may have made a link; members cannot
+                problems.append(Problem(level="error", message=(
+                    f"{path} is a symbolic link; the store never makes links and refuses to use them "
+                    f"(fix: rm {shlex.quote(str(path))}, then restore the file from backups if needed)")))
             continue
         if stat.S_ISDIR(st.st_mode):
             problems += _dir_problems(path, st, gid, group)

@@ -84,7 +84,9 @@ class Layout:
 
     def month_dirs(self) -> list[Path]:
         try:
-            return sorted(p for p in self.readings_dir.iterdir() if _MONTH_RE.match(p.name) and p.is_dir())
+            # A link in place of a month folder is no month of this store (members can plant one).
+            return sorted(Path(e.path) for e in os.scandir(self.readings_dir)
+                          if _MONTH_RE.match(e.name) and e.is_dir(follow_symlinks=False))
         except FileNotFoundError:
             return []
 

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import secrets
+import stat
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -24,7 +25,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import filelock
 import orjson
 from pydantic import BaseModel, ValidationError
 
@@ -135,7 +135,8 @@ class Store:
         # from changing its directory's group and mode before refusing.
         if layout.main.exists() or layout.data_dir.exists():
             raise StoreExists(layout.main)
-        fsio.ensure_dir(layout.main.parent)
+        if not layout.main.parent.is_dir():  # the user's own choice, which may be a link they made
+            fsio.ensure_dir(layout.main.parent)
         if gid is not None:
             sharing.share_directory(layout.main.parent, gid)
         with store._locked():
@@ -299,10 +300,15 @@ class Store:
                     problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
                 fsio.remove_temp_files(layout.month_dirs())
                 snapshot = self.snapshot()
-        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked) as exc:
+        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
+        problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
         problems += reference_problems(snapshot)
-        _, bad_lines = _read_audit(layout.audit)
+        try:
+            _, bad_lines = _read_audit(layout.audit)
+        except fsio.UnsafeFile as exc:
+            problems.append(Problem(level="error", message=str(exc)))
+            bad_lines = []
         if bad_lines:
             problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {bad_lines[:10]}"))
         problems += mode_problems(layout)
@@ -322,27 +328,43 @@ class Store:
                 finally:
                     self._depth -= 1
                 return
-            lock = filelock.UnixFileLock(self.layout.lock, timeout=self.lock_timeout, mode=fsio.FILE_MODE,
-                                         thread_local=False, preserve_lock_file=True)
+            self._check_directories()
             refused_until = time.monotonic() + LOCK_PERMISSION_GRACE
             while True:
                 try:
-                    lock.acquire()
+                    fd = fsio.open_lock(self.layout.lock)
                     break
-                except filelock.Timeout:
-                    raise StoreLocked(self.path, self.lock_timeout) from None
                 except PermissionError as exc:
                     if time.monotonic() >= refused_until:
                         raise StoreIOError(self.layout.lock, exc) from None
                     time.sleep(0.01)
                 except OSError as exc:
                     raise StoreIOError(self.layout.lock, exc) from None
-            self._depth = 1
             try:
-                yield
+                if not fsio.flock(fd, self.lock_timeout):
+                    raise StoreLocked(self.path, self.lock_timeout)
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
             finally:
-                self._depth = 0
-                lock.release()
+                os.close(fd)  # releases the flock
+
+    def _check_directories(self) -> None:
+        """Refuse a store whose directories anyone may write to, or whose member-writable
+        directories are links (every member can replace them) or not of the store's group."""
+        layout = self.layout
+        directory = layout.main.parent
+        st = os.stat(directory)  # the store's own directory may be reached through a link its owner made
+        if st.st_mode & stat.S_IWOTH:
+            raise fsio.UnsafeFile(directory, "the store's directory is writable by everyone")
+        gid = st.st_gid if st.st_mode & stat.S_ISGID else None
+        for sub in layout.directories[1:]:
+            try:
+                fsio.check_dir(sub, gid)
+            except FileNotFoundError:
+                pass
 
     @contextmanager
     def _reading(self) -> Iterator[_View]:
@@ -430,17 +452,30 @@ class Store:
         if cached is not None and cached.key == key:
             return cached
         try:
-            data = parse(path, path.read_bytes(), required=self._required_tables(path))
-        except IsADirectoryError:
-            raise StoreCorrupt(path, "it is a directory, not a store file", None) from None
+            found = fsio.read_limited(path, self._size_limit(path))
+            if found is None:
+                self._cache.pop(path, None)
+                return None
+            raw, st = found
+            data = parse(path, raw, required=self._required_tables(path))
+        except fsio.UnsafeFile as exc:
+            raise self._corrupt(path, exc.problem) from None
         except StoreCorrupt as exc:
             raise self._corrupt(path, exc.problem) from None
-        cached = _Cached(key=key, data=data)
+        # The key of what was read, not of what the path showed a moment before.
+        cached = _Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data)
         self._cache[path] = cached
         return cached
 
     def _load_series(self, metric: str) -> _Cached | None:
         return self._load(self.layout.series(metric))
+
+    def _size_limit(self, path: Path) -> int:
+        if path == self.layout.main:
+            return fsio.MAIN_LIMIT
+        if path.parent == self.layout.series_dir:
+            return fsio.SERIES_LIMIT
+        return fsio.CHUNK_LIMIT
 
     def _required_tables(self, path: Path) -> tuple[str, ...]:
         """The table a data file cannot be without: how a truncated-but-parseable file shows."""
@@ -454,7 +489,7 @@ class Store:
         required = self._required_tables(path)
         for n in range(1, BACKUPS_KEPT + 1):
             candidate = self.layout.backup(path, n)
-            if candidate.exists() and is_sound(candidate, required):
+            if is_sound(candidate, required, self._size_limit(path)):
                 return candidate
         return None
 
@@ -1007,15 +1042,18 @@ def _new_tx_id() -> str:
 
 def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
     """Entries, and the line numbers that could not be read (a torn last line is not counted)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    found = fsio.read_limited(path, fsio.AUDIT_LIMIT)
+    if found is None:
         return [], []
+    raw = found[0]
     # What follows the last newline is an append a writer died in; its journal re-applies it.
     complete = raw.split(b"\n")[:-1]
     entries, bad = [], []
     for number, line in enumerate(complete, start=1):
         if not line:
+            continue
+        if len(line) > fsio.AUDIT_LINE_LIMIT:
+            bad.append(number)
             continue
         try:
             entries.append(AuditEntry.model_validate(orjson.loads(line)))

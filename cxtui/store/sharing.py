@@ -92,8 +92,12 @@ def share_directory(directory: Path, gid: int) -> None:
 
 def share_files(files: Iterable[Path], gid: int) -> None:
     for file in files:
-        if file.exists() and file.stat().st_gid != gid:
-            os.chown(file, -1, gid)
+        try:
+            st = os.lstat(file)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_gid != gid:
+            os.chown(file, -1, gid, follow_symlinks=False)  # never hand a link's target to the group
 
 
 def store_paths(layout: Layout) -> Iterator[tuple[Path, os.stat_result]]:
@@ -116,7 +120,9 @@ def store_paths(layout: Layout) -> Iterator[tuple[Path, os.stat_result]]:
             yield here, os.lstat(here)
         except FileNotFoundError:
             continue
-        for name in sorted(files):
+        # os.walk lists a link to a directory among the directories but never enters it.
+        links = [name for name in dirs if os.path.islink(here / name)]
+        for name in sorted([*files, *links]):
             if fsio.TEMP_MARK in name:
                 continue
             try:
