@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-import sys
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
@@ -188,14 +187,17 @@ def _finite(value: Any, info: ValidationInfo | None) -> float:
         raise PydanticCustomError(
             "finite", f"must be a finite number (got {value!r}; nan, inf and overflow are refused)"
         )
-    if not _is_stored(info):
-        if abs(number) > MAX_MAGNITUDE:
-            raise PydanticCustomError(
-                "magnitude", f"must be at most {MAX_MAGNITUDE:g} in size (got {number_text(number)})"
-            )
-        if number != 0 and abs(number) < sys.float_info.min:
-            raise PydanticCustomError("underflow", f"is too close to zero to be kept exactly (got {value!r})")
+    problem = None if _is_stored(info) else number_problem(number)
+    if problem:
+        raise PydanticCustomError("magnitude", problem)
     return number
+
+
+def number_problem(number: float) -> str | None:
+    """What the bounds on new numbers refuse in a finite `number`, or None."""
+    if abs(number) > MAX_MAGNITUDE:
+        return f"must be at most {MAX_MAGNITUDE:g} in size (got {number_text(number)})"
+    return None
 
 
 def _number(value: Any, info: ValidationInfo) -> float:
@@ -239,11 +241,17 @@ LAST_DAY = date(2199, 12, 31)
 _ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
+def day_problem(day: date) -> str | None:
+    """What the window for new dates refuses in `day`, or None."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()} (got {day.isoformat()})"
+
+
 def _in_window(day: date, info: ValidationInfo | None) -> date:
-    if not _is_stored(info) and not FIRST_DAY <= day <= LAST_DAY:
-        raise PydanticCustomError(
-            "date_window", f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()} (got {day.isoformat()})"
-        )
+    problem = None if _is_stored(info) else day_problem(day)
+    if problem:
+        raise PydanticCustomError("date_window", problem)
     return day
 
 
@@ -311,6 +319,22 @@ def sequence_number(prefix: str, record_id: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _sequenced(prefix: str):
+    """A record id whose <prefix>-<n> form carries an n of at most MAX_SEQUENCE."""
+
+    # A field validator, not a model one: pydantic runs model "after" validators again on every
+    # model placed in another (a GoalCard's goal), where the store's context is gone.
+    def check(value: str, info: ValidationInfo) -> str:
+        number = sequence_number(prefix, value)
+        if number is not None and number > MAX_SEQUENCE and not _is_stored(info):
+            raise PydanticCustomError(
+                "sequence", f"the number in a {prefix}-<n> id must be at most {MAX_SEQUENCE} (got {value})"
+            )
+        return value
+
+    return Annotated[RecordId, AfterValidator(check)]
+
+
 class Record(Model):
     """A stored entity. The store owns `version`, `updated_by` and `updated_at`."""
 
@@ -318,15 +342,6 @@ class Record(Model):
     updated_by: Login | None = None
     updated_at: Timestamp | None = None
 
-    @model_validator(mode="after")
-    def _sequence_bound(self, info: ValidationInfo) -> Record:
-        prefix = SEQUENCE_PREFIX.get(type(self).__name__.lower())
-        number = sequence_number(prefix, self.id) if prefix else None  # type: ignore[attr-defined]
-        if number is not None and number > MAX_SEQUENCE and not _is_stored(info):
-            raise PydanticCustomError(
-                "sequence", f"id: the number in a {prefix}-<n> id must be at most {MAX_SEQUENCE} (got {self.id})"  # type: ignore[attr-defined]
-            )
-        return self
 
 
 class Scale(Model):
@@ -383,7 +398,7 @@ class Metric(Record):
 class Objective(Record):
     """A shared company-wide customer objective. `baseline`/`start` are optional pacing anchors."""
 
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["objective"])  # type: ignore[valid-type]
     title: Title
     metric: Slug
     target: Number
@@ -403,7 +418,7 @@ DEFAULT_TOLERANCE = 0.1
 
 
 class Goal(Record):
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["goal"])  # type: ignore[valid-type]
     department: Slug
     title: Title
     metric: Slug
@@ -443,7 +458,7 @@ class Goal(Record):
 
 
 class Incentive(Record):
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["incentive"])  # type: ignore[valid-type]
     department: Slug
     title: Title
     metric: Slug
@@ -500,7 +515,7 @@ class FlagEvent(Model):
 
 
 class Flag(Record):
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["flag"])  # type: ignore[valid-type]
     departments: Annotated[list[Slug], Field(min_length=1)]
     goals: list[RecordId] = Field(default_factory=list)
     incentives: list[RecordId] = Field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -175,7 +176,8 @@ def test_slugify(name, slug):
 
 _FORBIDDEN = {chr(c) for c in range(0x20)} | {"\x7f"} | set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 single_line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc")).filter(lambda ch: ch not in _FORBIDDEN),
+    # Format characters (Cf) and line/paragraph separators are refused in new text too.
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp")).filter(lambda ch: ch not in _FORBIDDEN),
     min_size=1, max_size=80,
 ).filter(lambda s: s.strip())
 slugs = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,20}", fullmatch=True)
@@ -189,6 +191,7 @@ def test_any_text_is_either_refused_or_free_of_forbidden_characters(text):
     except ValidationError:
         return
     assert not (set(name) & _FORBIDDEN) and name == name.strip() and 0 < len(name) <= 80
+    assert not {unicodedata.category(ch) for ch in name} & {"Cf", "Cs", "Zl", "Zp"}
 
 
 @given(value=st.one_of(st.floats(), st.text(max_size=12), st.integers()))
