@@ -275,6 +275,14 @@ def _iso_date(value: Any, info: ValidationInfo) -> date:
 Day = Annotated[date, BeforeValidator(_iso_date)]
 
 
+def day_or_none(text: str) -> date | None:
+    """`text` as a new date (YYYY-MM-DD, inside the window), or None: for forms that say why."""
+    try:
+        return _iso_date(text, None)  # type: ignore[arg-type]
+    except PydanticCustomError:
+        return None
+
+
 def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
