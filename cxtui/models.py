@@ -174,7 +174,7 @@ def _finite(value: Any, info: ValidationInfo | None) -> float:
                 "number", f"must be a number in ASCII digits with no separators, like 1000 or -12.5 (got {value!r})"
             )
         number = float(text)
-        if number == 0 and re.search(r"[1-9]", text.split("e")[0].split("E")[0]):
+        if number == 0 and re.search(r"[1-9]", re.split("[eE]", text)[0]):
             raise PydanticCustomError("underflow", f"is too close to zero to be kept (got {value!r})")
     elif isinstance(value, (int, float)):
         try:
@@ -349,7 +349,6 @@ class Record(Model):
     version: int = Field(default=0, ge=0)
     updated_by: Login | None = None
     updated_at: Timestamp | None = None
-
 
 
 class Scale(Model):
