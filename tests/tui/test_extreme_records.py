@@ -33,3 +33,26 @@ def test_typed_dates_are_plain_iso_inside_the_window():
 
     assert [parse_day(t) for t in ("20260101", "2026-W01-1", "9999-12-31", "٢٠٢٦-01-01")] == [None] * 4
     assert str(parse_day(" 2026-01-01 ")) == "2026-01-01"
+
+
+async def test_metric_editor_saves_a_scale_bounded_on_one_side(store_path, store):
+    from textual.widgets import Input
+
+    from cxtui.models import Metric
+    from cxtui.tui.screens.editors import MetricEditor
+
+    app = make_app(store_path, user="omar")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("M")
+        await settle(app, pilot)
+        form = app.screen
+        assert isinstance(form, MetricEditor)
+        for field, text in (("name", "Handle time"), ("scale_min", "0")):
+            box = form.query_one(f"#field-{field}", Input)
+            box.focus()
+            box.value = ""
+            await pilot.press(*text)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert str(store.get(Metric, "handle-time").scale) == "at least 0"
