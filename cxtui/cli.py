@@ -131,6 +131,19 @@ def open_store():
     return Store(store_path(), **options)
 
 
+def utf8_text(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Refuse an argument that is not UTF-8 text. Python hands such bytes over as lone surrogates,
+    which no store file, CSV or terminal can take, so they would fail later and less clearly."""
+    for text in value if isinstance(value, tuple) else (value,):
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+                raise Failure(f"{name}: not valid UTF-8 text") from None
+    return value
+
+
 def parse_day(option: str, text: str | None) -> date | None:
     if text is None:
         return None
@@ -284,12 +297,12 @@ def init(group: str | None, empty: bool) -> None:
         "cxtui record churn -0.4 --note 'after the price change'",
     ),
 )
-@click.argument("metric")
-@click.argument("value")
-@click.option("--dept", "-d", metavar="DEPT", help="Department id or name (default: company level).")
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="Date of the reading (default: today).")
-@click.option("--note", default="", help="A note kept with the reading.")
-@click.option("--confidence", metavar="1-10", help="How sure you are of the value.")
+@click.argument("metric", callback=utf8_text)
+@click.argument("value", callback=utf8_text)
+@click.option("--dept", "-d", metavar="DEPT", callback=utf8_text, help="Department id or name (default: company level).")
+@click.option("--date", "day", metavar="YYYY-MM-DD", callback=utf8_text, help="Date of the reading (default: today).")
+@click.option("--note", default="", callback=utf8_text, help="A note kept with the reading.")
+@click.option("--confidence", metavar="1-10", callback=utf8_text, help="How sure you are of the value.")
 @db_option
 def record(metric: str, value: str, dept: str | None, day: str | None, note: str, confidence: str | None) -> None:
     """Record one reading of METRIC (id or name)."""
@@ -317,8 +330,8 @@ def record(metric: str, value: str, dept: str | None, day: str | None, note: str
         "cxtui scorecard --format json | jq '.company_index'",
     )
 )
-@click.option("--dept", "-d", metavar="DEPT", help="Only this department (id or name).")
-@click.option("--as-of", metavar="YYYY-MM-DD", help="The scorecard as it stood on this date (default: today).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="The scorecard as it stood on this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @db_option
 def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
@@ -360,8 +373,8 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
 @click.argument("what", type=click.Choice(("scorecard", "readings", "goals", "incentives", "objectives",
                                            "departments", "metrics", "tensions", "conflicts", "audit")))
 @click.argument("out", default="-", metavar="[OUT]")
-@click.option("--dept", "-d", metavar="DEPT", help="Only this department (id or name).")
-@click.option("--as-of", metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")
 @click.option("--excel", is_flag=True, help="Start the file with a byte-order mark so Excel reads it as UTF-8.")
 @db_option
 def export_command(what: str, out: str, dept: str | None, as_of: str | None, excel: bool) -> None:
@@ -504,8 +517,8 @@ def _report_problems(plan, name: str) -> NoReturn:
 @cli.command(
     epilog=_example("cxtui conflicts", "cxtui conflicts --dept sales --format csv > sales-conflicts.csv")
 )
-@click.option("--dept", "-d", metavar="DEPT", help="Only conflicts involving this department (id or name).")
-@click.option("--as-of", metavar="YYYY-MM-DD", help="Detect as of this date (default: today).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only conflicts involving this department (id or name).")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="Detect as of this date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @db_option
 def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
@@ -539,12 +552,13 @@ def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
         'cxtui flag sales finance --note "Sales discounts eat the margin Finance is paid for" --goal G-3 --goal G-7',
     )
 )
-@click.argument("first", metavar="DEPT")
-@click.argument("second", metavar="DEPT")
-@click.option("--note", required=True, help="What pulls against what, in your words.")
-@click.option("--title", help="A short title (default: the departments and the note's first line).")
-@click.option("--goal", "goals", multiple=True, metavar="ID", help="A goal involved (repeatable).")
-@click.option("--incentive", "incentives", multiple=True, metavar="ID", help="An incentive involved (repeatable).")
+@click.argument("first", metavar="DEPT", callback=utf8_text)
+@click.argument("second", metavar="DEPT", callback=utf8_text)
+@click.option("--note", required=True, callback=utf8_text, help="What pulls against what, in your words.")
+@click.option("--title", callback=utf8_text, help="A short title (default: the departments and the note's first line).")
+@click.option("--goal", "goals", multiple=True, metavar="ID", callback=utf8_text, help="A goal involved (repeatable).")
+@click.option("--incentive", "incentives", multiple=True, metavar="ID", callback=utf8_text,
+              help="An incentive involved (repeatable).")
 @db_option
 def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str, ...],
          incentives: tuple[str, ...]) -> None:
@@ -554,6 +568,8 @@ def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str
     from cxtui.resolve import resolve
     from cxtui.store import NEW_ID
 
+    if not note.strip():
+        raise Failure("--note: must not be empty; say what pulls against what")
     store = open_store()
     departments = store.list(Department)
     ids = [resolve("department", text, departments) for text in (first, second)]
@@ -563,7 +579,7 @@ def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str
     incentive_ids = [resolve("incentive", text, store.list(Incentive)) for text in incentives]
     if title is None:
         names = {d.id: d.name for d in departments}
-        first_line = note.strip().splitlines()[0] if note.strip() else ""
+        first_line = note.strip().splitlines()[0]
         title = f"{names[ids[0]]} vs {names[ids[1]]}: {first_line}"[:160]
     stored = store.add(
         raise_flag(ids, title, note, store.user, utcnow(), goals=goal_ids, incentives=incentive_ids, id=NEW_ID)

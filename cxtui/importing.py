@@ -171,7 +171,7 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
     try:
         record = table.model.model_validate(data)
     except ValidationError as exc:
-        raise _RowProblem(*describe_errors(exc)) from None
+        raise _RowProblem(*map(_column_names, describe_errors(exc))) from None
     try:
         _check_rules(context, record)
         # The store would refuse the whole batch at the first row this user may not add; say which rows.
@@ -185,6 +185,14 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
         # Rows still waiting for an id all say "new"; a row-unique id keeps each one in the weight sum.
         context.incentives.append(record.model_copy(update={"id": f"{record.id}@{line}"}))
     return record
+
+
+def _column_names(message: str) -> str:
+    """A model's field path as the file's column: "scale.max: ..." is about the column scale_max."""
+    for part in ("min", "max"):
+        if message.startswith(f"scale.{part}: "):
+            return f"scale_{part}: " + message[len(f"scale.{part}: "):]
+    return message
 
 
 def _fill_defaults(table: Table, context: _Context, data: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ summing to at most 1) are plain functions here too, so the store and the forms s
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import unicodedata
@@ -20,35 +21,68 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+# --- what the store already holds ----------------------------------------------------------------
+
+# Bounds added after a store was written must not make it unreadable for everyone: the store reads
+# its records back with this validation context, which keeps the checks that protect a reader
+# (control characters, bidi overrides, finite numbers, real dates) and skips the input bounds (date
+# window, number magnitude, invisible format characters, id sequence numbers). New input, from
+# the CLI, a CSV file, a form or Python, is validated without it and gets every bound.
+STORED = {"stored": True}
+
+
+def _is_stored(info: ValidationInfo | None) -> bool:
+    return bool(info is not None and info.context and info.context.get("stored"))
+
+
 # --- text -----------------------------------------------------------------------------------------
 
-# Embeddings, overrides and isolates reorder what other users see ("Trojan Source"); the plain
-# direction marks (LRM/RLM) are harmless and needed by right-to-left scripts, so they stay allowed.
+# Embeddings, overrides and isolates reorder what other users see ("Trojan Source").
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Besides those, every other format character (Cf: zero-width spaces and joiners, LRM/RLM, word
+# joiner, BOM, ...) and the Unicode line and paragraph separators are refused in new text: they
+# are invisible, so "Sales" and "Sa\u200bles" look alike, and the separators break lines that
+# str.splitlines() and terminals handle differently. The price: emoji joined with ZWJ and Persian
+# text written with ZWNJ must do without them.
+_SEPARATORS = {"Zl": "line separator", "Zp": "paragraph separator"}
 
 
-def text_problem(text: str, allow: str = "") -> str | None:
-    """What makes `text` unsafe to show in another user's terminal, or None."""
+def text_problem(text: str, allow: str = "", *, stored: bool = False) -> str | None:
+    """What makes `text` unsafe or unfit to show in another user's terminal, or None.
+
+    `stored` (text the store already holds) checks only what harms a reader: controls, bidi
+    overrides and lone surrogates; invisible format characters and separators pass."""
     if text.isprintable():
-        return None  # no Cc (controls, DEL) and no Cf (bidi overrides): the common case, in C
+        return None  # no Cc, Cf, Cs, Zl, Zp (nor Zs but the space): the common case, in C
     for ch in text:
         if ch in allow:
             continue
         if ch in _BIDI_CONTROLS:
             return f"bidirectional override U+{ord(ch):04X}"
-        if unicodedata.category(ch) == "Cc":
+        category = unicodedata.category(ch)
+        if category == "Cc":
             return f"control character U+{ord(ch):04X}"
+        if category == "Cs":
+            # What Python makes of bytes that are not UTF-8 (surrogateescape), e.g. in argv.
+            return f"lone surrogate U+{ord(ch):04X} (not valid UTF-8 text)"
+        if stored:
+            continue
+        if category == "Cf":
+            return f"format character U+{ord(ch):04X} (invisible)"
+        if category in _SEPARATORS:
+            return f"{_SEPARATORS[category]} U+{ord(ch):04X}"
     return None
 
 
 def _text_validator(max_len: int, *, multiline: bool, required: bool):
     allow = "\n\t" if multiline else ""
 
-    def check(value: Any) -> str:
+    def check(value: Any, info: ValidationInfo) -> str:
         if value is None:
             value = ""
         if not isinstance(value, str):
@@ -60,9 +94,9 @@ def _text_validator(max_len: int, *, multiline: bool, required: bool):
             raise PydanticCustomError("text_empty", "must not be empty")
         if len(value) > max_len:
             raise PydanticCustomError("text_long", f"must be at most {max_len} characters (got {len(value)})")
-        bad = text_problem(value, allow)
+        bad = text_problem(value, allow, stored=_is_stored(info))
         if bad:
-            what = "newlines and tabs only" if multiline else "no control characters"
+            what = "newlines and tabs only" if multiline else "no control or invisible characters"
             raise PydanticCustomError("text_char", f"contains a {bad}; allowed: printable text, {what}")
         return value
 
@@ -117,15 +151,31 @@ def slugify(text: str) -> str:
 # --- numbers and dates ----------------------------------------------------------------------------
 
 
-def _finite(value: Any) -> float:
+# Numbers as people type them, in ASCII only: no "_" separators, no other scripts' digits, no
+# inf/nan (all of which float() accepts).
+_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+# Far beyond any business figure, far below where sums and differences of a few values overflow.
+MAX_MAGNITUDE = 1e15
+
+
+def _finite(value: Any, info: ValidationInfo | None) -> float:
     if isinstance(value, bool):
         raise PydanticCustomError("number", f"must be a number (got {value!r})")
     if isinstance(value, str):
         text = value.strip()
-        try:
-            number = float(text)
-        except ValueError:
-            raise PydanticCustomError("number", f"must be a number (got {value!r})") from None
+        if not _NUMBER_RE.fullmatch(text):
+            if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
+                raise PydanticCustomError("finite", f"must be a finite number (got {value!r}; nan and inf are refused)")
+            try:
+                float(text)
+            except ValueError:
+                raise PydanticCustomError("number", f"must be a number (got {value!r})") from None
+            raise PydanticCustomError(  # what only float() reads: "1_000", digits of other scripts
+                "number", f"must be a number in ASCII digits with no separators, like 1000 or -12.5 (got {value!r})"
+            )
+        number = float(text)
+        if number == 0 and re.search(r"[1-9]", re.split("[eE]", text)[0]):
+            raise PydanticCustomError("underflow", f"is too close to zero to be kept (got {value!r})")
     elif isinstance(value, (int, float)):
         try:
             number = float(value)
@@ -137,10 +187,24 @@ def _finite(value: Any) -> float:
         raise PydanticCustomError(
             "finite", f"must be a finite number (got {value!r}; nan, inf and overflow are refused)"
         )
+    problem = None if _is_stored(info) else number_problem(number)
+    if problem:
+        raise PydanticCustomError("magnitude", problem)
     return number
 
 
-Number = Annotated[float, BeforeValidator(_finite)]
+def number_problem(number: float) -> str | None:
+    """What the bounds on new numbers refuse in a finite `number`, or None."""
+    if abs(number) > MAX_MAGNITUDE:
+        return f"must be at most {MAX_MAGNITUDE:g} in size (got {number_text(number)})"
+    return None
+
+
+def _number(value: Any, info: ValidationInfo) -> float:
+    return _finite(value, info)
+
+
+Number = Annotated[float, BeforeValidator(_number)]
 
 
 def number_text(value: float) -> str:
@@ -150,17 +214,17 @@ def number_text(value: float) -> str:
     return repr(value)
 
 
-def _confidence(value: Any) -> int | None:
+def _confidence(value: Any, info: ValidationInfo) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number = _finite(value)
+    number = _finite(value, info)
     if number != int(number) or not 1 <= number <= 10:
         raise PydanticCustomError("confidence", f"must be a whole number from 1 to 10 (got {value!r})")
     return int(number)
 
 
-def _share(value: Any) -> float:
-    number = _finite(value)
+def _share(value: Any, info: ValidationInfo) -> float:
+    number = _finite(value, info)
     if not 0 <= number <= 1:
         raise PydanticCustomError("share", f"must be between 0 and 1 (got {value!r})")
     return number
@@ -170,27 +234,66 @@ Confidence = Annotated[int | None, BeforeValidator(_confidence)]
 Share = Annotated[float, BeforeValidator(_share)]
 
 
-def _iso_date(value: Any) -> date:
+# New dates must fall in this window: wide enough for any plan or history, and far enough from
+# date.min/date.max that date arithmetic on them never overflows.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def day_problem(day: date) -> str | None:
+    """What the window for new dates refuses in `day`, or None."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()} (got {day.isoformat()})"
+
+
+def _in_window(day: date, info: ValidationInfo | None) -> date:
+    problem = None if _is_stored(info) else day_problem(day)
+    if problem:
+        raise PydanticCustomError("date_window", problem)
+    return day
+
+
+def _iso_date(value: Any, info: ValidationInfo) -> date:
     if isinstance(value, datetime):
-        return value.date()
+        return _in_window(value.date(), info)
     if isinstance(value, date):
-        return value
+        return _in_window(value, info)
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        text = value.strip()
+        # date.fromisoformat also takes 20260101 and 2026-W01-1: only the one form is meant.
+        day = None
+        if _ISO_DATE_RE.fullmatch(text):
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(text)
+        if day is not None:
+            return _in_window(day, info)
     raise PydanticCustomError("date", f"must be a real date as YYYY-MM-DD (got {value!r})")
 
 
 Day = Annotated[date, BeforeValidator(_iso_date)]
 
 
+def day_or_none(text: str) -> date | None:
+    """`text` as a new date (YYYY-MM-DD, inside the window), or None: for forms that say why."""
+    try:
+        return _iso_date(text, None)  # type: ignore[arg-type]
+    except PydanticCustomError:
+        return None
+
+
 def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-Timestamp = Annotated[datetime, AfterValidator(aware)]
+def _moment(value: datetime, info: ValidationInfo) -> datetime:
+    value = aware(value)
+    _in_window(value.date(), info)
+    return value
+
+
+Timestamp = Annotated[datetime, AfterValidator(_moment)]
 
 
 def utcnow() -> datetime:
@@ -212,6 +315,34 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+# Ids the store numbers itself, per entity: G-1, G-2, ... Its counter is kept in the store file.
+SEQUENCE_PREFIX: dict[str, str] = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F"}
+# The largest number such an id may carry: a counter past it would not fit the store's JSON.
+MAX_SEQUENCE = 10**9
+
+
+def sequence_number(prefix: str, record_id: str) -> int | None:
+    """n of an id "<prefix>-<n>", else None."""
+    match = re.fullmatch(rf"{prefix}-(\d+)", record_id, re.ASCII)
+    return int(match.group(1)) if match else None
+
+
+def _sequenced(prefix: str):
+    """A record id whose <prefix>-<n> form carries an n of at most MAX_SEQUENCE."""
+
+    # A field validator, not a model one: pydantic runs model "after" validators again on every
+    # model placed in another (a GoalCard's goal), where the store's context is gone.
+    def check(value: str, info: ValidationInfo) -> str:
+        number = sequence_number(prefix, value)
+        if number is not None and number > MAX_SEQUENCE and not _is_stored(info):
+            raise PydanticCustomError(
+                "sequence", f"the number in a {prefix}-<n> id must be at most {MAX_SEQUENCE} (got {value})"
+            )
+        return value
+
+    return Annotated[RecordId, AfterValidator(check)]
+
+
 class Record(Model):
     """A stored entity. The store owns `version`, `updated_by` and `updated_at`."""
 
@@ -221,19 +352,35 @@ class Record(Model):
 
 
 class Scale(Model):
-    min: Number
-    max: Number
+    """The values a metric can take; either bound may be left open (handle time: min 0 only)."""
+
+    min: Number | None = None
+    max: Number | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_open(cls, data: Any) -> Any:
+        # A form or spreadsheet leaves an open bound as an empty cell.
+        if isinstance(data, dict):
+            data = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+        return data
 
     @model_validator(mode="after")
     def _ordered(self) -> Scale:
-        if not self.min < self.max:
+        if self.min is None and self.max is None:
+            raise PydanticCustomError("scale", "scale: give a min, a max or both")
+        if self.min is not None and self.max is not None and not self.min < self.max:
             raise PydanticCustomError("scale", f"scale: min must be below max (got {self.min:g}..{self.max:g})")
         return self
 
     def contains(self, value: float) -> bool:
-        return self.min <= value <= self.max
+        return (self.min is None or self.min <= value) and (self.max is None or value <= self.max)
 
     def __str__(self) -> str:
+        if self.max is None:
+            return f"at least {self.min:g}"
+        if self.min is None:
+            return f"at most {self.max:g}"
         return f"{self.min:g}..{self.max:g}"
 
 
@@ -258,7 +405,7 @@ class Metric(Record):
 class Objective(Record):
     """A shared company-wide customer objective. `baseline`/`start` are optional pacing anchors."""
 
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["objective"])  # type: ignore[valid-type]
     title: Title
     metric: Slug
     target: Number
@@ -278,7 +425,7 @@ DEFAULT_TOLERANCE = 0.1
 
 
 class Goal(Record):
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["goal"])  # type: ignore[valid-type]
     department: Slug
     title: Title
     metric: Slug
@@ -318,7 +465,7 @@ class Goal(Record):
 
 
 class Incentive(Record):
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["incentive"])  # type: ignore[valid-type]
     department: Slug
     title: Title
     metric: Slug
@@ -375,7 +522,7 @@ class FlagEvent(Model):
 
 
 class Flag(Record):
-    id: RecordId
+    id: _sequenced(SEQUENCE_PREFIX["flag"])  # type: ignore[valid-type]
     departments: Annotated[list[Slug], Field(min_length=1)]
     goals: list[RecordId] = Field(default_factory=list)
     incentives: list[RecordId] = Field(default_factory=list)

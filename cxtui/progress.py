@@ -42,7 +42,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+import math
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -109,12 +110,10 @@ def is_guard(goal: Goal) -> bool:
     return goal.kind in ("stay_above", "stay_below")
 
 
-_ACTIVE_GRACE = timedelta(days=ACTIVE_GRACE_DAYS)
-
-
 def is_active(goal: Goal, as_of: date) -> bool:
     """Started on or before as-of and not more than ACTIVE_GRACE_DAYS past its deadline."""
-    return goal.start <= as_of <= goal.deadline + _ACTIVE_GRACE
+    # A difference of dates, not deadline + grace: that overflows for a deadline near date.max.
+    return goal.start <= as_of and (as_of - goal.deadline).days <= ACTIVE_GRACE_DAYS
 
 
 def is_running(goal: Goal, as_of: date) -> bool:
@@ -149,6 +148,15 @@ def paced_status(progress: float, expected: float, tolerance: float) -> Status:
 
 def _clamp(value: float) -> float:
     return min(1.0, max(0.0, value))
+
+
+def _progress(latest: float, baseline: float, target: float) -> float:
+    """(latest - baseline) / (target - baseline), clamped to [0, 1]; `target != baseline`."""
+    moved, span = latest - baseline, target - baseline
+    if not (math.isfinite(moved) and math.isfinite(span)):
+        # Values far apart near ±1.7e308: halves keep both differences finite, the ratio the same.
+        moved, span = latest / 2 - baseline / 2, target / 2 - baseline / 2
+    return _clamp(moved / span)
 
 
 def _sign(direction: Direction) -> int:
@@ -269,7 +277,7 @@ def goal_standing_on(goal: Goal, metric: Metric, line: Line, as_of: date) -> Sta
         else:
             status = "missed" if past_deadline else "off_track"
     else:
-        progress = _clamp((latest - goal.baseline) / (goal.target - goal.baseline))
+        progress = _progress(latest, goal.baseline, goal.target)
         met = (latest - goal.target) * _sign(goal_direction(goal)) >= 0
         if met:
             status = "achieved"
@@ -300,9 +308,8 @@ def objective_standing_on(objective: Objective, metric: Metric, line: Line, as_o
     baseline = objective.baseline if objective.baseline is not None else line.value(anchor)
     sign = _sign(metric.direction)
     met = (latest - objective.target) * sign >= 0
-    span = objective.target - baseline
-    if span * sign > 0:
-        progress = _clamp((latest - baseline) / span)
+    if (objective.target - baseline) * sign > 0:
+        progress = _progress(latest, baseline, objective.target)
     else:
         progress = 1.0 if met else 0.0
     expected = elapsed_share(start, objective.deadline, as_of)
@@ -366,7 +373,10 @@ class Lines:
             # not depend on the order the departments come in.
             day = dates[index]
             values = sorted(by_date[day].value for by_date in departments if day in by_date)
-            return sum(values) / len(values)
+            total = sum(values)
+            if math.isfinite(total):
+                return total / len(values)
+            return sum(v / len(values) for v in values)  # values near ±1.7e308: no overflow
 
         return Line(dates, mean), "departments"
 

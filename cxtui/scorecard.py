@@ -38,7 +38,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cxtui.conflicts import Finding, detect_all
 from cxtui.models import (
@@ -49,7 +49,14 @@ from cxtui.models import (
     Incentive,
     Metric,
     Objective,
+    Reading,
+    Record,
     Snapshot,
+    day_problem,
+    describe_errors,
+    entity_name,
+    number_problem,
+    text_problem,
 )
 from cxtui.progress import (
     STATUS_RANK,
@@ -77,6 +84,7 @@ __all__ = [
     "build_scorecard",
     "compare",
     "due",
+    "engine_problems",
     "period_start",
 ]
 
@@ -398,3 +406,65 @@ def compare(before: Scorecard, after: Scorecard) -> list[GoalChange]:
             )
         )
     return changes
+
+
+# --- records the engine or today's bounds cannot take ---------------------------------------------
+
+
+def engine_problems(snapshot: Snapshot, as_of: date | None = None) -> list[str]:
+    """One line per record that needs a person's attention, for `cxtui doctor`:
+
+    - a record that an input bound added after it was stored refuses (dates outside FIRST_DAY..
+      LAST_DAY, numbers beyond MAX_MAGNITUDE, invisible characters, huge id numbers). The store
+      still reads it and the engine copes with it; an edit of it must fix it first.
+    - a record on which the scorecard or the conflict rules fail. That is a bug, but naming the
+      record tells the lead what to fix or delete until it is mended.
+    """
+    problems = [f"{entity_name(r)} {r.id}: {m}" for r in _records(snapshot) for m in _bound_problems(r)]
+    day = as_of or date.today()
+    if _engine_error(snapshot, day) is None:
+        return problems
+    # Something fails: run the engine on each goal and objective alone, with every reading, to
+    # name the ones it fails on.
+    alone = dict(snapshot)
+    for record in [*snapshot.goals, *snapshot.objectives, *snapshot.incentives]:
+        table = {Goal: "goals", Objective: "objectives", Incentive: "incentives"}[type(record)]
+        one = Snapshot.model_construct(**{**alone, "goals": [], "objectives": [], "incentives": [],
+                                          "flags": [], "dismissals": [], table: [record]})
+        error = _engine_error(one, day)
+        if error is not None:
+            problems.append(f"{entity_name(record)} {record.id}: the scorecard fails on it ({error})")
+    if not any("scorecard fails" in p for p in problems):
+        problems.append(f"the scorecard fails on this store ({_engine_error(snapshot, day)})")
+    return problems
+
+
+def _records(snapshot: Snapshot) -> Iterable[Record]:
+    yield from (*snapshot.departments, *snapshot.metrics, *snapshot.objectives, *snapshot.goals,
+                *snapshot.incentives, *snapshot.tensions, *snapshot.flags, *snapshot.dismissals)
+    yield from snapshot.readings
+
+
+def _bound_problems(record: Record) -> list[str]:
+    if isinstance(record, Reading):
+        # A full validation of each of a million readings takes seconds: check what a bound covers.
+        found = [f"{name}: {problem}" for name, problem in (
+            ("date", day_problem(record.date)), ("value", number_problem(record.value)),
+            ("note", text_problem(record.note, "\n\t")),
+        ) if problem]
+        return found
+    try:
+        type(record).model_validate(record.model_dump(mode="json"))
+    except ValidationError as exc:
+        return describe_errors(exc)
+    return []
+
+
+def _engine_error(snapshot: Snapshot, day: date) -> str | None:
+    try:
+        card = build_scorecard(snapshot, as_of=day)
+        card.model_dump_json()
+        due(snapshot, day)
+    except Exception as exc:  # any failure is what this looks for; it is reported, not raised
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -29,6 +29,9 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from cxtui.models import (
+    MAX_SEQUENCE,
+    SEQUENCE_PREFIX,
+    STORED,
     AuditEntry,
     Goal,
     Objective,
@@ -43,6 +46,7 @@ from cxtui.models import (
     check_incentive_weights,
     describe_errors,
     entity_name,
+    sequence_number,
     slugify,
     tension_id,
     text_problem,
@@ -86,7 +90,6 @@ M = TypeVar("M", bound=Record)
 
 # Entities kept in the main file, in the order a snapshot lists them.
 _MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings")
-_SEQUENCE_PREFIX = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F"}
 _READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
 
 
@@ -616,7 +619,7 @@ class _View:
 
     def validate(self, path: Path, cls: type[Record], doc_id: str, doc: dict[str, Any]) -> Any:
         try:
-            model = cls.model_validate(doc)
+            model = cls.model_validate(doc, context=STORED)
         except ValidationError as exc:
             raise self.store._corrupt(path, f"{entity_name(cls)} {doc_id}: {'; '.join(describe_errors(exc))}") from None
         if model.id != doc_id:
@@ -844,17 +847,24 @@ class _Tx(_View):
 
     def _with_id(self, entity: str, model: Record) -> Record:
         seq = self.docs.data[META]["1"].setdefault("seq", {})
-        prefix = _SEQUENCE_PREFIX.get(entity)
+        prefix = SEQUENCE_PREFIX.get(entity)
         if model.id != NEW_ID:
-            number = re.fullmatch(rf"{prefix}-(\d+)", model.id) if prefix else None
-            if number:
-                seq[prefix] = max(seq.get(prefix, 0), int(number.group(1)))
+            number = sequence_number(prefix, model.id) if prefix else None
+            # A larger number (a record from before the bound) never moves the counter.
+            if number is not None and self._counter(entity, prefix, seq) < number <= MAX_SEQUENCE:  # type: ignore[arg-type]
+                seq[prefix] = number
                 self.dirty.add(self.layout.main)
             return model
         if prefix:
-            seq[prefix] = seq.get(prefix, 0) + 1
+            number = self._counter(entity, prefix, seq) + 1
+            while self.doc(entity, f"{prefix}-{number}") is not None:
+                number += 1
+            if number > MAX_SEQUENCE:
+                raise RuleViolation("id", f"id: every {prefix}-<n> id up to {prefix}-{MAX_SEQUENCE} is taken; "
+                                          f"give the {entity} an id of its own")
+            seq[prefix] = number
             self.dirty.add(self.layout.main)
-            return model.model_copy(update={"id": f"{prefix}-{seq[prefix]}"})
+            return model.model_copy(update={"id": f"{prefix}-{number}"})
         if entity == "reading":
             stamp = model.date.strftime("%Y%m%d")  # type: ignore[attr-defined]
             return model.model_copy(update={"id": f"R-{stamp}-{secrets.token_hex(8)}"})
@@ -869,6 +879,15 @@ class _Tx(_View):
         if entity == "dismissal":
             return model.model_copy(update={"id": model.finding})  # type: ignore[attr-defined]
         raise RuleViolation("id", f"id: a {entity} needs an explicit id")
+
+    def _counter(self, entity: str, prefix: str, seq: dict[str, Any]) -> int:
+        """The entity's sequence counter; a store whose counter went past MAX_SEQUENCE (or is not a
+        whole number) gets the largest number its ids carry within the bound instead."""
+        counter = seq.get(prefix, 0)
+        if type(counter) is int and 0 <= counter <= MAX_SEQUENCE:
+            return counter
+        numbers = (sequence_number(prefix, record_id) for record_id in self.docs.raw(entity))
+        return max((n for n in numbers if n is not None and n <= MAX_SEQUENCE), default=0)
 
     def _permit(self, entity: str, action: str, before: Record | None, after: Record | None) -> None:
         settings = self.models_of("settings")
@@ -996,7 +1015,7 @@ def _check_reading_doc(doc: dict[str, Any]) -> datetime:
     names = doc["id"] + doc["metric"] + (doc["department"] or "") + doc["recorded_by"]
     if not names.isprintable():
         raise ValueError("an id or name holds a control character")
-    problem = text_problem(note + "", allow="\n\t")
+    problem = text_problem(note + "", allow="\n\t", stored=True)
     if problem:
         raise ValueError(f"note: {problem}")
     _day(doc["date"])

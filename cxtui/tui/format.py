@@ -89,9 +89,10 @@ def spark_text(values: Sequence[float], width: int) -> str:
     if not values:
         return ""
     low, high = min(values), max(values)
-    span = high - low
+    # Halves: the span of values near ±1.7e308 overflows, the span of their halves does not.
+    span = high / 2 - low / 2
     return "".join(
-        _SPARKS[3] if span == 0 else _SPARKS[round((v - low) / span * (len(_SPARKS) - 1))] for v in values
+        _SPARKS[3] if span == 0 else _SPARKS[round((v / 2 - low / 2) / span * (len(_SPARKS) - 1))] for v in values
     )
 
 

@@ -17,7 +17,16 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
-from cxtui.models import Department, Metric, Reading, RuleError, check_in_scale, describe_errors, utcnow
+from cxtui.models import (
+    Department,
+    Metric,
+    Reading,
+    RuleError,
+    check_in_scale,
+    day_or_none,
+    describe_errors,
+    utcnow,
+)
 from cxtui.scorecard import Point, due
 from cxtui.store import NEW_ID
 from cxtui.tui import format as fmt
@@ -209,10 +218,7 @@ class CheckinScreen(EnterMovesOn, Screen):
     # --- typing -----------------------------------------------------------------------------------
 
     def _day(self) -> date | None:
-        try:
-            return date.fromisoformat(self.query_one("#date", Input).value.strip())
-        except ValueError:
-            return None
+        return day_or_none(self.query_one("#date", Input).value)
 
     def _check(self, row: CheckinRow) -> tuple[Reading | None, dict[str, str]]:
         day = self._day() or self.app.board.as_of

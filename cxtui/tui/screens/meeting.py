@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cxtui.models import Snapshot
+from cxtui.models import Snapshot, day_or_none
 from cxtui.scorecard import GoalChange, build_scorecard, compare
 from cxtui.store import StoreError
 from cxtui.tui import format as fmt
@@ -167,11 +167,7 @@ class MeetingScreen(Screen):
 
     def action_since(self) -> None:
         def check(text: str) -> str | None:
-            try:
-                date.fromisoformat(text.strip())
-            except ValueError:
-                return "a date as YYYY-MM-DD"
-            return None
+            return None if day_or_none(text) else "a date as YYYY-MM-DD, 1900 to 2199"
 
         current = self.since or self.app.board.as_of - timedelta(days=7)
         self.app.push_screen(PromptScreen("Date of the last meeting (YYYY-MM-DD)", value=current.isoformat(),
@@ -179,7 +175,7 @@ class MeetingScreen(Screen):
 
     def _since_chosen(self, text: str | None) -> None:
         if text is not None:
-            self.since = date.fromisoformat(text.strip())
+            self.since = day_or_none(text)
             self._show(self.app.board)
 
     def action_back(self) -> None:

@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
+from cxtui.models import day_or_none
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
@@ -23,10 +24,7 @@ ALL = ""  # the department filter value meaning "every department"
 
 
 def parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    return day_or_none(text)
 
 
 def company_parts(board: Board) -> dict[str, float | None]:
