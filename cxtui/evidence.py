@@ -62,7 +62,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from itertools import permutations
 from operator import itemgetter, mul
@@ -144,11 +144,11 @@ class Impact(_Frozen):
     cadence: Cadence
     before_n: int
     after_n: int
-    projected: float | None
-    actual: float | None
-    shift: float | None
-    noise: float | None
     verdict: ImpactVerdict
+    projected: float | None = None
+    actual: float | None = None
+    shift: float | None = None
+    noise: float | None = None
 
 
 # --- periods --------------------------------------------------------------------------------------
@@ -349,24 +349,27 @@ def measure_impact(series: Series, cadence: Cadence, start: date, expected: Dire
     cut = period_index(cadence, start)
     before = sorted((p, v) for p, v in values.items() if p < cut)
     after = sorted((p, v) for p, v in values.items() if p >= cut)
-
-    def result(verdict: ImpactVerdict, projected=None, actual=None, shift=None, noise=None) -> Impact:
-        return Impact(
-            expected=expected,
-            cadence=cadence,
-            before_n=len(before),
-            after_n=len(after),
-            projected=projected,
-            actual=actual,
-            shift=shift,
-            noise=noise,
-            verdict=verdict,
-        )
-
+    verdict: ImpactVerdict
+    figures: dict[str, float] = {}
     if len(before) < MIN_BEFORE:
-        return result("not_enough_data")
-    if len(after) < MIN_AFTER:
-        return result("too_early")
+        verdict = "not_enough_data"
+    elif len(after) < MIN_AFTER:
+        verdict = "too_early"
+    else:
+        verdict, figures = _interrupted(before, after, expected)
+    return Impact(
+        expected=expected,
+        cadence=cadence,
+        before_n=len(before),
+        after_n=len(after),
+        verdict=verdict,
+        **figures,
+    )
+
+
+def _interrupted(
+    before: list[tuple[int, float]], after: list[tuple[int, float]], expected: Direction
+) -> tuple[ImpactVerdict, dict[str, float]]:
     nb, na = len(before), len(after)
     tb = sum(p for p, _ in before) / nb
     yb = sum(v for _, v in before) / nb
@@ -378,11 +381,11 @@ def measure_impact(series: Series, cadence: Cadence, start: date, expected: Dire
     actual = sum(v for _, v in after) / na
     shift = actual - projected
     noise = math.sqrt(ssr / (nb - 2)) * math.sqrt(1 / na + 1 / nb + (ta - tb) ** 2 / sxx)
-    rounding = 1e-9 * max(abs(v) for v in values.values())
+    rounding = 1e-9 * max(abs(v) for _, v in before + after)
     verdict: ImpactVerdict = "no_change"
     if abs(shift) > max(_t975(nb - 2) * noise, rounding):
         verdict = "improved" if (shift > 0) == (expected == "up") else "worsened"
-    return result(verdict, projected=projected, actual=actual, shift=shift, noise=noise)
+    return verdict, {"projected": projected, "actual": actual, "shift": shift, "noise": noise}
 
 
 def _t975(df: int) -> float:
