@@ -24,8 +24,15 @@ Measuring a link (`measure_link`), for one pair of series:
 5. p is a two-sided permutation p-value: the share of orderings of the outcome's ranks against the
    driver's whose |rho| is at least the observed |rho|.
    - n <= 8: exact, over all n! orderings.
-   - n > 8: Monte Carlo over 2,000 random orderings drawn from a generator seeded by n, so the same
-     data always gets the same p; p = (1 + orderings at least as extreme) / (1 + 2,000), never 0.
+   - 9 <= n <= 30: Monte Carlo over up to 2,000 random orderings drawn from a generator seeded by
+     n, so the same data always gets the same p; p = (1 + orderings at least as extreme) /
+     (1 + 2,000), never 0. The draw stops early once 50 orderings were at least as extreme, with
+     p = 50 / orderings drawn (Besag and Clifford's sequential test, just as valid): a clearly
+     unrelated pair costs ~100 orderings instead of 2,000.
+   - n > 30: the normal approximation of that same permutation distribution (under permutation
+     rho has mean 0 and variance exactly 1/(n-1), ties or not): p = erfc(|rho| * sqrt((n-1)/2)).
+     At these sizes it agrees with the Monte Carlo test to about 0.01 near p = 0.05, while the
+     Monte Carlo test in plain Python costs milliseconds per pair.
 6. Verdict: `not_enough_data` when n < 8; `no_evidence` when rho is None or p >= 0.05;
    otherwise `supported` when the sign of rho is the declared sign, `contradicted` when it is the
    opposite one.
@@ -80,6 +87,7 @@ __all__ = [
     "MIN_PAIRS",
     "MONTE_CARLO_MAX",
     "PERMUTATIONS",
+    "STOP_AFTER",
     "Impact",
     "ImpactVerdict",
     "LinkResult",
@@ -110,6 +118,7 @@ MIN_PAIRS = 8
 EXACT_MAX = 8
 MONTE_CARLO_MAX = 30
 PERMUTATIONS = 2000
+STOP_AFTER = 50
 MIN_BEFORE = 4
 MIN_AFTER = 4
 _SEED = "cxtui-evidence"
@@ -260,7 +269,12 @@ def _rank_test(
     if n <= EXACT_MAX:
         null = _exact_null(tuple(sorted(a)), tuple(sorted(b)))
         return rho, sum(s >= observed for s in null) / len(null)
-    extreme = sum(abs(sum(map(mul, a, take(b)))) >= observed for take in _orderings(n))
+    extreme = 0
+    for drawn, take in enumerate(_orderings(n), 1):
+        if abs(sum(map(mul, a, take(b)))) >= observed:
+            extreme += 1
+            if extreme == STOP_AFTER:
+                return rho, extreme / drawn
     return rho, (1 + extreme) / (1 + PERMUTATIONS)
 
 

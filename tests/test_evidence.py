@@ -160,9 +160,22 @@ def test_exact_p_for_small_n(x, y, p):
 def test_monte_carlo_p_for_middle_n_is_a_share_of_the_orderings():
     x = list(range(20))
     assert permutation_p(x, x) == pytest.approx(1 / (1 + evidence.PERMUTATIONS))  # none as extreme
-    p = permutation_p(x, [v % 5 for v in x])  # no association beyond chance: a large p
-    assert 0.2 < p <= 1
-    assert (p * (1 + evidence.PERMUTATIONS)) == pytest.approx(round(p * (1 + evidence.PERMUTATIONS)))
+    rng = random.Random(0)
+    y = [v + rng.gauss(0, 8) for v in x]  # p near 0.02: under 50 as extreme, so all 2,000 drawn
+    p = permutation_p(x, y)
+    assert 0.01 < p < evidence.STOP_AFTER / (1 + evidence.PERMUTATIONS)
+    assert p * (1 + evidence.PERMUTATIONS) == pytest.approx(round(p * (1 + evidence.PERMUTATIONS)))
+
+
+def test_monte_carlo_stops_early_for_a_clearly_unrelated_pair(monkeypatch):
+    x = list(range(20))
+    y = [v % 5 for v in x]  # no association beyond chance
+    early = permutation_p(x, y)
+    drawn = evidence.STOP_AFTER / early
+    assert drawn == pytest.approx(round(drawn))  # p = 50 / orderings drawn
+    assert drawn < evidence.PERMUTATIONS / 4
+    monkeypatch.setattr(evidence, "STOP_AFTER", evidence.PERMUTATIONS + 1)
+    assert permutation_p(x, y) == pytest.approx(early, abs=0.1)  # the full draw agrees
 
 
 def test_normal_approximation_above_the_monte_carlo_range(monkeypatch):
