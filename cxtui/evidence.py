@@ -1,8 +1,8 @@
 """Evidence for the driver chain and for initiatives, measured from readings. Pure: plain inputs
 (lists of `(date, value)`, cadence strings, sign, lag, start date) in, frozen models out.
 
-Nothing here says one metric *causes* another: a link is "supported" when the readings move
-together the way it was declared, nothing more.
+Evidence, never causation: a link is "supported" when the readings move together the way it was
+declared, nothing more.
 
 Periods. A cadence buckets dates into ISO weeks (Monday first), calendar months or calendar
 quarters. A series is aggregated to one value per period: the mean of its readings in that period;
@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
@@ -268,7 +269,7 @@ def _rank_test(
     observed = abs(observed)
     if n <= EXACT_MAX:
         null = _exact_null(tuple(sorted(a)), tuple(sorted(b)))
-        return rho, sum(s >= observed for s in null) / len(null)
+        return rho, sum(count for s, count in null if s >= observed) / math.factorial(n)
     extreme = 0
     for drawn, take in enumerate(_orderings(n), 1):
         if abs(sum(map(mul, a, take(b)))) >= observed:
@@ -278,11 +279,12 @@ def _rank_test(
     return rho, (1 + extreme) / (1 + PERMUTATIONS)
 
 
-@lru_cache(maxsize=64)
-def _exact_null(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    # The statistic depends only on which b meets which a, so sorted a and b (the tie pattern)
-    # make a sound cache key: without ties every pair of the same n shares one distribution.
-    return tuple(abs(sum(map(mul, a, ordering))) for ordering in permutations(b))
+@lru_cache(maxsize=256)
+def _exact_null(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    # (|statistic|, how many orderings give it). It depends only on which b meets which a, so
+    # sorted a and b (the tie pattern) make a sound cache key: without ties every pair of the same
+    # n shares one distribution.
+    return tuple(Counter(abs(sum(map(mul, a, ordering))) for ordering in permutations(b)).items())
 
 
 @lru_cache(maxsize=16)
