@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -88,11 +89,15 @@ def test_bad_lock_timeout_setting(seeded, cli):
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
 def test_store_not_writable(seeded, cli, store_path):
     before = tree_digest(store_path.parent)
-    os.chmod(store_path.parent, 0o555)
+    # Every directory of the store: a reading is written into store.json.d, not beside store.json.
+    directories = [Path(root) for root, _, _ in os.walk(store_path.parent)]
+    for directory in directories:
+        os.chmod(directory, 0o555)
     try:
         result = cli("record", "nps", "5")
     finally:
-        os.chmod(store_path.parent, 0o755)
+        for directory in directories:
+            os.chmod(directory, 0o755)
     assert result.exit_code == 1
     one_error_line(result)
     assert tree_digest(store_path.parent) == before
