@@ -33,6 +33,7 @@ def test_every_command_has_help_with_an_example(cli, command):
 
 class FakeApp:
     runs: list[tuple[Path, str | None]] = []
+    return_code = 0  # as a real app that was quit normally
 
     def __init__(self, path, user):
         self.path, self.user = Path(path), user

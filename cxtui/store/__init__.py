@@ -16,13 +16,16 @@ from cxtui.store.errors import (
     StoreTooNew,
 )
 from cxtui.store.health import Problem
+from cxtui.store.identity import Identity, IdentityRefused, acting_identity, current_login
 from cxtui.store.paths import default_store_path
-from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store, current_login
+from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store
 
 __all__ = [
     "ANY_DEPARTMENT",
     "NEW_ID",
     "DuplicateRecord",
+    "Identity",
+    "IdentityRefused",
     "NotFound",
     "PermissionDenied",
     "Problem",
@@ -37,6 +40,7 @@ __all__ = [
     "StoreLocked",
     "StoreMissing",
     "StoreTooNew",
+    "acting_identity",
     "current_login",
     "default_store_path",
 ]
