@@ -59,6 +59,17 @@ def test_default_command_opens_the_tui(seeded, cli, fake_tui, store_path):
     assert fake_tui == [(store_path, "tester")]
 
 
+def test_a_tui_quit_on_a_problem_exits_1_naming_it(seeded, cli, fake_tui, monkeypatch):
+    def run(self):
+        self.return_code = 1  # as CxtuiApp does when quit from its problem screen
+        return "unexpected OverflowError: int too large\x1b[2J"
+
+    monkeypatch.setattr(FakeApp, "run", run)
+    result = cli()
+    assert result.exit_code == 1
+    assert one_error_line(result) == "error: unexpected OverflowError: int too large\\x1b[2J"
+
+
 def test_default_command_without_a_store(cli, fake_tui, store_path):
     result = cli()
     assert result.exit_code == 1
