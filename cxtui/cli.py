@@ -146,8 +146,9 @@ def _launch_tui(path, user: str) -> None:
         raise Failure(problem or "the TUI stopped on an unexpected error")
 
 
-def tui_app(path, user: str):
-    """The TUI over the store at `path`, set up as `cxtui` runs it (the benchmark starts it so too).
+def tui_app(path, user: str | None):
+    """The TUI over the store at `path`, set up as `cxtui` runs it (the benchmark starts it so too);
+    `user` None acts as oneself.
 
     The collector is paused while the TUI starts: that builds a great many long-lived objects
     (Textual's classes, the screens, the scorecard) and next to no garbage. Once the first

@@ -17,6 +17,7 @@ from cxtui.models import Department, Flag
 from cxtui.sample import load_sample
 from cxtui.store import Store
 
+from store_helpers import child_env
 from test_cli_record import one_error_line, tree_digest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -236,8 +237,8 @@ def _run_cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Compl
 
 
 @pytest.fixture
-def env(store_path):
-    return {**os.environ, "CXTUI_DB": str(store_path), "CXTUI_USER": "tester", "PYTHONPATH": str(REPO)}
+def env(seeded, store_path):
+    return {**os.environ, "CXTUI_DB": str(store_path), **child_env(seeded), "PYTHONPATH": str(REPO)}
 
 
 def test_real_process_record_export_and_exit_codes(seeded, env):
@@ -326,7 +327,7 @@ def test_the_tui_starts_with_the_collector_paused_and_resumes_it(env, tmp_path):
     code = (
         "import gc, sys\n"
         "from cxtui.cli import tui_app\n"
-        "app = tui_app(sys.argv[1], 'tester')\n"
+        "app = tui_app(sys.argv[1], None)\n"
         "paused = not gc.isenabled()\n"
         "app._on_started()\n"
         "print(paused, gc.isenabled(), gc.get_freeze_count() > 0)\n"
