@@ -24,7 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from cxtui import presence
-from cxtui.describe import describe
+from cxtui.describe import describe, one_line
 from cxtui.models import describe_errors
 from cxtui.store import Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
@@ -181,7 +181,7 @@ class CxtuiApp(App[str | None]):
         except ValidationError as exc:
             error, failure = "; ".join(describe_errors(exc)), exc
         except (StoreError, ValueError, OSError) as exc:
-            error, failure = str(exc) or type(exc).__name__, exc
+            error, failure = one_line(str(exc)) or type(exc).__name__, exc
         except Exception as exc:
             error, failure = problem_of(exc), exc
         if error is None and reload:
@@ -236,7 +236,13 @@ class CxtuiApp(App[str | None]):
             self.post_message(StoreUnavailable(problem))
         elif problem not in self._notified:
             self._notified.add(problem)
-            self.notify(problem, title="Something went wrong", severity="error", markup=False)
+            self.notify(problem, title="Something went wrong", severity="error")
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification, the screens' too: they carry user text and store errors naming files,
+        so never markup, and control characters made visible."""
+        super().notify(one_line(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
 
     async def action_quit(self) -> None:
         # Quitting while the store cannot be used is a failure: `cxtui` then exits 1 naming it.

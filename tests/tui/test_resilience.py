@@ -166,3 +166,13 @@ async def test_the_title_bar_names_who_really_acts(app):
         # The TUI tests act as kim; only root may (tests/conftest.py), and the title bar says so.
         assert str(app.identity) == "root as kim"
         assert "user root as kim" in shown(app.screen.query_one(TitleBar))
+
+
+async def test_notifications_show_error_text_literally(app):
+    async with app.run_test(size=(120, 24)) as pilot:
+        await settle(app, pilot)
+        app.screen.notify("no goal [bold]G-1[/] in /tmp/\x1b]0;x\x07.json", title="Not [i]saved[/]", severity="error")
+        await pilot.pause()
+        (told,) = list(app._notifications)
+        assert (told.message, told.title, told.markup) == (
+            "no goal [bold]G-1[/] in /tmp/\\x1b]0;x\\x07.json", "Not [i]saved[/]", False)
