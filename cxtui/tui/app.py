@@ -228,11 +228,12 @@ class CxtuiApp(App[str | None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed despite its own handling: without a board it is a start-up failure
-        (the problem screen); otherwise the user is told once and the app carries on."""
+        (the problem screen); otherwise, or for presence (a courtesy), the user is told once and the
+        app carries on."""
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         problem = describe(event.worker.error)
-        if self.board is None:
+        if self.board is None and event.worker.group != "presence":
             self.post_message(StoreUnavailable(problem))
         elif problem not in self._notified:
             self._notified.add(problem)

@@ -3,6 +3,7 @@ quitting then exits 1; a failure later is told once; text from other users is sh
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -176,3 +177,21 @@ async def test_notifications_show_error_text_literally(app):
         (told,) = list(app._notifications)
         assert (told.message, told.title, told.markup) == (
             "no goal [bold]G-1[/] in /tmp/\\x1b]0;x\\x07.json", "Not [i]saved[/]", False)
+
+
+async def test_presence_failing_is_told_but_never_stops_the_app(store_path, monkeypatch):
+    from cxtui import presence
+
+    def others(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(store_path) + ".d/presence")
+
+    monkeypatch.setattr(presence, "others", others)
+    app = make_app(store_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        for _ in range(3):  # settle, waiting on every worker, the failed ones too
+            for worker in list(app.workers):
+                with contextlib.suppress(WorkerFailed):
+                    await worker.wait()
+            await pilot.pause()
+        assert app.board is not None and not isinstance(app.screen, ProblemScreen)
+        assert [n.message for n in app._notifications] == [f"{store_path}.d/presence: Permission denied"]
