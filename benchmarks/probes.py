@@ -19,7 +19,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-USER = "bench"
 SIZE = (120, 40)
 
 
@@ -45,7 +44,7 @@ def open_scorecard(path: str) -> dict:
 
     imported = time.perf_counter()
     today = date.today()
-    snapshot = Store(path, user=USER).snapshot(today)
+    snapshot = Store(path).snapshot(today)
     loaded = time.perf_counter()
     card = build_scorecard(snapshot, as_of=today)  # its findings are the conflicts, as the TUI shows them
     scored = time.perf_counter()
@@ -67,7 +66,7 @@ def export(path: str, out_dir: str) -> dict:
     from cxtui.store import Store
 
     imported = time.perf_counter()
-    store = Store(path, user=USER)
+    store = Store(path)
     times = {"imports": imported - started}
     for what in ("scorecard", "readings"):
         began = time.perf_counter()
@@ -91,9 +90,9 @@ def tui(path: str) -> dict:
     from cxtui.store import Store
 
     # What `cxtui` does: it checks that the store exists, then sets up the TUI.
-    if not Store(path, user=USER).exists():
+    if not Store(path).exists():
         raise RuntimeError(f"no store at {path}")
-    app = tui_app(path, USER)
+    app = tui_app(path, None)
 
     from cxtui.tui.screens.problem import ProblemScreen
     from cxtui.tui.screens.scorecard import ScorecardScreen

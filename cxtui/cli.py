@@ -47,7 +47,9 @@ class CxGroup(click.Group):
         except Exception as exc:
             if os.environ.get("CXTUI_DEBUG"):
                 raise
-            _exit(1, _describe(exc))
+            from cxtui.describe import describe
+
+            _exit(1, describe(exc))
         sys.exit(result if isinstance(result, int) else 0)
 
 
@@ -67,29 +69,10 @@ def echo_saved(message: str) -> None:
 
 
 def _exit(code: int, message: str) -> NoReturn:
-    click.echo(f"error: {' '.join(message.split())}", err=True)
+    from cxtui.describe import one_line
+
+    click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(code)
-
-
-def _describe(exc: Exception) -> str:
-    """One line for any failure: our own errors already read well; the rest get their kind named."""
-    from pydantic import ValidationError
-
-    from cxtui.csvsafe import CsvInputError
-    from cxtui.models import RuleError, describe_errors
-    from cxtui.resolve import Unresolved
-    from cxtui.store import StoreError
-
-    if isinstance(exc, ValidationError):
-        return "; ".join(describe_errors(exc))
-    if isinstance(exc, (StoreError, CsvInputError, Unresolved, RuleError)):
-        return str(exc)
-    if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-    if isinstance(exc, OSError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror or exc}"
-    return f"unexpected {type(exc).__name__}: {exc} (set CXTUI_DEBUG=1 to see where)"
 
 
 # --- shared options and helpers -------------------------------------------------------------------
@@ -112,9 +95,12 @@ def store_path():
     return default_store_path((ctx.obj or {}).get("db"))
 
 
-def _user() -> str | None:
-    """The login name to record; $CXTUI_USER overrides it (tests, shared service accounts)."""
-    return os.environ.get("CXTUI_USER") or None
+def _user() -> str:
+    """The login name to record: the real uid's. $CXTUI_USER names another only for root (a service
+    account acting for a lead, recorded as "root as omar"); anyone else naming another is refused."""
+    from cxtui.store import acting_identity
+
+    return acting_identity(os.environ.get("CXTUI_USER") or None, named_by="CXTUI_USER").user
 
 
 def open_store():
@@ -175,15 +161,20 @@ def _has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _launch_tui(path, user: str | None) -> None:
+def _launch_tui(path, user: str) -> None:
     # Without a terminal (cron, a pipe) the TUI would wait forever for keys nobody can type.
     if not _has_terminal():
         raise Failure("the TUI needs a terminal; for scripts use a command such as 'cxtui scorecard' (see 'cxtui --help')")
-    tui_app(path, user).run()
+    app = tui_app(path, user)
+    problem = app.run()
+    # The TUI showed its failure on screen; once it has closed, say it again and exit 1.
+    if app.return_code:
+        raise Failure(problem or "the TUI stopped on an unexpected error")
 
 
 def tui_app(path, user: str | None):
-    """The TUI over the store at `path`, set up as `cxtui` runs it (the benchmark starts it so too).
+    """The TUI over the store at `path`, set up as `cxtui` runs it (the benchmark starts it so too);
+    `user` None acts as oneself.
 
     The collector is paused while the TUI starts: that builds a great many long-lived objects
     (Textual's classes, the screens, the scorecard) and next to no garbage. Once the first

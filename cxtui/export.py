@@ -32,7 +32,7 @@ CONFLICT_COLUMNS = [
     "kind", "id", "rule", "severity", "status", "title", "departments", "goals", "incentives", "metrics",
     "objectives", "explanation",
 ]
-AUDIT_COLUMNS = ["at", "by", "action", "entity", "entity_id", "tx", "id", "before", "after"]
+AUDIT_COLUMNS = ["at", "by", "real_user", "action", "entity", "entity_id", "tx", "id", "before", "after"]
 
 _MODELS = {
     "departments": Department, "metrics": Metric, "objectives": Objective, "goals": Goal,
@@ -115,7 +115,7 @@ def _audit_rows(store, as_of: date | None) -> Iterable[list[Any]]:
     for e in store.audit():
         if as_of and e.at.date() > as_of:
             continue
-        yield [e.at, e.by, e.action, e.entity, e.entity_id, e.tx, e.id, _json(e.before), _json(e.after)]
+        yield [e.at, e.by, e.real_user, e.action, e.entity, e.entity_id, e.tx, e.id, _json(e.before), _json(e.after)]
 
 
 def _json(value: dict | None) -> str | None:

@@ -571,6 +571,8 @@ class AuditEntry(Model):
     tx: RecordId
     at: Timestamp
     by: Login
+    # Who really acted when it was not `by`: root acting under a lead's name ("root as omar").
+    real_user: Login | None = None
     action: Literal["add", "update", "delete"]
     entity: str
     entity_id: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pwd
 from pathlib import Path
 
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Scale
@@ -35,3 +36,15 @@ def tree_digest(directory: Path) -> dict[str, str]:
             path = Path(root) / name
             digests[str(path.relative_to(directory))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digests
+
+
+def child_env(store: Store) -> dict[str, str]:
+    """What a child process needs to act on `store` as the suite's "tester", its admin. Only root
+    may act as a made-up user; run by anyone else, the child acts as the real user, who is made an
+    admin of `store` too."""
+    if os.getuid() == 0:
+        return {"CXTUI_USER": "tester"}
+    real = pwd.getpwuid(os.getuid()).pw_name
+    store.update(store.settings().model_copy(update={"admins": ["tester", real]}))
+    return {}
+

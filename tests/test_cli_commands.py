@@ -18,6 +18,7 @@ from cxtui.models import Department, Flag
 from cxtui.sample import load_sample
 from cxtui.store import Store
 
+from store_helpers import child_env
 from test_cli_record import one_error_line, tree_digest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ def test_every_command_has_help_with_an_example(cli, command):
 
 class FakeApp:
     runs: list[tuple[Path, str | None]] = []
+    return_code = 0  # as a real app that was quit normally
 
     def __init__(self, path, user):
         self.path, self.user = Path(path), user
@@ -57,6 +59,17 @@ def test_default_command_opens_the_tui(seeded, cli, fake_tui, store_path):
     result = cli()
     assert result.exit_code == 0, result.output
     assert fake_tui == [(store_path, "tester")]
+
+
+def test_a_tui_quit_on_a_problem_exits_1_naming_it(seeded, cli, fake_tui, monkeypatch):
+    def run(self):
+        self.return_code = 1  # as CxtuiApp does when quit from its problem screen
+        return "unexpected OverflowError: int too large\x1b[2J"
+
+    monkeypatch.setattr(FakeApp, "run", run)
+    result = cli()
+    assert result.exit_code == 1
+    assert one_error_line(result) == "error: unexpected OverflowError: int too large\\x1b[2J"
 
 
 def test_default_command_without_a_store(cli, fake_tui, store_path):
@@ -226,8 +239,8 @@ def _run_cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Compl
 
 
 @pytest.fixture
-def env(store_path):
-    return {**os.environ, "CXTUI_DB": str(store_path), "CXTUI_USER": "tester", "PYTHONPATH": str(REPO)}
+def env(seeded, store_path):
+    return {**os.environ, "CXTUI_DB": str(store_path), **child_env(seeded), "PYTHONPATH": str(REPO)}
 
 
 def test_real_process_record_export_and_exit_codes(seeded, env):
@@ -341,7 +354,7 @@ def test_the_tui_starts_with_the_collector_paused_and_resumes_it(env, tmp_path):
     code = (
         "import gc, sys\n"
         "from cxtui.cli import tui_app\n"
-        "app = tui_app(sys.argv[1], 'tester')\n"
+        "app = tui_app(sys.argv[1], None)\n"
         "paused = not gc.isenabled()\n"
         "app._on_started()\n"
         "print(paused, gc.isenabled(), gc.get_freeze_count() > 0)\n"

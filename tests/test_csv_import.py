@@ -12,6 +12,7 @@ from cxtui.csvtables import BOOKKEEPING, TABLES
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Reading, Tension
 from cxtui.store import Store
 
+from store_helpers import child_env
 from test_cli_record import one_error_line, tree_digest
 
 HEADER = "metric,department,date,value,confidence,note\n"
@@ -230,8 +231,7 @@ def test_progress_bar_on_a_terminal_only(seeded, tmp_path, store_path):
     path.write_text(HEADER + rows)
     assert path.stat().st_size > 2_000_000
     repo = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "CXTUI_DB": str(store_path), "CXTUI_USER": "tester", "PYTHONPATH": str(repo),
-           "TERM": "xterm"}
+    env = {**os.environ, "CXTUI_DB": str(store_path), **child_env(seeded), "PYTHONPATH": str(repo), "TERM": "xterm"}
     command = [sys.executable, "-m", "cxtui.cli", "import", "readings", str(path), "--dry-run"]
 
     piped = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=120)

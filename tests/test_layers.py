@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "cxtui"
 # Layer of each module: a module may import its own layer and those below, never one above.
 LAYERS = {
     "cli": 5, "tui": 5, "demo": 4, "report": 4,
+    "describe": 4,
     "export": 3, "importing": 3, "csvtables": 3, "csvsafe": 3, "resolve": 3, "presence": 3,
     "scorecard": 2, "conflicts": 2, "evidence": 2, "progress": 2, "flags": 2, "tensions": 2, "sample": 2,
     "starter": 2,

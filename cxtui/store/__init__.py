@@ -18,14 +18,17 @@ from cxtui.store.errors import (
 from cxtui.store.fsio import UnsafeFile
 from cxtui.store.health import Problem
 from cxtui.store.journal import JournalRejected
+from cxtui.store.identity import Identity, IdentityRefused, acting_identity, current_login
 from cxtui.store.paths import default_store_path
-from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store, current_login
+from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store
 
 __all__ = [
     "ANY_DEPARTMENT",
     "NEW_ID",
     "DuplicateRecord",
     "JournalRejected",
+    "Identity",
+    "IdentityRefused",
     "NotFound",
     "PermissionDenied",
     "Problem",
@@ -41,6 +44,7 @@ __all__ = [
     "StoreMissing",
     "StoreTooNew",
     "UnsafeFile",
+    "acting_identity",
     "current_login",
     "default_store_path",
 ]

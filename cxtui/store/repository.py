@@ -9,7 +9,6 @@ at all, whichever process dies where. Callers get models, never raw documents.
 from __future__ import annotations
 
 import functools
-import getpass
 import math
 import os
 import re
@@ -68,6 +67,7 @@ from cxtui.store.errors import (
     StoreTooNew,
 )
 from cxtui.store.health import Problem, mode_problems, reference_problems
+from cxtui.store.identity import acting_identity
 from cxtui.store.layout import (
     BACKUPS_KEPT,
     CHUNK_SIZE,
@@ -93,10 +93,6 @@ _MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tensi
 _READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
 
 
-def current_login() -> str:
-    return getpass.getuser()
-
-
 def _natural_key(record_id: str) -> list[Any]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", record_id)]
 
@@ -117,7 +113,9 @@ class Store:
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.path = Path(path).absolute()
         self.layout = Layout(self.path)
-        self.user = user or current_login()
+        # `user` other than one's own login is refused unless the process is root (see identity.py).
+        self.identity = acting_identity(user)
+        self.user = self.identity.user
         self.lock_timeout = lock_timeout
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of _locked() in the thread holding _thread_lock
@@ -156,8 +154,8 @@ class Store:
             data.update({table: {} for table in _MAIN_TABLES})
             data["settings"]["settings"] = _dump(settings)
             tx = _new_tx_id()
-            entry = AuditEntry(id=f"{tx}.0", tx=tx, at=now, by=store.user, action="add", entity="settings",
-                               entity_id="settings", after=_dump(settings))
+            entry = AuditEntry(id=f"{tx}.0", tx=tx, at=now, by=store.user, real_user=store.identity.real_user,
+                               action="add", entity="settings", entity_id="settings", after=_dump(settings))
             store._commit(tx, {layout.main: dumps(data)}, [entry])
             if gid is not None:
                 sharing.share_files([layout.main, layout.lock, layout.audit], gid)
@@ -840,8 +838,8 @@ class _Tx(_View):
     def _log(self, action: Literal["add", "update", "delete"], entity: str, record_id: str,
              before: Record | None, after: Record | None) -> None:
         self.entries.append(AuditEntry(
-            id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user, action=action,
-            entity=entity, entity_id=record_id,
+            id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
+            real_user=self.store.identity.real_user, action=action, entity=entity, entity_id=record_id,
             before=_dump(before) if before else None, after=_dump(after) if after else None,
         ))
 

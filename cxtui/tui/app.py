@@ -21,13 +21,15 @@ from textual.command import CommandPalette
 from textual.message_pump import MessagePump
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
 
 from cxtui import presence
+from cxtui.describe import describe, one_line
 from cxtui.models import describe_errors
-from cxtui.store import Store, StoreError, current_login
+from cxtui.store import Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.board import Board
-from cxtui.tui.messages import BoardLoaded, JobDone, PresenceSeen, StoreUnavailable
+from cxtui.tui.messages import DEBUG, BoardLoaded, JobDone, PresenceSeen, StoreUnavailable, problem_of
 
 T = TypeVar("T")
 
@@ -38,7 +40,9 @@ _REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
 _NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting"}
 
 
-class CxtuiApp(App[None]):
+class CxtuiApp(App[str | None]):
+    """Its result is the problem that was on screen when the user quit (then `return_code` is 1)."""
+
     CSS_PATH = "app.tcss"
     TITLE = "cxtui"
     BINDINGS = bindings("app")
@@ -60,7 +64,8 @@ class CxtuiApp(App[None]):
     ) -> None:
         super().__init__()
         self.store_path = Path(store_path)
-        self.user_override = user
+        # Refused here, before any terminal is taken, when a non-root process asks for another name.
+        self.identity = acting_identity(user)
         # None means "today", re-evaluated on every load so a session left open overnight rolls over.
         self.as_of: date | None = as_of
         self.poll_interval = poll_interval
@@ -72,8 +77,10 @@ class CxtuiApp(App[None]):
         self._applied_seq = 0
         self._polling = False
         self._unavailable = False
+        self._problem: str | None = None  # what the problem screen shows, until a board loads again
+        self._notified: set[str] = set()  # failures of background work already told, once each
         self.presence_interval = presence_interval
-        self._heartbeat = presence.Heartbeat(self.store_path, user or current_login())
+        self._heartbeat = presence.Heartbeat(self.store_path, self.identity.user)
         self._on_started = on_started
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -98,7 +105,7 @@ class CxtuiApp(App[None]):
 
     def _open(self) -> Store:
         if self._store is None:
-            self._store = Store(self.store_path, user=self.user_override)
+            self._store = Store(self.store_path, user=self.identity.user)
         return self._store
 
     def _load_now(self, reread: bool = True) -> None:
@@ -114,8 +121,8 @@ class CxtuiApp(App[None]):
                 else:
                     token, snapshot = self.board.token, self.board.snapshot
                 board = Board.build(snapshot, self.effective_as_of, store.user, token)
-        except StoreError as exc:
-            self.post_message(StoreUnavailable(str(exc)))
+        except Exception as exc:  # an unreadable file, RecursionError, MemoryError...: shown, never fatal
+            self.post_message(StoreUnavailable(problem_of(exc)))
             return
         self.post_message(BoardLoaded(board, seq))
 
@@ -124,7 +131,7 @@ class CxtuiApp(App[None]):
         with self._io:
             return read(self._open())
 
-    @work(thread=True, group="load")
+    @work(thread=True, group="load", exit_on_error=DEBUG)
     def reload(self, reread: bool = True) -> None:
         """Refresh the board: re-read the store, or only recompute (another as-of date)."""
         self._load_now(reread)
@@ -135,7 +142,7 @@ class CxtuiApp(App[None]):
         self._polling = True
         self._check_for_changes()
 
-    @work(thread=True, group="poll")
+    @work(thread=True, group="poll", exit_on_error=DEBUG)
     def _check_for_changes(self) -> None:
         try:
             token = self._store.change_token() if self._store else None
@@ -144,7 +151,7 @@ class CxtuiApp(App[None]):
         finally:
             self._polling = False
 
-    @work(thread=True, group="presence", exclusive=True)
+    @work(thread=True, group="presence", exclusive=True, exit_on_error=DEBUG)
     def _beat(self) -> None:
         self._heartbeat.beat()
         self.post_message(PresenceSeen(tuple(presence.others(self.store_path, self._heartbeat))))
@@ -163,7 +170,7 @@ class CxtuiApp(App[None]):
         """
         self._run_job(requester, tag, job, reload)
 
-    @work(thread=True, group="jobs")
+    @work(thread=True, group="jobs", exit_on_error=DEBUG)
     def _run_job(self, requester: MessagePump, tag: str, job: Callable[[Store], Any], reload: bool) -> None:
         result: Any = None
         error: str | None = None
@@ -174,7 +181,9 @@ class CxtuiApp(App[None]):
         except ValidationError as exc:
             error, failure = "; ".join(describe_errors(exc)), exc
         except (StoreError, ValueError, OSError) as exc:
-            error, failure = str(exc) or type(exc).__name__, exc
+            error, failure = one_line(str(exc)) or type(exc).__name__, exc
+        except Exception as exc:
+            error, failure = problem_of(exc), exc
         if error is None and reload:
             # Reload before answering, so the screen the user returns to already shows the change.
             self._load_now()
@@ -188,6 +197,7 @@ class CxtuiApp(App[None]):
         self._applied_seq = message.seq
         if self._unavailable:
             self._unavailable = False
+            self._problem = None
             from cxtui.tui.screens.problem import ProblemScreen
 
             if isinstance(self.screen, ProblemScreen):
@@ -209,11 +219,35 @@ class CxtuiApp(App[None]):
         from cxtui.tui.screens.problem import ProblemScreen
 
         self._unavailable = True
+        self._problem = message.problem
         if isinstance(self.screen, ProblemScreen):
             self.screen.problem = message.problem
         else:
             self.push_screen(ProblemScreen(message.problem))
         self._started()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed despite its own handling: without a board it is a start-up failure
+        (the problem screen); otherwise, or for presence (a courtesy), the user is told once and the
+        app carries on."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        problem = describe(event.worker.error)
+        if self.board is None and event.worker.group != "presence":
+            self.post_message(StoreUnavailable(problem))
+        elif problem not in self._notified:
+            self._notified.add(problem)
+            self.notify(problem, title="Something went wrong", severity="error")
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification, the screens' too: they carry user text and store errors naming files,
+        so never markup, and control characters made visible."""
+        super().notify(one_line(message), title=one_line(title), severity=severity, timeout=timeout, markup=False)
+
+    async def action_quit(self) -> None:
+        # Quitting while the store cannot be used is a failure: `cxtui` then exits 1 naming it.
+        self.exit(self._problem, return_code=1 if self._problem else 0)
 
     # --- navigation -------------------------------------------------------------------------------
 

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from textual.message import Message
 
+from cxtui.describe import describe
+from cxtui.store import StoreError
 from cxtui.tui.board import Board
+
+# With CXTUI_DEBUG=1 a worker's unexpected error ends the app with its traceback (Textual's default);
+# otherwise no worker ever ends the app: the error is shown as one line (see CxtuiApp).
+DEBUG = bool(os.environ.get("CXTUI_DEBUG"))
+
+
+def problem_of(exc: Exception) -> str:
+    """The one line to show for `exc`. Call in an `except` block of a worker: with CXTUI_DEBUG=1 an
+    error that is not the store's own is raised again, so its traceback is shown."""
+    if DEBUG and not isinstance(exc, StoreError):
+        raise exc
+    return describe(exc)
 
 
 class BoardLoaded(Message):
@@ -27,7 +42,8 @@ class PresenceSeen(Message):
 
 
 class StoreUnavailable(Message):
-    """The store could not be opened or read at all (missing, corrupt, too new)."""
+    """The store could not be opened or read at all (missing, corrupt, too new, unreadable, or an
+    unexpected error while reading it); `problem` is one line."""
 
     def __init__(self, problem: str) -> None:
         super().__init__()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
 
+import pytest
 from textual.widgets import Input
 
 from conftest import goal_line, make_app, scorecard_text, settle
@@ -50,6 +52,7 @@ async def test_department_filter_and_my_department(app):
         assert "goal:G-13" not in [o.id for o in app.screen.query_one("ScoreList").options]
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="the writer acts as marco, a lead of the sample company; only root may")
 async def test_live_refresh_after_another_process_writes(app, store_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -115,7 +118,8 @@ async def test_a_missing_store_shows_a_message(tmp_path):
         assert isinstance(app.screen, ProblemScreen)
         assert "cxtui init" in app.screen.problem
         await pilot.press("q")
-    assert app.return_code == 0 or app.return_code is None
+    # Quitting while the store cannot be used is a failure (issue 12): `cxtui` exits 1 naming it.
+    assert app.return_code == 1
 
 
 async def test_export_writes_the_scorecard_csv(app, tmp_path):

@@ -200,7 +200,7 @@ class CheckinScreen(EnterMovesOn, Screen):
 
     def on_mount(self) -> None:
         board: Board = self.app.board
-        self.query_one(TitleBar).set_parts("Check-in", f"user {board.user}")
+        self.query_one(TitleBar).set_parts("Check-in", f"user {self.app.identity}")
         for row in self.query(CheckinRow):
             row.show_errors({})
         rows = self.query(CheckinRow)

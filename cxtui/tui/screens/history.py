@@ -108,7 +108,7 @@ class HistoryScreen(Screen):
         table.clear()
         for e in shown:
             table.add_row(*(cell(x) for x in (
-                e.at.strftime("%Y-%m-%d %H:%M"), e.by, e.action, e.entity, summary(e), e.entity_id)))
+                e.at.strftime("%Y-%m-%d %H:%M"), f"{e.real_user} as {e.by}" if e.real_user else e.by, e.action, e.entity, summary(e), e.entity_id)))
 
     def action_department(self) -> None:
         board: Board = self.app.board

@@ -14,11 +14,10 @@ from textual.widgets import Footer, Static
 
 from cxtui.models import Snapshot, day_or_none
 from cxtui.scorecard import GoalChange, build_scorecard, compare
-from cxtui.store import StoreError
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
-from cxtui.tui.messages import StoreUnavailable
+from cxtui.tui.messages import DEBUG, StoreUnavailable, problem_of
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -136,13 +135,13 @@ class MeetingScreen(Screen):
             self._work_out_changes(board, since)
         self.query_one("#page", Static).update(meeting_page(board, self.position, since, changes))
 
-    @work(thread=True, group="meeting-changes")
+    @work(thread=True, group="meeting-changes", exit_on_error=DEBUG)
     def _work_out_changes(self, board: Board, since: date) -> None:
         """The "before" scorecard is a store read and an engine run: off the UI thread, answered by a message."""
         try:
             before = self.app.read_store(lambda store: store.snapshot(since))
-        except StoreError as exc:
-            self.app.post_message(StoreUnavailable(str(exc)))
+        except Exception as exc:
+            self.app.post_message(StoreUnavailable(problem_of(exc)))
             return
         self.post_message(ChangesReady(board, since, changes_since(board, before, since)))
 

@@ -13,11 +13,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
 
 from cxtui.models import Reading, check_in_scale
-from cxtui.store import StoreError
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
-from cxtui.tui.messages import JobDone, StoreUnavailable
+from cxtui.tui.messages import DEBUG, JobDone, StoreUnavailable, problem_of
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.editors import EditorScreen, Field
 from cxtui.tui.widgets.title_bar import TitleBar
@@ -79,14 +78,14 @@ class MetricScreen(Screen):
         if board is not None:
             self._read_history(board)
 
-    @work(thread=True, group="metric-history", exclusive=True)
+    @work(thread=True, group="metric-history", exclusive=True, exit_on_error=DEBUG)
     def _read_history(self, board: Board) -> None:
         """The whole history of the series (the board holds only what its scorecard reads)."""
         try:
             readings = self.app.read_store(
                 lambda store: store.readings(metric=self.metric, department=self.department, end=board.as_of))
-        except StoreError as exc:
-            self.app.post_message(StoreUnavailable(str(exc)))
+        except Exception as exc:
+            self.app.post_message(StoreUnavailable(problem_of(exc)))
             return
         self.post_message(HistoryRead(board, readings))
 

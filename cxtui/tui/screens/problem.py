@@ -9,11 +9,13 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from cxtui.describe import one_line
 from cxtui.tui.actions import bindings
 
 
 class ProblemScreen(ModalScreen[None]):
-    """Shown while the store is missing, damaged or locked; `r` tries again."""
+    """Shown while the store is missing, damaged, locked or unreadable; `r` tries again, `q` quits
+    (with exit status 1)."""
 
     SCOPE = "problem"
     BINDINGS = bindings("problem")
@@ -32,7 +34,8 @@ class ProblemScreen(ModalScreen[None]):
         yield Footer()
 
     def watch_problem(self, problem: str) -> None:
-        self.query_one("#problem", Static).update(Content(problem))
+        # The problem names files and values from them: plain text, one line, controls made visible.
+        self.query_one("#problem", Static).update(Content(one_line(problem)))
 
     def on_mount(self) -> None:
         self.watch_problem(self.problem)

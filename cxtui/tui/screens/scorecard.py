@@ -68,7 +68,7 @@ class ScorecardScreen(Screen):
             self.department = ALL
         name = board.department_name(self.department) if self.department else "all departments"
         self.query_one(TitleBar).set_parts("Scorecard", f"as of {board.as_of.isoformat()}", name,
-                                          f"user {board.user}")
+                                          f"user {self.app.identity}")
         parts = company_parts(board)
         summary = Content.assemble(
             ("Company alignment ", "bold"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from cxtui.describe import visible
+
 
 class PresenceBar(Static):
     DEFAULT_CSS = """
@@ -16,5 +18,5 @@ class PresenceBar(Static):
 
     def show_users(self, users: tuple[str, ...]) -> None:
         self.display = bool(users)
-        # Login names are shown as plain text, never parsed as markup.
-        self.update(Content.assemble(("also here: ", "$text-muted"), (", ".join(users), "$accent")))
+        # Login names come from files other users write: plain text, never markup, controls made visible.
+        self.update(Content.assemble(("also here: ", "$text-muted"), (visible(", ".join(users)), "$accent")))

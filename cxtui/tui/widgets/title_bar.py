@@ -5,6 +5,8 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
+from cxtui.describe import visible
+
 
 class TitleBar(Static):
     DEFAULT_CSS = """
@@ -12,6 +14,7 @@ class TitleBar(Static):
     """
 
     def set_parts(self, screen_name: str, *details: str) -> None:
+        # Details hold user text (names, the login): plain text with its control characters made visible.
         parts = [Content.styled(f"cxtui · {screen_name}", "bold")]
-        parts += [Content.styled(d, "$text-muted") for d in details if d]
+        parts += [Content.styled(visible(d), "$text-muted") for d in details if d]
         self.update(Content("  ").join(parts))
