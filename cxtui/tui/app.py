@@ -33,6 +33,11 @@ from cxtui.tui.messages import DEBUG, BoardLoaded, JobDone, PresenceSeen, StoreU
 
 T = TypeVar("T")
 
+# How often the store's files are stat'ed for another process's commit (three stats, no read). The
+# design promises a refresh within ~2 s; twenty leads recording at once on two cores measured up to
+# 1.8 s with a 1 s poll (tests/test_twenty_leads_real.py), so the wait before looking is kept short.
+POLL_INTERVAL = 0.5
+
 # Textual's palette commands that cxtui's own replace: Quit (q) and the keys panel (F1's help).
 _REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
 
@@ -57,7 +62,7 @@ class CxtuiApp(App[str | None]):
         *,
         user: str | None = None,
         as_of: date | None = None,
-        poll_interval: float = 1.0,
+        poll_interval: float = POLL_INTERVAL,
         cursor_blink: bool = True,
         presence_interval: float = presence.BEAT_INTERVAL,
         on_started: Callable[[], None] | None = None,
@@ -321,7 +326,7 @@ def create_app(
     *,
     user: str | None = None,
     as_of: date | None = None,
-    poll_interval: float = 1.0,
+    poll_interval: float = POLL_INTERVAL,
     cursor_blink: bool = True,
     presence_interval: float = presence.BEAT_INTERVAL,
     on_started: Callable[[], None] | None = None,
