@@ -638,6 +638,7 @@ class _Tx(_View):
         self.dirty: set[Path] = set()
         self.entries: list[AuditEntry] = []
         self._keys: list[str] | None = None
+        self._reading_ids: set[str] | None = None
         self._by_month: dict[str, list[str]] = {}
         self.series_files: dict[str, dict[str, Any]] = {}
 
@@ -665,6 +666,13 @@ class _Tx(_View):
         if self._keys is None:
             self._keys = list(self.layout.partitions())
         return sorted({*self._keys, *self.parts}, key=chunk_order)
+
+    def reading_ids(self) -> set[str]:
+        """Every reading id as this transaction sees it; read once (a whole-store scan), then kept
+        up to date by _write, so an import of n readings scans the store once, not n times."""
+        if self._reading_ids is None:
+            self._reading_ids = {doc_id for key in self.keys() for doc_id in self.partition(key).raw(READINGS)}
+        return self._reading_ids
 
     def month_keys(self, month: str) -> list[str]:
         """One month's chunk keys as this transaction sees them (including chunks it started)."""
@@ -731,11 +739,9 @@ class _Tx(_View):
         model = self._with_id(entity, model)
         if entity == "reading":
             # A generated reading id holds 64 random bits: checking it would cost a read of the
-            # month. A given one can only clash in the month of its date or the month it names.
-            months = {partition_key(model.date), _hinted_month(model.id)} - {None}  # type: ignore[attr-defined]
-            exists = not generated and any(
-                model.id in self.partition(key).raw(READINGS) for month in months for key in self.month_keys(month)
-            )
+            # month. A given one (an import, the API) may clash with a reading in any month: an edit
+            # moves a reading to its new date's month under its old id.
+            exists = not generated and model.id in self.reading_ids()
         else:
             exists = self.doc(entity, model.id) is not None
         if exists:
@@ -813,6 +819,8 @@ class _Tx(_View):
 
     def _write(self, entity: str, model: Record) -> None:
         if entity == "reading":
+            if self._reading_ids is not None:
+                self._reading_ids.add(model.id)
             key = self._chunk_for_new(partition_key(model.date))  # type: ignore[attr-defined]
             doc = _dump(model)
             self.partition(key).put_direct(READINGS, model.id, doc)
@@ -827,6 +835,8 @@ class _Tx(_View):
             found = self.reading_doc(model.id)
             key = found[0] if found else partition_key(model.date)  # type: ignore[attr-defined]
             self.partition(key).remove_direct(READINGS, model.id)
+            if self._reading_ids is not None:
+                self._reading_ids.discard(model.id)
             self.dirty.add(self.layout.partition(key))
             metric, department = model.metric, model.department  # type: ignore[attr-defined]
             if not series.remove(self.series_entry(metric, department), _dump(model)):
