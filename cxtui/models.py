@@ -574,10 +574,29 @@ class AuditEntry(Model):
     # Who really acted when it was not `by`: root acting under a lead's name ("root as omar").
     real_user: Login | None = None
     action: Literal["add", "update", "delete"]
-    entity: str
-    entity_id: str
+    entity: Literal["department", "metric", "objective", "goal", "incentive", "reading", "tension", "flag",
+                    "dismissal", "settings"]
+    entity_id: RecordId
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _sides_are_records(self) -> AuditEntry:
+        """`before` and `after` are what the store held, shown in other users' terminals and exports:
+        each must be a record of the entry's entity, read as the store reads its records (STORED), so
+        no text in them carries a control character and no field has a shape the readers do not
+        expect. (A migration that changes a model's fields must carry the audit trail along.)"""
+        cls = ENTITIES[self.entity]
+        for name, side in (("before", self.before), ("after", self.after)):
+            if side is None:
+                continue
+            try:
+                record = cls.model_validate(side, context=STORED)
+            except ValidationError as exc:
+                raise PydanticCustomError("audit", f"{name}: not a {self.entity}: {describe_errors(exc)[0]}") from None
+            if record.id != self.entity_id:
+                raise PydanticCustomError("audit", f"{name}: holds {self.entity} {record.id}, not {self.entity_id}")
+        return self
 
 
 ENTITIES: dict[str, type[Record]] = {

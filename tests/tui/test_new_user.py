@@ -294,7 +294,9 @@ def test_history_names_the_reading():
     entry = AuditEntry.model_validate({
         "at": datetime(2026, 11, 16, tzinfo=timezone.utc), "by": "kim", "action": "add", "entity": "reading",
         "entity_id": "R-1", "id": "A-1", "tx": "T-1", "before": None,
-        "after": {"metric": "nps", "value": 42.0, "date": "2026-11-16", "department": "sales"},
+        # An audit entry holds the whole record it left behind.
+        "after": {"id": "R-1", "metric": "nps", "value": 42.0, "date": "2026-11-16", "department": "sales",
+                  "recorded_by": "kim", "recorded_at": "2026-11-16T09:00:00Z"},
     })
     assert summary(entry) == "nps 42 on 2026-11-16 (sales)"
 
