@@ -587,12 +587,27 @@ def doctor() -> None:
         from cxtui.store import StoreMissing
 
         raise StoreMissing(store.path)
-    problems = store.doctor()
+    problems = store.doctor() + _engine_problems(store)
     for p in problems:
         click.echo(f"{p.level}: {' '.join(p.message.split())}", err=True)
     if any(p.level == "error" for p in problems):
         click.get_current_context().exit(1)
     click.echo(f"the store at {store.path} is sound" + (f" ({len(problems)} warning(s))" if problems else ""))
+
+
+def _engine_problems(store) -> list:
+    """Records the scorecard fails on (errors: everyone's scorecard is at stake) and records an input
+    bound added after they were stored refuses (warnings: they load, but must be fixed to be edited).
+    The store's own checks cannot run the engine, which sits above it."""
+    from cxtui.scorecard import engine_problems
+    from cxtui.store import Problem, StoreError
+
+    try:
+        snapshot = store.snapshot()
+    except StoreError:
+        return []  # store.doctor() has said why already
+    return [Problem(level="error" if "scorecard fails" in line else "warning", message=line)
+            for line in engine_problems(snapshot)]
 
 
 def tune_collector() -> None:

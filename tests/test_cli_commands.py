@@ -308,7 +308,7 @@ print(result.exit_code, " ".join(loaded), "cxtui.tui" in sys.modules, "cxtui.sco
         (["record", "nps", "5", "--dept", "sales"], "0 cxtui tinydb False False"),
         (["export", "readings"], "0 cxtui tinydb False False"),
         (["import", "readings", "{csv}", "--dry-run"], "0 cxtui tinydb False False"),
-        (["doctor"], "0 cxtui tinydb False False"),
+        (["doctor"], "0 cxtui tinydb False True"),  # doctor runs the engine over every record
         (["scorecard", "--format", "json"], "0 cxtui tinydb False True"),
         (["scorecard"], "0 cxtui rich tinydb False True"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import stat
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from cxtui.models import Snapshot
+from cxtui.models import AuditEntry, Snapshot
 from cxtui.store import fsio, sharing
 from cxtui.store.layout import Layout
 
@@ -133,3 +134,95 @@ def _fix_everything(layout: Layout, group: str | None) -> str:
         return chmod_files
     return (f"chgrp -R {group} {top} && chmod {sharing.SHARED_DIR_MODE:o} {top} && "
             f"find {data} -type d -exec chmod {sharing.SHARED_DIR_MODE:o} {{}} + && {chmod_files}")
+
+
+# What the store itself puts in its data directory, by folder (relative to store.json.d). Anything
+# else there was put by someone, by hand or by a newer cxtui.
+_SLUG_JSON = r"[a-z0-9][a-z0-9_-]{0,39}\.json"
+_OURS = {
+    ".": re.compile(r"audit\.jsonl|journal\.json|journal\.json\.rejected-.+"),
+    "readings": None,  # only month folders (checked as directories)
+    "readings/*": re.compile(r"\d{4}-\d{2}(\.\d+)?\.json"),
+    "series": re.compile(_SLUG_JSON),
+    "backups": re.compile(rf"(readings-\d{{4}}-\d{{2}}(\.\d+)?\.json|series-{_SLUG_JSON}|[^/]+\.json)\.\d+"),
+    "presence": re.compile(r"[^/]+\.json"),
+}
+_OUR_DIRS = {".": {"readings", "series", "backups", "presence"}, "readings": re.compile(r"\d{4}-\d{2}")}
+
+
+def foreign_problems(layout: Layout) -> list[Problem]:
+    """Files and folders in the store's data directory that cxtui does not write there.
+
+    Every group member can create files in the store's folders; doctor names what does not belong
+    (links are named by mode_problems), so an admin can see what someone left."""
+    problems = []
+    for path, st in sharing.store_paths(layout):
+        if stat.S_ISLNK(st.st_mode) or not path.is_relative_to(layout.data_dir) or path == layout.data_dir:
+            continue
+        relative = path.relative_to(layout.data_dir)
+        folder = relative.parent.as_posix()
+        folder = "readings/*" if folder.startswith("readings/") else folder
+        if stat.S_ISDIR(st.st_mode):
+            allowed = _OUR_DIRS.get(folder)
+            ours = allowed is not None and (relative.name in allowed if isinstance(allowed, set)
+                                            else bool(allowed.fullmatch(relative.name)))
+        elif stat.S_ISREG(st.st_mode):
+            pattern = _OURS.get(folder)
+            ours = pattern is not None and bool(pattern.fullmatch(relative.name))
+        else:
+            ours = False
+        if not ours:
+            kind = "folder" if stat.S_ISDIR(st.st_mode) else "file" if stat.S_ISREG(st.st_mode) else "special file"
+            problems.append(Problem(level="error", message=(
+                f"{kind} {path} is not one cxtui writes (owner {sharing.user_name(st.st_uid)}); "
+                f"someone put it in the store: inspect it and remove it")))
+    return problems
+
+
+def audit_problems(snapshot: Snapshot, entries: list[AuditEntry]) -> list[Problem]:
+    """Records of the entity tables that differ from what the audit trail says the last change left
+    behind: changed, added or removed outside cxtui (a hand edit of store.json adding an admin,
+    say). Readings are not compared: they are many, and each is checked on every read."""
+    last: dict[tuple[str, str], AuditEntry] = {}
+    for entry in entries:
+        if entry.entity != "reading":
+            last[(entry.entity, entry.entity_id)] = entry
+    current = {
+        (entity, record.id): record.model_dump(mode="json")
+        for entity, records in (("department", snapshot.departments), ("metric", snapshot.metrics),
+                                ("objective", snapshot.objectives), ("goal", snapshot.goals),
+                                ("incentive", snapshot.incentives), ("tension", snapshot.tensions),
+                                ("flag", snapshot.flags), ("dismissal", snapshot.dismissals),
+                                ("settings", [snapshot.settings] if snapshot.settings.version else []))
+        for record in records
+    }
+    problems = []
+
+    def bad(message: str) -> None:
+        problems.append(Problem(level="error", message=message + "; restore it from the audit trail or a "
+                                "backup, or ask who changed it (cxtui export audit)"))
+
+    for (entity, record_id), doc in sorted(current.items()):
+        entry = last.get((entity, record_id))
+        if entry is None or entry.after is None:
+            bad(f"{entity} {record_id} is in the store but the audit trail has no change that made it "
+                f"(added outside cxtui)")
+        elif entry.after != doc:
+            fields = sorted(k for k in {*doc, *entry.after} if doc.get(k) != entry.after.get(k))
+            bad(f"{entity} {record_id} differs from its last audited state ({entry.id} by {entry.by}) in "
+                f"{', '.join(fields)}: changed outside cxtui")
+    for (entity, record_id), entry in sorted(last.items()):
+        if entry.after is not None and (entity, record_id) not in current:
+            bad(f"{entity} {record_id} is gone from the store but the audit trail has no delete of it "
+                f"(removed outside cxtui)")
+    return problems
+
+
+def duplicate_reading_problems(snapshot: Snapshot) -> list[Problem]:
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for reading in snapshot.readings:
+        (twice if reading.id in seen else seen).add(reading.id)
+    return [Problem(level="error", message=f"reading id {record_id} is held by more than one reading "
+                    f"(files edited outside cxtui); export readings, remove one, and check the values")
+            for record_id in sorted(twice)]

@@ -66,7 +66,14 @@ from cxtui.store.errors import (
     StoreMissing,
     StoreTooNew,
 )
-from cxtui.store.health import Problem, mode_problems, reference_problems
+from cxtui.store.health import (
+    Problem,
+    audit_problems,
+    duplicate_reading_problems,
+    foreign_problems,
+    mode_problems,
+    reference_problems,
+)
 from cxtui.store.identity import acting_identity
 from cxtui.store.layout import (
     BACKUPS_KEPT,
@@ -305,14 +312,18 @@ class Store:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
         problems += reference_problems(snapshot)
+        problems += duplicate_reading_problems(snapshot)
         try:
-            _, bad_lines = _read_audit(layout.audit)
+            entries, bad_lines = _read_audit(layout.audit)
         except fsio.UnsafeFile as exc:
             problems.append(Problem(level="error", message=str(exc)))
-            bad_lines = []
+            entries, bad_lines = None, []
         if bad_lines:
             problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {bad_lines[:10]}"))
+        if entries is not None:
+            problems += audit_problems(snapshot, entries)
         problems += mode_problems(layout)
+        problems += foreign_problems(layout)
         return problems
 
     # --- internals --------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Doctor sees what others did: records changed, added or removed outside cxtui, duplicate reading
+ids, files that cxtui does not write, and records the scorecard fails on. Each exits 1 naming it."""
+
+from __future__ import annotations
+
+import os
+
+import orjson
+import pytest
+
+import cxtui.scorecard
+
+
+def edit_main(store, change) -> None:
+    """Edit store.json by hand, as a group member with a text editor would."""
+    data = orjson.loads(store.path.read_bytes())
+    change(data)
+    store.path.write_bytes(orjson.dumps(data))
+
+
+def test_a_clean_store_is_sound(seeded, cli):
+    result = cli("doctor")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(("what", "change", "said"), [
+    ("an admin added by hand", lambda d: d["settings"]["settings"]["admins"].append("mallory"),
+     "settings settings differs from its last audited state"),
+    ("a goal's target edited", lambda d: d["goal"]["G-1"].update(target=99),
+     "goal G-1 differs from its last audited state"),
+    ("a department added", lambda d: d["department"].update(
+        {"ghost": {"id": "ghost", "name": "Ghost", "leads": ["mallory"], "description": "", "version": 1}}),
+     "department ghost is in the store but the audit trail has no change that made it"),
+    ("an incentive removed", lambda d: d["incentive"].pop("I-1"),
+     "incentive I-1 is gone from the store but the audit trail has no delete of it"),
+])
+def test_a_change_made_outside_cxtui_is_named(seeded, cli, what, change, said):
+    edit_main(seeded, change)
+    result = cli("doctor")
+    assert result.exit_code == 1, (what, result.output)
+    assert said in result.stderr, result.stderr
+    if what == "a goal's target edited":
+        assert "in target" in result.stderr
+
+
+def test_a_reading_id_held_twice_is_named(seeded, cli):
+    partitions = seeded.layout.partitions()
+    first, second = list(partitions.values())[:2]
+    one = orjson.loads(first.read_bytes())
+    other = orjson.loads(second.read_bytes())
+    record_id, doc = next(iter(one["readings"].items()))
+    other["readings"][record_id] = {**doc, "date": next(iter(other["readings"].values()))["date"]}
+    second.write_bytes(orjson.dumps(other))
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert f"reading id {record_id} is held by more than one reading" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["notes.txt", "readings/2026-02/evil.sh", "series/x.json.bak", "backups/zz"])
+def test_a_file_cxtui_does_not_write_is_named(seeded, cli, where):
+    path = seeded.layout.data_dir / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("planted")
+    result = cli("doctor")
+    assert result.exit_code == 1, result.output
+    assert f"file {path} is not one cxtui writes" in result.stderr
+
+
+def test_a_fifo_in_the_store_is_named_without_blocking(seeded, cli):
+    fifo = seeded.layout.data_dir / "readings" / "2026-02" / "2026-02.9.json.fifo"
+    os.mkfifo(fifo)
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert f"special file {fifo} is not one cxtui writes" in result.stderr
+
+
+def test_a_record_the_scorecard_fails_on_is_named(seeded, cli, monkeypatch):
+    working = cxtui.scorecard.is_active
+
+    def failing_on_g2(goal, *args, **kwargs):
+        if getattr(goal, "id", None) == "G-2":
+            raise OverflowError("date value out of range")
+        return working(goal, *args, **kwargs)
+
+    monkeypatch.setattr(cxtui.scorecard, "is_active", failing_on_g2)
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert "goal G-2: the scorecard fails on it (OverflowError: date value out of range)" in result.stderr
+    assert "goal G-1:" not in result.stderr
