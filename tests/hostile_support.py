@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import signal
 import stat
@@ -64,6 +65,9 @@ def shell_words(*words: object) -> str:
     return " ".join(shlex.quote(str(w)) for w in words)
 
 
+EXITED = "cxtui-test-exited:"
+
+
 class Terminal(Tmux):
     """tmux panes as the victim's terminal: what it shows with escapes, its title, how it ended.
 
@@ -97,7 +101,14 @@ class Terminal(Tmux):
         return self._tmux("display-message", "-p", "-t", name, "#{pane_title}").stdout.rstrip("\n")
 
     def exit_status(self, name: str) -> int | None:
-        """The pane's command's exit status once it has ended, else None."""
+        """The exit status of the pane's command once it has ended, else None.
+
+        The command prints it (EXITED + status) as its last words: tmux marks a pane dead when its
+        terminal closes, and was seen to leave #{pane_dead_status} empty for good when the command
+        ran under runuser, although every process had ended."""
+        found = re.findall(rf"^{re.escape(EXITED)}(\d+)$", self.screen(name), re.M)
+        if found:
+            return int(found[-1])
         out = self._tmux("display-message", "-p", "-t", name, "#{pane_dead}:#{pane_dead_status}",
                          check=False).stdout.strip()
         dead, _, status = out.partition(":")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from hostile_support import (
+    EXITED,
     ESC,
     Terminal,
     changed,
@@ -381,7 +382,8 @@ def terminal(base):
 
 def open_tui(terminal: Terminal, team: Team, runtime: Runtime, short: str, db: Path,
              name: str = "victim") -> None:
-    command = f"cd ~; ulimit -v {TUI_MEMORY_KB}; exec {runtime.command('--db', db)}"
+    # The shell reports the TUI's exit status itself (see Terminal.exit_status).
+    command = f"cd ~; ulimit -v {TUI_MEMORY_KB}; {runtime.command('--db', db)}; echo {EXITED}$?"
     terminal.open(name, ["runuser", team.login(short), "-c", command], width=100, height=30)
 
 
@@ -531,10 +533,24 @@ def plant_empty_journal(db: Path, mal) -> None:
     mal.write(data_dir(db) / "journal.json", "{}")
 
 
-@pytest.mark.parametrize("plant", [plant_unreadable_store, plant_empty_journal], ids=lambda f: f.__name__[6:])
-def test_a_store_the_victim_cannot_use_is_one_error_line_and_a_problem_screen(
-        plant, db, mal, team, runtime, terminal, cxtui, outside):
-    plant(db, mal)
+def test_a_forged_journal_is_set_aside_not_applied_and_doctor_names_it(db, mal, cxtui, outside):
+    # A journal that fails verification must not stop everyone's cxtui (that would be a way to deny
+    # the store to all): it is renamed journal.json.rejected-..., never applied, and doctor names it.
+    plant_empty_journal(db, mal)
+    outside.before = fingerprint(*outside.roots)
+    for args in (["scorecard"], ["record", "nps", 35, "--dept", "sales", "--date", DAY]):
+        result = cxtui("kim", *args, "--db", db)
+        assert result.returncode == 0 and result.stderr == "", (args, result.stdout, result.stderr)
+    assert not (data_dir(db) / "journal.json").exists()
+    doctor = cxtui("kim", "doctor", "--db", db)
+    assert doctor.returncode == 1 and "journal.json.rejected-" in doctor.stderr, doctor.stderr
+    assert ESC not in doctor.stderr
+    outside.check()
+
+
+def test_a_store_the_victim_cannot_read_is_one_error_line_and_a_problem_screen(
+        db, mal, team, runtime, terminal, cxtui, outside):
+    plant_unreadable_store(db, mal)
     outside.before = fingerprint(*outside.roots)
     for args in (["scorecard"], ["record", "nps", 35, "--dept", "sales", "--date", DAY]):
         result = cxtui("kim", *args, "--db", db)
