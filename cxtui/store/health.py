@@ -210,12 +210,20 @@ def audit_problems(snapshot: Snapshot, entries: list[AuditEntry]) -> list[Proble
         elif entry.after != doc:
             fields = sorted(k for k in {*doc, *entry.after} if doc.get(k) != entry.after.get(k))
             bad(f"{entity} {record_id} differs from its last audited state ({entry.id} by {entry.by}) in "
-                f"{', '.join(fields)}: changed outside cxtui")
+                f"{'; '.join(_difference(k, entry.after.get(k), doc.get(k)) for k in fields)}: "
+                f"changed outside cxtui")
     for (entity, record_id), entry in sorted(last.items()):
         if entry.after is not None and (entity, record_id) not in current:
             bad(f"{entity} {record_id} is gone from the store but the audit trail has no delete of it "
                 f"(removed outside cxtui)")
     return problems
+
+
+def _difference(field: str, audited: object, now: object) -> str:
+    """"admins (now ['kim', 'mal'], audited ['kim'])", or the field alone when the values are long.
+    The values are records the store validated on read, so they hold no control characters."""
+    shown = f"{field} (now {now!r}, audited {audited!r})"
+    return shown if len(shown) <= 160 else field
 
 
 def duplicate_reading_problems(snapshot: Snapshot) -> list[Problem]:
