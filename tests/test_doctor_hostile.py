@@ -88,3 +88,40 @@ def test_a_record_the_scorecard_fails_on_is_named(seeded, cli, monkeypatch):
     assert result.exit_code == 1
     assert "goal G-2: the scorecard fails on it (OverflowError: date value out of range)" in result.stderr
     assert "goal G-1:" not in result.stderr
+
+
+def edit_first_partition(store, change) -> None:
+    path = next(iter(store.layout.partitions().values()))
+    data = orjson.loads(path.read_bytes())
+    change(data["readings"])
+    path.write_bytes(orjson.dumps(data))
+
+
+@pytest.mark.parametrize(("what", "change", "said"), [
+    ("a value edited", lambda docs: next(iter(docs.values())).update(value=99), "differs from its last audited state"),
+    ("a reading added", lambda docs: docs.update({"R-20260201-planted": {**next(iter(docs.values())),
+                                                                      "id": "R-20260201-planted"}}),
+     "reading R-20260201-planted is in the store but no audited change made it"),
+    ("a reading removed", lambda docs: docs.clear(), "is gone but the audit trail has no delete of it"),
+])
+def test_a_reading_changed_outside_cxtui_is_named(seeded, cli, what, change, said):
+    edit_first_partition(seeded, change)
+    result = cli("doctor")
+    assert result.exit_code == 1, (what, result.output)
+    assert said in result.stderr, result.stderr
+
+
+def test_many_readings_changed_outside_cxtui_are_summed_up(seeded, cli):
+    from cxtui.models import Reading, utcnow
+
+    seeded.add_many([Reading(id="new", metric="nps", department="sales", date=f"2026-04-{day:02d}", value=day,
+                             recorded_by="kim", recorded_at=utcnow()) for day in range(1, 21)])
+    for path in seeded.layout.partitions().values():
+        data = orjson.loads(path.read_bytes())
+        for doc in data["readings"].values():
+            doc["value"] = 0
+        path.write_bytes(orjson.dumps(data))
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert "more readings changed outside cxtui" in result.stderr
+    assert result.stderr.count("\n") < 30

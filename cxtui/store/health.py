@@ -7,7 +7,7 @@ import re
 import shlex
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -179,13 +179,20 @@ def foreign_problems(layout: Layout) -> list[Problem]:
     return problems
 
 
-def audit_problems(snapshot: Snapshot, entries: list[AuditEntry]) -> list[Problem]:
-    """Records of the entity tables that differ from what the audit trail says the last change left
-    behind: changed, added or removed outside cxtui (a hand edit of store.json adding an admin,
-    say). Readings are not compared: they are many, and each is checked on every read."""
+_READINGS_SHOWN = 10  # readings changed outside cxtui listed one by one; the rest are counted
+
+
+def audit_problems(snapshot: Snapshot, entries: list[AuditEntry],
+                   reading_docs: dict[str, dict[str, Any]]) -> list[Problem]:
+    """Records that differ from what the audit trail says the last change left behind: changed,
+    added or removed outside cxtui (a hand edit of store.json adding an admin, say). Readings are
+    compared as stored documents (`reading_docs` by id) with the audited ones."""
     last: dict[tuple[str, str], AuditEntry] = {}
+    last_reading: dict[str, AuditEntry] = {}
     for entry in entries:
-        if entry.entity != "reading":
+        if entry.entity == "reading":
+            last_reading[entry.entity_id] = entry
+        else:
             last[(entry.entity, entry.entity_id)] = entry
     current = {
         (entity, record.id): record.model_dump(mode="json")
@@ -216,6 +223,18 @@ def audit_problems(snapshot: Snapshot, entries: list[AuditEntry]) -> list[Proble
         if entry.after is not None and (entity, record_id) not in current:
             bad(f"{entity} {record_id} is gone from the store but the audit trail has no delete of it "
                 f"(removed outside cxtui)")
+    readings = [f"reading {record_id} is in the store but no audited change made it" for record_id in
+                sorted(reading_docs.keys() - last_reading.keys())]
+    readings += [f"reading {record_id} differs from its last audited state ({entry.id} by {entry.by})"
+                 for record_id, entry in sorted(last_reading.items())
+                 if entry.after is not None and record_id in reading_docs and reading_docs[record_id] != entry.after]
+    readings += [f"reading {record_id} is gone but the audit trail has no delete of it"
+                 for record_id, entry in sorted(last_reading.items())
+                 if entry.after is not None and record_id not in reading_docs]
+    for line in readings[:_READINGS_SHOWN]:
+        bad(line + " (changed outside cxtui)")
+    if len(readings) > _READINGS_SHOWN:
+        bad(f"and {len(readings) - _READINGS_SHOWN} more readings changed outside cxtui")
     return problems
 
 

@@ -308,6 +308,9 @@ class Store:
                     problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
                 fsio.remove_temp_files(layout.month_dirs())
                 snapshot = self.snapshot()
+                with self._reading() as view:
+                    # The documents as stored (the models' dumps would cost seconds at a million).
+                    reading_docs = {doc["id"]: doc for _, docs in view.reading_partitions(None, None) for doc in docs}
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
@@ -321,7 +324,7 @@ class Store:
         if bad_lines:
             problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {bad_lines[:10]}"))
         if entries is not None:
-            problems += audit_problems(snapshot, entries)
+            problems += audit_problems(snapshot, entries, reading_docs)
         problems += mode_problems(layout)
         problems += foreign_problems(layout)
         return problems
