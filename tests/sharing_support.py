@@ -18,8 +18,10 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,40 @@ def missing_tools() -> list[str]:
     needed = ["useradd", "userdel", "groupadd", "groupdel", "runuser", "ssh", "ssh-keygen", "tmux"]
     missing = [tool for tool in needed if shutil.which(tool, path=CLEAN_ENV["PATH"]) is None]
     return missing + ([] if os.path.exists("/usr/sbin/sshd") else ["/usr/sbin/sshd"])
+
+
+@contextmanager
+def throwaway_base(prefix: str) -> Iterator[Path]:
+    """A directory under /tmp every test user can enter (pytest's own are 0700 root), removed at the
+    end; skips or fails first when the machine cannot run real-user tests."""
+    need_real_environment()
+    directory = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    os.chmod(directory, 0o755)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def throwaway_team(base: Path, shorts: list[str]) -> Iterator[Team]:
+    team = Team(base)
+    try:
+        team.create(shorts)
+        yield team
+    finally:
+        left = team.remove()
+        assert not left, f"could not remove {left}"
+
+
+@contextmanager
+def running_sshd(base: Path, team: Team) -> Iterator[Sshd]:
+    server = Sshd(base, list(team.users.values()))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def need_real_environment() -> None:

@@ -17,17 +17,15 @@ import json
 import os
 import pwd
 import re
-import shutil
 import subprocess
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from hostile_support import (
-    EXITED,
     ESC,
+    EXITED,
     Terminal,
     changed,
     fingerprint,
@@ -39,10 +37,11 @@ from sharing_support import (
     Runtime,
     Team,
     find_runtime,
-    need_real_environment,
     run_as,
     start_as,
     stop,
+    throwaway_base,
+    throwaway_team,
     wait_until,
 )
 
@@ -60,22 +59,14 @@ TUI_MEMORY_KB = 2_000_000  # a victim's TUI runs under this ulimit -v, so a runa
 
 @pytest.fixture(scope="module")
 def base():
-    need_real_environment()
-    directory = Path(tempfile.mkdtemp(prefix="cxtui-hostile-", dir="/tmp"))
-    os.chmod(directory, 0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
+    with throwaway_base("cxtui-hostile-") as directory:
+        yield directory
 
 
 @pytest.fixture(scope="module")
 def team(base):
-    team = Team(base)
-    try:
-        team.create(["ada", *LEADS])
+    with throwaway_team(base, ["ada", *LEADS]) as team:
         yield team
-    finally:
-        left = team.remove()
-        assert not left, f"could not remove {left}"
 
 
 @pytest.fixture(scope="module")
@@ -466,8 +457,20 @@ def test_a_planted_presence_file_does_not_reach_the_victims_terminal_memory_or_e
     outside.before = fingerprint(*outside.roots)
     open_tui(terminal, team, runtime, "kim", db)
     wait_or_end(terminal, scorecard_shown, 45, "kim's TUI did not show the scorecard")
-    # The TUI reads presence at start and every 5 s: let it read the planted file twice.
-    time.sleep(6)  # noqa: the TUI's own presence interval; there is no worker of ours to wait on
+    # The TUI writes its own heartbeat, then reads everyone's, at start and every 5 s: once its
+    # heartbeat has been written twice, it has read the planted file at least once.
+    kim = team.login("kim")
+    beats: set[bytes] = set()
+
+    def beaten_twice() -> bool:
+        for own in presence.glob(f"{kim}-*.json"):
+            try:
+                beats.add(own.read_bytes())
+            except OSError:
+                pass
+        return len(beats) >= 2
+
+    wait_until(beaten_twice, 30, lambda: f"kim's TUI did not beat twice; heartbeats seen: {len(beats)}")
     assert terminal.exit_status("victim") is None, f"the TUI ended:\n{terminal.screen('victim')}"
     assert scorecard_shown(terminal.screen("victim")), terminal.screen("victim")
     assert_terminal_untouched(terminal)

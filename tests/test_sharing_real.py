@@ -13,10 +13,8 @@ import hashlib
 import io
 import os
 import pwd
-import shutil
 import stat
 import subprocess
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,10 +25,12 @@ from sharing_support import (
     Team,
     Tmux,
     find_runtime,
-    need_real_environment,
     run_as,
+    running_sshd,
     start_as,
     stop,
+    throwaway_base,
+    throwaway_team,
     wait_until,
 )
 
@@ -42,22 +42,14 @@ TODAY = date.today()
 
 @pytest.fixture(scope="module")
 def base():
-    need_real_environment()
-    directory = Path(tempfile.mkdtemp(prefix="cxtui-sharing-", dir="/tmp"))
-    os.chmod(directory, 0o755)
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
+    with throwaway_base("cxtui-sharing-") as directory:
+        yield directory
 
 
 @pytest.fixture(scope="module")
 def team(base):
-    team = Team(base)
-    try:
-        team.create(["ada", *LEADS])
+    with throwaway_team(base, ["ada", *LEADS]) as team:
         yield team
-    finally:
-        left = team.remove()
-        assert not left, f"could not remove {left}"
 
 
 @pytest.fixture(scope="module")
@@ -210,12 +202,8 @@ def test_a_lead_cannot_change_another_department_and_an_admin_can(make_store, te
 
 @pytest.fixture(scope="module")
 def sshd(base, team):
-    server = Sshd(base, list(team.users.values()))
-    try:
-        server.start()
+    with running_sshd(base, team) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
