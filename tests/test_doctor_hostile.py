@@ -125,3 +125,18 @@ def test_many_readings_changed_outside_cxtui_are_summed_up(seeded, cli):
     assert result.exit_code == 1
     assert "more readings changed outside cxtui" in result.stderr
     assert result.stderr.count("\n") < 30
+
+
+@pytest.mark.parametrize(("what", "change"), [
+    ("a value the readings do not hold", lambda entry: entry["recent"][0].update(value=77)),
+    ("a reading that is not there", lambda entry: entry["recent"].append({**entry["recent"][0], "id": "R-x"})),
+    ("a broken shape", lambda entry: entry.update(recent=5)),
+])
+def test_a_series_index_edited_by_hand_is_named(seeded, cli, what, change):
+    path = seeded.layout.series("nps")
+    data = orjson.loads(path.read_bytes())
+    change(next(iter(data["series"].values())))
+    path.write_bytes(orjson.dumps(data))
+    result = cli("doctor")
+    assert result.exit_code == 1, (what, result.output)
+    assert f"store file {path} is damaged" in result.stderr, result.stderr

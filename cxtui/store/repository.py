@@ -311,6 +311,7 @@ class Store:
                 with self._reading() as view:
                     # The documents as stored (the models' dumps would cost seconds at a million).
                     reading_docs = {doc["id"]: doc for _, docs in view.reading_partitions(None, None) for doc in docs}
+                    problems += self._series_problems(view, reading_docs)
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
@@ -327,6 +328,26 @@ class Store:
             problems += audit_problems(snapshot, entries, reading_docs)
         problems += mode_problems(layout)
         problems += foreign_problems(layout)
+        return problems
+
+    def _series_problems(self, view: _View, reading_docs: dict[str, dict[str, Any]]) -> list[Problem]:
+        """The series index is what every scorecard reads: each file must load, and each reading it
+        holds must be the reading the readings files hold (else one member's edit of the index would
+        change everyone's scorecard while the readings, and the audit, say otherwise)."""
+        problems = []
+        for metric, path in self.layout.series_files().items():
+            try:
+                cached = self._load_series(metric)
+                for entry in (cached.data[SERIES].values() if cached else ()):
+                    docs = [*entry["first"], *entry["recent"]]
+                    view.checked_moments(path, docs)
+                    stray = next((d["id"] for d in docs if reading_docs.get(d["id"]) != d), None)
+                    if stray is not None:
+                        raise self._corrupt(path, f"reading {stray} is not the reading the readings files hold")
+            except (StoreCorrupt, fsio.UnsafeFile) as exc:
+                problems.append(Problem(level="error", message=str(exc)))
+            except (KeyError, TypeError, AttributeError) as exc:
+                problems.append(Problem(level="error", message=str(self._corrupt(path, f"not a series index ({exc!r})"))))
         return problems
 
     # --- internals --------------------------------------------------------------------------------
