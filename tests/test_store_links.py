@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cxtui.store import Store, StoreError
-from store_helpers import seeded_store
+from store_helpers import child_env, seeded_store
 
 SECRET = b"root only\n"
 
@@ -158,9 +158,9 @@ def test_a_store_directory_writable_by_everyone_is_refused(store):
 
 
 def test_the_cli_names_the_linked_audit_trail_in_one_line(store, outside):
+    env = {**os.environ, "CXTUI_DB": str(store.path), **child_env(store)}
     _plant(store.layout.audit, outside)
     before = _fingerprint(outside)
-    env = {**os.environ, "CXTUI_DB": str(store.path), "CXTUI_USER": "tester"}
     for args in (["record", "nps", "7", "--dept", "sales"], ["doctor"]):
         result = subprocess.run([sys.executable, "-m", "cxtui.cli", *args], env=env, capture_output=True,
                                 text=True, timeout=60)

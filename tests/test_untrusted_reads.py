@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cxtui.store import Store, StoreCorrupt, fsio
-from store_helpers import seeded_store
+from store_helpers import child_env, seeded_store
 
 
 @pytest.fixture
@@ -62,8 +62,8 @@ def test_odd_data_files_are_refused_naming_them(store, which, how):
 @pytest.mark.parametrize("how", ["fifo", "dev-zero", "deep", "huge"])
 @pytest.mark.parametrize("command", [["scorecard"], ["doctor"], ["record", "nps", "7", "--dept", "sales", "--date", "2026-02-20"]])
 def test_the_cli_does_not_hang_on_odd_files(store, how, command):
+    env = {**os.environ, "CXTUI_DB": str(store.path), **child_env(store)}
     _replace(store.layout.partition("2026-02"), how)
-    env = {**os.environ, "CXTUI_DB": str(store.path), "CXTUI_USER": "tester"}
     result = subprocess.run([sys.executable, "-m", "cxtui.cli", *command], env=env, capture_output=True,
                             text=True, timeout=60)
     assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
