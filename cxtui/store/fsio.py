@@ -6,8 +6,10 @@ store), and only then replaces the target; the directory is fsynced so the renam
 power cut.
 
 Every member of a shared store's group can create and replace files in its directories, so no
-file there is trusted: nothing is opened through a symbolic link (O_NOFOLLOW; new files O_EXCL),
-every opened file is checked with fstat to be a regular file (not a FIFO or device, which could
+file there is trusted: nothing is opened through a symbolic link, neither the file itself
+(O_NOFOLLOW; new files O_EXCL) nor any directory on its path (every file operation acts relative to
+a directory fd reached one step at a time without following links, so a directory a member swaps
+for a link between a check and the operation is refused, not followed), every opened file is checked with fstat to be a regular file (not a FIFO or device, which could
 block or never end) with one hard link (not another user's file linked in) and, in a group-shared
 store, of the store's group; reads stop at a size limit per kind of file.
 """
@@ -21,7 +23,8 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cxtui.store.errors import StoreError
@@ -90,22 +93,78 @@ def check_dir(path: Path, gid: int | None = None) -> None:
         raise UnsafeFile(path, f"the directory's group ({st.st_gid}) is not the store's group ({gid})")
 
 
-def _open_read(path: Path, *, links: bool) -> tuple[int, os.stat_result] | None:
+_DIR_STEP_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def open_dir(directory: Path) -> int:
+    """An O_PATH fd of the absolute `directory`, reached one component at a time from `/` without
+    following a symbolic link at any step.
+
+    A store's paths are resolved once, when it is opened (Store.__init__), so a link met here was
+    put there since: refused as UnsafeFile. A missing component raises FileNotFoundError."""
+    if not directory.is_absolute():
+        raise ValueError(f"not an absolute path: {directory}")
+    fd = os.open("/", _DIR_STEP_FLAGS)
+    reached = Path("/")
     try:
-        fd = os.open(path, _READ_FLAGS)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFile(path, "it is a symbolic link") from None
+        for part in directory.parts[1:]:
+            reached = reached / part
+            try:
+                step = os.open(part, _DIR_STEP_FLAGS, dir_fd=fd)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise UnsafeFile(reached, f"it is {_kind(os.stat(part, dir_fd=fd, follow_symlinks=False).st_mode)}, "
+                                     f"not a directory") from None
+                raise
+            os.close(fd)
+            fd = step
+    except BaseException:
+        os.close(fd)
         raise
+    return fd
+
+
+@contextmanager
+def parent_fd(path: Path) -> Iterator[int]:
+    """open_dir of `path`'s directory, closed on leaving."""
+    fd = open_dir(path.parent)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def lstat(path: Path) -> os.stat_result:
+    """The stat of `path` itself (not what a link there points to), reached as open_dir does."""
+    with parent_fd(path) as fd:
+        return os.stat(path.name, dir_fd=fd, follow_symlinks=False)
+
+
+def _open_checked(path: Path, flags: int, check: Callable[[os.stat_result], None]) -> tuple[int, os.stat_result]:
+    """os.open with `flags` (which hold O_NOFOLLOW) relative to open_dir of the parent, then
+    `check` on the fstat of what was opened; the fd is closed again when the check refuses it.
+    A link is refused as UnsafeFile."""
+    with parent_fd(path) as dir_fd:
+        try:
+            fd = os.open(path.name, flags, FILE_MODE, dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UnsafeFile(path, "it is a symbolic link") from None
+            raise
     try:
         st = os.fstat(fd)
-        check_file(path, st, links=links)
+        check(st)
     except BaseException:
         os.close(fd)
         raise
     return fd, st
+
+
+def _open_read(path: Path, *, links: bool) -> tuple[int, os.stat_result] | None:
+    try:
+        return _open_checked(path, _READ_FLAGS, lambda st: check_file(path, st, links=links))
+    except FileNotFoundError:
+        return None
 
 
 def read_limited(path: Path, limit: int, *, links: bool = True) -> tuple[bytes, os.stat_result] | None:
@@ -146,8 +205,14 @@ def temp_path_for(target: Path) -> Path:
 
 def write_new(path: Path, data: bytes) -> None:
     """Create `path` (must not exist), write `data`, fsync, with mode FILE_MODE."""
+    with parent_fd(path) as dir_fd:
+        _write_new_at(dir_fd, path.name, data)
+
+
+def _write_new_at(dir_fd: int, name: str, data: bytes) -> None:
     # O_EXCL refuses any existing name, a planted (even dangling) symbolic link included.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE,
+                 dir_fd=dir_fd)
     try:
         os.fchmod(fd, FILE_MODE)
         view = memoryview(data)
@@ -157,29 +222,78 @@ def write_new(path: Path, data: bytes) -> None:
         os.fsync(fd)
     except BaseException:
         os.close(fd)
-        unlink_quietly(path)
+        _unlink_at(dir_fd, name)
         raise
     os.close(fd)
 
 
-def fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+def _fsync_at(dir_fd: int) -> None:
+    fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=dir_fd)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
 
 
+def fsync_dir(directory: Path) -> None:
+    fd = open_dir(directory)
+    try:
+        _fsync_at(fd)
+    finally:
+        os.close(fd)
+
+
 def atomic_write(target: Path, data: bytes) -> None:
     """Replace `target` with `data` so that a reader sees wholly the old or wholly the new file."""
-    tmp = temp_path_for(target)
-    write_new(tmp, data)
+    tmp = temp_path_for(target).name
+    with parent_fd(target) as dir_fd:
+        _write_new_at(dir_fd, tmp, data)
+        try:
+            os.replace(tmp, target.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            _unlink_at(dir_fd, tmp)
+            raise
+        _fsync_at(dir_fd)
+
+
+def replace(source: Path, target: Path) -> None:
+    """Rename `source` over `target` (a link at either is moved or replaced itself, never what it
+    points to), both reached as open_dir does."""
+    with parent_fd(source) as src_fd, parent_fd(target) as dst_fd:
+        os.replace(source.name, target.name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+
+
+def link(source: Path, target: Path) -> None:
+    """Hard-link `target` to the file `source` names (a link there is linked itself, not followed)."""
+    with parent_fd(source) as src_fd, parent_fd(target) as dst_fd:
+        os.link(source.name, target.name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+
+
+def unlink(path: Path) -> None:
+    """Remove `path` (a link itself, never what it points to), reached as open_dir does."""
+    with parent_fd(path) as dir_fd:
+        os.unlink(path.name, dir_fd=dir_fd)
+
+
+def _open_listable(directory: Path) -> int:
+    """An fd of `directory` that can be listed, reached as open_dir does, itself not a link."""
+    with parent_fd(directory) as dir_fd:
+        try:
+            return os.open(directory.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                           dir_fd=dir_fd)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise UnsafeFile(directory, "it is not a directory") from None
+            raise
+
+
+def listdir(directory: Path) -> list[str]:
+    """The names in `directory`, reached as open_dir does; the directory itself may not be a link."""
+    fd = _open_listable(directory)
     try:
-        os.replace(tmp, target)
-    except BaseException:
-        unlink_quietly(tmp)
-        raise
-    fsync_dir(target.parent)
+        return os.listdir(fd)
+    finally:
+        os.close(fd)
 
 
 def append_durably(path: Path, data: bytes, *, truncate_to: int | None = None) -> None:
@@ -205,18 +319,8 @@ def append_durably(path: Path, data: bytes, *, truncate_to: int | None = None) -
 def open_for_writing(path: Path) -> int:
     """Open (creating with FILE_MODE) the existing store file `path` for writing, never through a
     link; fstat-checked as check_file does, with the group of its directory when that is setgid."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, FILE_MODE)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFile(path, "it is a symbolic link") from None
-        raise
-    try:
-        check_file(path, os.fstat(fd), gid=store_gid(path.parent))
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    return _open_checked(path, flags, lambda st: check_file(path, st, gid=store_gid(path.parent)))[0]
 
 
 def open_lock(path: Path) -> int:
@@ -224,20 +328,14 @@ def open_lock(path: Path) -> int:
 
     Raises PermissionError while another member's freshly created lock file still has their umask's
     mode: its creator sets it to FILE_MODE here, a moment after creating it."""
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, FILE_MODE)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnsafeFile(path, "it is a symbolic link") from None
-        raise
-    try:
-        st = os.fstat(fd)
-        check_file(path, st, gid=store_gid(path.parent))
-        if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    fd, st = _open_checked(path, flags, lambda st: check_file(path, st, gid=store_gid(path.parent)))
+    if st.st_uid == os.geteuid() and stat.S_IMODE(st.st_mode) != FILE_MODE:
+        try:
             os.fchmod(fd, FILE_MODE)
-    except BaseException:
-        os.close(fd)
-        raise
+        except BaseException:
+            os.close(fd)
+            raise
     return fd
 
 
@@ -265,38 +363,45 @@ def ensure_dir(directory: Path) -> None:
         pass
     if not directory.parent.is_dir():
         directory.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    try:
-        os.mkdir(directory, DIR_MODE)
-    except FileExistsError:
-        check_dir(directory)  # another writer made it meanwhile, or something was planted
-        return
-    # Through an fd opened without following links: the name may have been swapped meanwhile.
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        # Keep the setgid bit a shared parent may have passed down; add group access explicitly.
-        os.fchmod(fd, (os.fstat(fd).st_mode & 0o7777) | DIR_MODE)
-    finally:
-        os.close(fd)
-    fsync_dir(directory.parent)  # the new folder's name must survive a crash with its files
+    with parent_fd(directory) as dir_fd:
+        try:
+            os.mkdir(directory.name, DIR_MODE, dir_fd=dir_fd)
+        except FileExistsError:
+            check_dir(directory)  # another writer made it meanwhile, or something was planted
+            return
+        # Through an fd opened without following links: the name may have been swapped meanwhile.
+        fd = os.open(directory.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+        try:
+            # Keep the setgid bit a shared parent may have passed down; add group access explicitly.
+            os.fchmod(fd, (os.fstat(fd).st_mode & 0o7777) | DIR_MODE)
+        finally:
+            os.close(fd)
+        _fsync_at(dir_fd)  # the new folder's name must survive a crash with its files
 
 
-def remove_temp_files(directories: Iterable[Path], *, through_link: bool = False) -> list[Path]:
+def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
     """Delete temp files left by writers that died. Call only while holding the store lock.
 
-    A directory that is a link is skipped (a member may have put it there to have temp-named files
-    removed elsewhere) unless `through_link`: the store's own directory, which its owner chose."""
+    A directory that is (or is reached through) a link is skipped: a member may have put it there
+    to have temp-named files removed elsewhere."""
     removed = []
     for directory in directories:
-        if not through_link and directory.is_symlink():
+        try:
+            dir_fd = _open_listable(directory)
+        except (FileNotFoundError, UnsafeFile):
             continue
         try:
-            entries = list(os.scandir(directory))
-        except FileNotFoundError:
-            continue
-        for entry in entries:
-            if entry.name.startswith(".") and TEMP_MARK in entry.name and entry.is_file(follow_symlinks=False):
-                unlink_quietly(Path(entry.path))
-                removed.append(Path(entry.path))
+            for name in os.listdir(dir_fd):
+                if name.startswith(".") and TEMP_MARK in name:
+                    try:
+                        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue
+                    if stat.S_ISREG(st.st_mode):
+                        _unlink_at(dir_fd, name)
+                        removed.append(directory / name)
+        finally:
+            os.close(dir_fd)
     return removed
 
 
@@ -312,6 +417,13 @@ def stat_key(path: Path) -> tuple[int, int, int] | None:
 
 def unlink_quietly(path: Path) -> None:
     try:
-        os.unlink(path)
+        unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _unlink_at(dir_fd: int, name: str) -> None:
+    try:
+        os.unlink(name, dir_fd=dir_fd)
     except FileNotFoundError:
         pass

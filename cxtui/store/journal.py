@@ -103,7 +103,7 @@ def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: byte
 
 def _audit_size(layout: Layout) -> int:
     try:
-        st = os.lstat(layout.audit)
+        st = fsio.lstat(layout.audit)
     except FileNotFoundError:
         return 0
     fsio.check_file(layout.audit, st, gid=fsio.store_gid(layout.data_dir))
@@ -123,8 +123,7 @@ def recover(layout: Layout) -> bool:
     if journal is not None:
         apply(layout, journal)
         recovered = True
-    fsio.remove_temp_files(layout.directories[:1], through_link=True)
-    fsio.remove_temp_files(layout.directories[1:])
+    fsio.remove_temp_files(layout.directories)
     return recovered
 
 
@@ -183,7 +182,7 @@ def _problem(layout: Layout, journal: Journal) -> str | None:
         if not isinstance(entry, dict) or entry.get("tx") != journal.tx:
             return "the audit text holds a line that is not an entry of this commit"
     try:
-        size = os.lstat(layout.audit).st_size
+        size = fsio.lstat(layout.audit).st_size
     except FileNotFoundError:
         size = 0
     if journal.audit_offset > size:
@@ -207,8 +206,8 @@ def target_path(layout: Layout, relative: str) -> Path | None:
 
 def _set_aside(layout: Layout) -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    # os.rename moves a link itself, never what it points to.
-    os.rename(layout.journal, layout.journal.with_name(f"{layout.journal.name}{REJECTED_MARK}{stamp}-{secrets.token_hex(3)}"))
+    # A rename moves a link itself, never what it points to.
+    fsio.replace(layout.journal, layout.journal.with_name(f"{layout.journal.name}{REJECTED_MARK}{stamp}-{secrets.token_hex(3)}"))
     fsio.fsync_dir(layout.data_dir)
 
 
@@ -238,21 +237,21 @@ def apply(layout: Layout, journal: Journal) -> None:
         target = layout.main.parent / entry.target
         tmp = target.with_name(entry.temp)
         try:
-            st = os.lstat(tmp)
+            st = fsio.lstat(tmp)
         except FileNotFoundError:
             continue  # already applied before a crash
         fsio.check_file(tmp, st)
-        if target.parent != layout.main.parent:  # the store's own directory may be a link its owner made
+        if target.parent != layout.main.parent:
             fsio.check_dir(target.parent)
         _rotate_backups(layout, target)
-        os.replace(tmp, target)  # replaces a link at `target` itself, never what it points to
+        fsio.replace(tmp, target)  # replaces a link at `target` itself, never what it points to
         touched_dirs.add(target.parent)
     for directory in touched_dirs:
         fsio.fsync_dir(directory)
     if journal.audit:
         fsio.ensure_dir(layout.audit.parent)
         fsio.append_durably(layout.audit, journal.audit.encode(), truncate_to=journal.audit_offset)
-    os.unlink(layout.journal)
+    fsio.unlink(layout.journal)
     fsio.fsync_dir(layout.data_dir)
 
 
@@ -262,7 +261,7 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
     Every slot is checked without following links: anything but a regular file of one link found
     in a slot was planted there and is removed (unlink removes a link, never its target)."""
     try:
-        st = os.lstat(target)
+        st = fsio.lstat(target)
     except FileNotFoundError:
         return
     if not stat.S_ISREG(st.st_mode):
@@ -272,11 +271,11 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
     present = [_clear_unless_regular(slot) for slot in slots]
     for n in range(BACKUPS_KEPT - 1, 0, -1):
         if present[n - 1]:
-            os.replace(slots[n - 1], slots[n])
+            fsio.replace(slots[n - 1], slots[n])
     newest = slots[0]
     for attempt in range(2):
         try:
-            os.link(target, newest, follow_symlinks=False)
+            fsio.link(target, newest)
             return
         except FileExistsError:
             if attempt:
@@ -292,13 +291,13 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
 def _clear_unless_regular(slot: Path, *, keep: bool = True) -> bool:
     """Whether `slot` holds a regular file of one link (kept when `keep`); anything else is removed."""
     try:
-        st = os.lstat(slot)
+        st = fsio.lstat(slot)
     except FileNotFoundError:
         return False
     if keep and stat.S_ISREG(st.st_mode) and st.st_nlink == 1:
         return True
     try:
-        os.unlink(slot)
+        fsio.unlink(slot)
     except FileNotFoundError:
         pass
     except IsADirectoryError:

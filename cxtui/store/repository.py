@@ -118,7 +118,11 @@ class _Cached:
 class Store:
     def __init__(self, path: str | os.PathLike[str], *, user: str | None = None,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
-        self.path = Path(path).absolute()
+        given = Path(path).absolute()
+        # The directory the user named is resolved once, here (it may be reached through links they
+        # made); from then on every file operation refuses a link on the way (fsio.open_dir), since
+        # a member of a shared store's group could have planted it.
+        self.path = Path(os.path.realpath(given.parent)) / given.name
         self.layout = Layout(self.path)
         # `user` other than one's own login is refused unless the process is root (see identity.py).
         self.identity = acting_identity(user)
