@@ -37,27 +37,33 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                key_display="F1"),
         # Hidden here, so that each screen's own keys fit the footer at 80 columns; the scorecard
         # shows check-in and conflicts itself (see "scorecard.checkin" and "scorecard.conflicts").
+        # The keys that open a screen are priority keys: handled as they arrive, and the app waits
+        # for the screen to mount before it takes the next key, so keys typed right behind them
+        # (one burst over a slow link) land in the new screen's first field. A focused text field
+        # still takes them as letters (Textual leaves out bindings of keys an Input consumes).
         Action("app.checkin", "c", "checkin", "Check-in", "Record this period's readings for your department.",
-               show=False),
+               show=False, priority=True),
         Action("app.conflicts", "x", "conflicts", "Conflicts", "Silo conflicts and flags, with actions.",
-               show=False),
+               show=False, priority=True),
         # Priority (handled as the key arrives, not after the focused widget's queue), so keys typed
         # ahead of a slow link land in the field that tab moved to.
         Action("app.next_field", "tab", "focus_next", "Next field", "Move to the next field.", show=False,
                priority=True),
         Action("app.previous_field", "shift+tab", "focus_previous", "Previous field",
                "Move to the previous field.", show=False, priority=True),
-        Action("app.scorecard", "s", "home", "Scorecard", "Back to the scorecard.", show=False),
+        Action("app.scorecard", "s", "home", "Scorecard", "Back to the scorecard.", show=False, priority=True),
         Action("app.history", "h", "history", "History", "The audit trail: who changed what, when.",
-               show=False),
+               show=False, priority=True),
         Action("app.meeting", "w", "meeting", "Meeting", "Walk the scorecard one department at a time.",
-               show=False),
+               show=False, priority=True),
     ),
     "scorecard": (
         # The footer at 80 columns holds: c, x, n, e, q and F1 (the rest: F1 and the palette).
+        # Priority like the app's own (which would otherwise hide these from the footer).
         Action("scorecard.checkin", "c", "app.checkin", "Check-in",
-               "Record this period's readings for your department."),
-        Action("scorecard.conflicts", "x", "app.conflicts", "Conflicts", "Silo conflicts and flags, with actions."),
+               "Record this period's readings for your department.", priority=True),
+        Action("scorecard.conflicts", "x", "app.conflicts", "Conflicts", "Silo conflicts and flags, with actions.",
+               priority=True),
         Action("scorecard.edit", "enter", "edit", "Edit", "Edit the highlighted goal, or filter to the "
                "highlighted department.", show=False),
         Action("scorecard.new_goal", "n", "new_goal", "New goal", "Create a goal (in the filtered department)."),
@@ -84,7 +90,9 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         # Priority, so a fast typist's (or a slow link's) next keys land in the next field.
         Action("checkin.next", "enter", "next_field", "Next field",
                "Value → confidence → note → next row; empty rows are skipped.", show=False, priority=True),
-        Action("checkin.cancel", "escape", "cancel", "Cancel", "Leave without saving."),
+        Action("checkin.date", "ctrl+t", "date", "Date", "Change the date the readings are recorded for "
+               "(backdating).", show=False),
+        Action("checkin.cancel", "escape", "cancel", "Cancel", "Leave without saving (asks when rows are typed)."),
     ),
     "conflicts": (
         Action("conflicts.flag", "f", "flag", "Flag it", "Turn the highlighted finding into a flag."),

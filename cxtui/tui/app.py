@@ -271,28 +271,35 @@ class CxtuiApp(App[str | None]):
         if screen is not None:
             self.push_screen(screen)
 
+    async def _show(self, screen: Screen) -> None:
+        """_go to `screen` and wait until it has mounted: keys typed right after the one that opened
+        it (one burst over a slow SSH link) wait in the app's queue meanwhile, and then reach the
+        field the screen focused when it mounted instead of being dropped or landing elsewhere."""
+        self._go(None)
+        await self.push_screen(screen)
+
     def action_home(self) -> None:
         self._go(None)
 
-    def action_checkin(self) -> None:
+    async def action_checkin(self) -> None:
         from cxtui.tui.screens.checkin import CheckinScreen
 
-        self._go(CheckinScreen())
+        await self._show(CheckinScreen())
 
-    def action_conflicts(self) -> None:
+    async def action_conflicts(self) -> None:
         from cxtui.tui.screens.conflicts import ConflictsScreen
 
-        self._go(ConflictsScreen())
+        await self._show(ConflictsScreen())
 
-    def action_history(self) -> None:
+    async def action_history(self) -> None:
         from cxtui.tui.screens.history import HistoryScreen
 
-        self._go(HistoryScreen())
+        await self._show(HistoryScreen())
 
-    def action_meeting(self) -> None:
+    async def action_meeting(self) -> None:
         from cxtui.tui.screens.meeting import MeetingScreen
 
-        self._go(MeetingScreen())
+        await self._show(MeetingScreen())
 
     def action_help(self) -> None:
         from cxtui.tui.screens.help import HelpScreen

@@ -33,11 +33,15 @@ from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
+from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.title_bar import TitleBar
 
 FIELDS = ("value", "confidence", "note")
+NOT_A_LEAD = ("{user} leads no department, so there is nothing here for you to record. A lead records "
+              "their department's readings; an admin can add you as a lead (E on the scorecard). The "
+              "scorecard, conflicts and history are open to you. Esc goes back.")
 # Enter walks every field (value, confidence, note), so the flow is spelled out on screen.
 # One line at 80 columns; ctrl+s and esc are in the footer.
 HINT = "enter moves value → confidence → note → next row · empty rows are skipped"
@@ -50,6 +54,7 @@ class Line:
     metric: Metric
     department: Department
     last: Point | None
+    due: bool = True
 
 
 def last_point(board: Board, metric: str, department: str) -> Point | None:
@@ -64,29 +69,31 @@ def last_point(board: Board, metric: str, department: str) -> Point | None:
 
 
 def lines_for(board: Board) -> tuple[list[Line], str]:
-    """The rows to offer and a sentence saying what they are."""
+    """The rows to offer and a sentence saying what they are: the metrics of the goals of the
+    user's departments (every department for an admin who leads none), due ones first, then the
+    rest, each part in the scorecard's order (department, then goal). A user who may record
+    nothing gets no rows."""
     mine = board.my_departments
+    admin = board.user in board.snapshot.settings.admins
+    if not mine and not admin:
+        return [], ""
     scope = mine or [d.id for d in board.snapshot.departments]
-    items = [i for d in scope for i in due(board.snapshot, board.as_of, d)]
-    who = ", ".join(board.department_name(d) for d in mine)
-    if items:
-        what = (f"Due this period for {who}" if mine
-                else "Due this period in every department (you lead none)")
-        return [Line(i.metric, i.department, i.last) for i in items], what
-    # Nothing due: offer every metric the departments' goals are measured by, for corrections.
+    due_now = {(i.department.id, i.metric.id) for d in scope for i in due(board.snapshot, board.as_of, d)}
     seen: set[tuple[str, str]] = set()
-    lines = []
-    goals = sorted((g for g in board.snapshot.goals if g.department in scope),
-                   key=lambda g: scope.index(g.department))  # grouped by department
-    for goal in goals:
-        key = (goal.metric, goal.department)
-        if key not in seen and goal.metric in board.metrics:
+    ordered: list[tuple[str, str]] = []
+    for goal in sorted((g for g in board.snapshot.goals if g.department in scope),
+                       key=lambda g: (scope.index(g.department), g.department, g.id)):
+        key = (goal.department, goal.metric)
+        if key not in seen and goal.metric in board.metrics and goal.department in board.departments:
             seen.add(key)
-            dept = board.departments.get(goal.department)
-            if dept is not None:
-                lines.append(Line(board.metrics[goal.metric], dept, last_point(board, *key)))
-    what = (f"Nothing is due for {who}: every metric of its goals, for corrections" if mine
-            else "Nothing is due (you lead no department): every department's goal metrics")
+            ordered.append(key)
+    lines = [Line(board.metrics[m], board.departments[d], last_point(board, m, d), due=(d, m) in due_now)
+             for d, m in ordered]
+    lines.sort(key=lambda line: not line.due)  # stable: the order above within each part
+    who = ", ".join(board.department_name(d) for d in mine) if mine else "every department (you lead none)"
+    count = sum(line.due for line in lines)
+    what = (f"{count} due this period for {who}; the others below, for corrections" if count
+            else f"Nothing is due for {who}: every metric of its goals, for corrections")
     return lines, what
 
 
@@ -169,6 +176,12 @@ class CheckinRow(Vertical):
 class CheckinScreen(EnterMovesOn, Screen):
     SCOPE = "checkin"
     BINDINGS = bindings("checkin")
+    lines: list[Line] = []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "date") and not self.lines:
+            return False
+        return super().check_action(action, parameters)
 
     def compose(self) -> ComposeResult:
         board: Board = self.app.board
@@ -176,9 +189,13 @@ class CheckinScreen(EnterMovesOn, Screen):
         self.lines = lines
         several = len({line.department.id for line in lines}) > 1
         yield TitleBar(id="title")
+        if not lines and not what:
+            yield Static(Content.styled(NOT_A_LEAD.format(user=board.user), "$warning"), id="intro")
+            yield Footer()
+            return
         yield Static(Content.styled(what, "bold"), id="intro")
         with Horizontal(id="date-row"):
-            yield Label("Readings dated ", classes="muted")
+            yield Label("Readings dated (ctrl+t) ", classes="muted")
             yield TextField(board.as_of.isoformat(), id="date", compact=True)
             yield Static("", id="date-error", classes="field-error")
         yield Static(Content.styled(
@@ -186,7 +203,12 @@ class CheckinScreen(EnterMovesOn, Screen):
             id="checkin-headings")
         with VerticalScroll(id="rows"):
             department = None
+            part = True
             for line in lines:
+                if line.due != part:
+                    part = line.due
+                    department = None
+                    yield Static(Content.styled("Not due this period", "$text-muted bold"), classes="part")
                 if several and line.department.id != department:
                     # Several departments: a heading per department, so rows need not repeat it.
                     department = line.department.id
@@ -205,7 +227,8 @@ class CheckinScreen(EnterMovesOn, Screen):
             row.show_errors({})
         rows = self.query(CheckinRow)
         if rows:
-            rows.first().query_one(".value", Input).focus()
+            # Now, not later (Widget.focus defers): keys typed ahead are waiting to land here.
+            self.set_focus(rows.first().query_one(".value", Input))
         self.watch(self.app, "board", self._refresh_last, init=False)
 
     def _refresh_last(self, board: Board | None) -> None:
@@ -272,4 +295,18 @@ class CheckinScreen(EnterMovesOn, Screen):
         self.app.action_home()
 
     def action_cancel(self) -> None:
-        self.app.action_home()
+        typed = sum(any(text.strip() for text in row.texts()) for row in self.query(CheckinRow))
+        if not typed:
+            self.app.action_home()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.action_home()
+
+        rows = f"{typed} typed row{'s' if typed != 1 else ''}"
+        self.app.push_screen(ConfirmScreen(f"Leave check-in and throw away {rows}? Nothing was saved yet.",
+                                           "Throw away"), answered)
+
+    def action_date(self) -> None:
+        self.set_focus(self.query_one("#date", Input))
