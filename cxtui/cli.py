@@ -578,6 +578,100 @@ def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str
     echo_saved(f"raised flag {stored.id}: {stored.title}")
 
 
+def _findings_as_of(store, as_of: str | None):
+    """(the day, the scorecard then): its findings, and those dismissals hide."""
+    from cxtui.scorecard import build_scorecard
+
+    day = parse_day("--as-of", as_of) or date.today()
+    return day, build_scorecard(store.snapshot(day), as_of=day)
+
+
+@cli.command(epilog=_example('cxtui dismiss silo_goal:G-4 --reason "Product owns this metric on purpose"'))
+@click.argument("finding_id", metavar="FINDING", callback=utf8_text)
+@click.option("--reason", required=True, callback=utf8_text, help="Why it is not a conflict, for the other leads.")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="Detect as of this date (default: today).")
+@db_option
+def dismiss(finding_id: str, reason: str, as_of: str | None) -> None:
+    """Dismiss a detected finding (an id from `cxtui conflicts`) until what it names changes.
+
+    Only a lead of a department the finding involves, or an admin, may dismiss it."""
+    from cxtui.flags import dismiss as dismissal_of
+    from cxtui.models import utcnow
+
+    if not reason.strip():
+        raise Failure("--reason: must not be empty; say why it is not a conflict")
+    store = open_store()
+    day, card = _findings_as_of(store, as_of)
+    hidden = next((f for f in card.dismissed if f.id == finding_id), None)
+    if hidden is not None:
+        raise Failure(f"finding {finding_id} is dismissed already; `cxtui dismissals` says by whom and why")
+    finding = next((f for f in card.findings if f.id == finding_id), None)
+    if finding is None:
+        raise Failure(f"no finding {finding_id} is detected as of {day}; `cxtui conflicts` lists them")
+    store.add(dismissal_of(finding, reason.strip(), store.user, utcnow()))
+    echo_saved(f"dismissed {finding_id}: {finding.title} (it comes back when what it names changes)")
+
+
+@cli.command(epilog=_example("cxtui undismiss silo_goal:G-4"))
+@click.argument("finding_id", metavar="FINDING", callback=utf8_text)
+@db_option
+def undismiss(finding_id: str) -> None:
+    """Take back the dismissal of a finding, so that it shows again.
+
+    Allowed to whoever dismissed it, a lead of a department it involves, and admins."""
+    from cxtui.models import Dismissal
+
+    store = open_store()
+    found = [d for d in store.list(Dismissal) if d.finding == finding_id]
+    if not found:
+        raise Failure(f"finding {finding_id} is not dismissed; `cxtui dismissals --all` lists dismissals")
+    for dismissal in found:
+        store.delete(Dismissal, dismissal.id, version=dismissal.version)
+    echo_saved(f"took back the dismissal of {finding_id}; it shows again while it is detected")
+
+
+@cli.command(epilog=_example("cxtui dismissals", "cxtui dismissals --all --format csv > dismissals.csv"))
+@click.option("--all", "every", is_flag=True, help="Also dismissals that no longer apply (what they hid changed).")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="Which apply as of this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def dismissals(every: bool, as_of: str | None, fmt: str) -> None:
+    """List dismissed findings: the finding, why, who and when, and whether it still applies."""
+    from cxtui.flags import dismissal_lines
+
+    store = open_store()
+    day, card = _findings_as_of(store, as_of)
+    lines = [line for line in dismissal_lines(store.snapshot(day).dismissals, card.dismissed)
+             if every or line.in_effect]
+    rows = [{
+        "finding": line.dismissal.finding,
+        "title": line.finding.title if line.finding else None,
+        "departments": line.dismissal.departments or (line.finding.departments if line.finding else []),
+        "reason": line.dismissal.reason,
+        "by": line.dismissal.by,
+        "at": line.dismissal.at.isoformat(),
+        "in_effect": line.in_effect,
+    } for line in lines]
+    if fmt == "json":
+        import orjson
+
+        click.echo(orjson.dumps({"as_of": day.isoformat(), "dismissals": rows}, option=orjson.OPT_INDENT_2).decode())
+    elif fmt == "csv":
+        from cxtui import csvsafe
+
+        header = list(DISMISSAL_COLUMNS)
+        sys.stdout.flush()
+        csvsafe.write_stream(csvsafe.render(header, ([r[c] for c in header] for r in rows), excel=False),
+                             sys.stdout.buffer)
+    else:
+        from cxtui.report import print_dismissals
+
+        print_dismissals(rows)
+
+
+DISMISSAL_COLUMNS = ("finding", "title", "departments", "reason", "by", "at", "in_effect")
+
+
 @cli.command(epilog=_example("cxtui doctor", "cxtui doctor --db /srv/cx/store.json || echo 'store needs care'"))
 @db_option
 def doctor() -> None:

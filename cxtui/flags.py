@@ -10,11 +10,13 @@ store may replace them with its own ids. The store owns `version`; these functio
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from cxtui.conflicts import Finding
-from cxtui.models import Dismissal, Flag, FlagEvent, FlagStatus
+from cxtui.models import Dismissal, Flag, FlagEvent, FlagStatus, Settings
 
 _TITLE_MAX = 160  # a Flag's title
 
@@ -101,4 +103,32 @@ def dismiss(finding: Finding, reason: str, by: str, at: datetime, *, id: str | N
         reason=reason,
         by=by,
         at=at,
+        departments=finding.departments,
     )
+
+
+class DismissalLine(BaseModel):
+    """A dismissal and the finding it hides now; `finding` is None once the finding is no longer
+    detected or has changed (its fingerprint moved on), and the dismissal no longer applies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dismissal: Dismissal
+    finding: Finding | None
+
+    @property
+    def in_effect(self) -> bool:
+        return self.finding is not None
+
+
+def dismissal_lines(dismissals: Iterable[Dismissal], dismissed: Iterable[Finding]) -> list[DismissalLine]:
+    """Every dismissal, newest first, with the finding it hides (from the scorecard's `dismissed`)."""
+    hidden = {(f.id, f.fingerprint): f for f in dismissed}
+    return [DismissalLine(dismissal=d, finding=hidden.get((d.finding, d.fingerprint)))
+            for d in sorted(dismissals, key=lambda d: (d.at, d.id), reverse=True)]
+
+
+def may_dismiss(user: str, settings: Settings, led: Iterable[str], finding: Finding) -> bool:
+    """Whether `user` may dismiss `finding`: an admin, or a lead of a department it involves (the
+    store enforces the same rule; this lets a screen say so before asking for a reason)."""
+    return user in settings.admins or bool(set(led) & set(finding.departments))

@@ -548,6 +548,9 @@ class Dismissal(Record):
     reason: Reason
     by: Login
     at: Timestamp
+    # The departments the finding involved when it was dismissed: who may dismiss it, and take the
+    # dismissal back, is decided by them (permissions.py). Empty in dismissals made before.
+    departments: Annotated[list[Slug], Field(max_length=100)] = Field(default_factory=list)
 
 
 class AlignmentWeights(Model):

@@ -172,3 +172,18 @@ def print_conflicts(findings, flags) -> None:
             Text.assemble((f.title, "bold"), "\n", f.note, f"\nraised by {f.raised_by}"),
         )
     console.print(table)
+
+
+def print_dismissals(rows: list[dict]) -> None:
+    console = _console()
+    if not rows:
+        console.print("No dismissed findings.")
+        return
+    for row in rows:
+        console.print()
+        state = "" if row["in_effect"] else " · no longer applies (what it hid changed)"
+        console.print(Text.assemble(_t(row["finding"], "bold"), " · ", _t(", ".join(row["departments"])),
+                                    _t(state, "yellow")))
+        if row["title"]:
+            _beneath(console, Text(row["title"]))
+        _beneath(console, Text(f"dismissed by {row['by']} on {row['at'][:10]}: {row['reason']}"))

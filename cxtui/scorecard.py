@@ -136,6 +136,7 @@ class Scorecard(_Frozen):
     departments: list[DepartmentCard]
     company_index: float | None
     findings: list[Finding]
+    dismissed: list[Finding] = []  # findings a current dismissal hides
 
 
 class DueItem(_Frozen):
@@ -334,6 +335,7 @@ def build_scorecard(
         departments=department_cards,
         company_index=round(sum(indexes) / len(indexes), 1) if indexes else None,
         findings=active_findings,
+        dismissed=[f for f in every if f.dismissed],
     )
 
 

@@ -22,7 +22,8 @@ from store_helpers import child_env
 from test_cli_record import one_error_line, tree_digest
 
 REPO = Path(__file__).resolve().parents[1]
-COMMANDS = ["demo", "init", "record", "scorecard", "export", "import", "conflicts", "flag", "doctor"]
+COMMANDS = ["demo", "init", "record", "scorecard", "export", "import", "conflicts", "flag", "dismiss", "undismiss",
+            "dismissals", "doctor"]
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])

@@ -363,14 +363,47 @@ def test_a_lead_cannot_move_a_goal_out_of_or_into_another_department(store):
     assert store.get(Goal, "G-1").department == "sales"
 
 
-def test_only_leads_and_admins_dismiss_findings(store):
+DISMISSALS = [
+    # (who dismisses, departments the finding involves, allowed)
+    ("eve", ["sales"], False),  # leads nothing
+    ("ravi", ["sales"], False),  # leads finance, which the finding does not involve
+    ("ravi", ["sales", "finance"], True),
+    ("kim", ["sales"], True),
+    ("tester", ["sales"], True),  # the admin
+]
+
+
+@pytest.mark.parametrize("user, departments, allowed", DISMISSALS)
+def test_only_involved_leads_and_admins_dismiss_findings(store, user, departments, allowed):
     from cxtui.models import Dismissal
     from cxtui.store import PermissionDenied
 
-    dismissal = Dismissal(id=NEW_ID, finding="silo_goal:G-1", fingerprint="f", reason="intended", by="x", at=utcnow())
+    dismissal = Dismissal(id=NEW_ID, finding="silo_goal:G-1", fingerprint="f", reason="intended", by=user,
+                          at=utcnow(), departments=departments)
+    if allowed:
+        assert Store(store.path, user=user).add(dismissal).id == "silo_goal:G-1"
+    else:
+        with pytest.raises(PermissionDenied, match=f"only a lead of {' or '.join(departments)} or an admin"):
+            Store(store.path, user=user).add(dismissal)
+
+
+def test_a_dismissal_is_taken_back_by_its_maker_or_an_involved_lead(store):
+    from cxtui.models import Dismissal
+    from cxtui.store import PermissionDenied
+
+    made = Store(store.path, user="kim").add(Dismissal(
+        id=NEW_ID, finding="silo_goal:G-1", fingerprint="f", reason="intended", by="kim", at=utcnow(),
+        departments=["sales"]))
+    with pytest.raises(PermissionDenied, match="take back"):
+        Store(store.path, user="ravi").delete(Dismissal, made.id)
+    Store(store.path, user="kim").delete(Dismissal, made.id)
+    # One made before dismissals recorded departments: its maker may still take it back.
+    old = store.add(Dismissal(id=NEW_ID, finding="silo_goal:G-2", fingerprint="f", reason="r", by="tester",
+                              at=utcnow()))
     with pytest.raises(PermissionDenied):
-        Store(store.path, user="eve").add(dismissal)
-    assert Store(store.path, user="ravi").add(dismissal).id == "silo_goal:G-1"
+        Store(store.path, user="kim").delete(Dismissal, old.id)
+    store.delete(Dismissal, old.id)
+    assert store.list(Dismissal) == []
 
 
 def test_a_full_month_spills_into_numbered_chunks(store, monkeypatch):

@@ -2,7 +2,8 @@
 
 - an admin (listed in the store's settings) may change anything;
 - a lead may change the goals, incentives and readings of the departments they lead;
-- a lead of any department may dismiss a finding (and take a dismissal back);
+- a lead of a department a finding involves may dismiss it; that lead, or whoever dismissed it,
+  may take the dismissal back;
 - everyone may raise and comment on flags (add or update them);
 - departments, metrics, objectives, tensions, company-level readings and settings are the admins'.
 
@@ -20,7 +21,6 @@ from cxtui.store.errors import PermissionDenied
 
 _DEPARTMENT_OWNED = frozenset({"goal", "incentive", "reading"})
 _ANYONE = frozenset({"flag"})
-_ANY_LEAD = frozenset({"dismissal"})
 
 
 def check_change(user: str, settings: Settings, departments: Mapping[str, Department], entity: str,
@@ -31,7 +31,8 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
     if entity in _ANYONE and action != "delete":
         return
     led = sorted(d.id for d in departments.values() if user in d.leads)
-    if entity in _ANY_LEAD and led:
+    if entity == "dismissal":
+        _check_dismissal(user, settings, led, action, before, after)
         return
     if entity in _DEPARTMENT_OWNED:
         for record in (before, after):
@@ -47,6 +48,19 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
                 raise PermissionDenied(f"{user} {leads_what}, not {owner}; ask a lead of {owner} or an admin")
         return
     raise PermissionDenied(f"only admins ({_admins(settings)}) may {action} {entity}s; {user} is not one")
+
+
+def _check_dismissal(user: str, settings: Settings, led: list[str], action: str, before: Any, after: Any) -> None:
+    for record in (before, after):
+        if record is None or set(record.departments) & set(led):
+            continue
+        if action == "delete" and record.by == user:
+            continue  # taking back one's own dismissal
+        involved = " or ".join(record.departments) or "the departments it involves"
+        leads_what = f"leads {', '.join(led)}" if led else "leads no department"
+        raise PermissionDenied(f"{user} {leads_what}; only a lead of {involved} or an admin "
+                               f"({_admins(settings)}) may {'take back' if action == 'delete' else 'dismiss'} "
+                               f"finding {record.finding}")
 
 
 def _admins(settings: Settings) -> str:

@@ -96,7 +96,10 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
     ),
     "conflicts": (
         Action("conflicts.flag", "f", "flag", "Flag it", "Turn the highlighted finding into a flag."),
-        Action("conflicts.dismiss", "d", "dismiss", "Dismiss", "Dismiss the highlighted finding, with a reason."),
+        Action("conflicts.dismiss", "d", "dismiss", "Dismiss", "Dismiss the highlighted finding, with a reason "
+               "(a lead of a department it involves, or an admin)."),
+        Action("conflicts.undismiss", "u", "undismiss", "Take back", "Take back the highlighted dismissal: the "
+               "finding shows again.", show=False),
         Action("conflicts.raise", "n", "raise_flag", "Raise flag", "Raise a flag by hand between departments."),
         Action("conflicts.ack", "a", "acknowledge", "Ack", "Acknowledge the highlighted flag."),
         Action("conflicts.resolve", "r", "resolve", "Resolve", "Resolve the highlighted flag, with a note."),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from cxtui.flags import dismissal_lines
 from cxtui.models import Department, Goal, Metric, Objective, Snapshot
 from cxtui.scorecard import Scorecard, build_scorecard
 
@@ -58,6 +59,10 @@ class Board:
     def open_findings(self) -> list:
         """Active findings (the scorecard leaves dismissed ones out)."""
         return list(self.scorecard.findings)
+
+    def dismissals(self) -> list:
+        """Every dismissal, newest first, with the finding it hides now (flags.DismissalLine)."""
+        return dismissal_lines(self.snapshot.dismissals, self.scorecard.dismissed)
 
     def open_flags(self) -> list:
         return [f for f in self.snapshot.flags if f.status != "resolved"]

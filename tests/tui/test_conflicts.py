@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import OptionList
 
-from conftest import settle
+from conftest import make_app, settle
 from cxtui.models import Dismissal, Flag
 from cxtui.tui.screens.conflicts import ConflictsScreen
 
@@ -86,3 +86,38 @@ async def test_raise_a_flag_by_hand(app, store):
         await settle(app, pilot)
         [new] = [f for f in store.list(Flag) if f.id not in before]
         assert new.title == "Returns policy vs NPS" and "sales" in new.departments and len(new.departments) == 2
+
+
+async def test_a_lead_the_finding_does_not_involve_is_told_before_typing_a_reason(store_path, store):
+    app = make_app(store_path, user="marco")  # leads Sales, not an admin
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await _open(app, pilot)
+        other = next(f for f in app.board.open_findings() if "sales" not in f.departments)
+        _highlight(listing, f"finding:{other.id}")
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConflictsScreen)  # no reason asked for
+        assert any("Only a lead of" in str(n.message) for n in app._notifications)
+        assert store.list(Dismissal) == []
+
+
+async def test_dismissed_findings_are_listed_and_taken_back(store_path, store):
+    app = make_app(store_path, user="marco")
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await _open(app, pilot)
+        mine = next(f for f in app.board.open_findings() if "sales" in f.departments)
+        _highlight(listing, f"finding:{mine.id}")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*"Intended", "enter")
+        await settle(app, pilot)
+        [dismissal] = store.list(Dismissal)
+        assert (dismissal.finding, dismissal.by, dismissal.departments) == (mine.id, "marco", mine.departments)
+        assert f"finding:{mine.id}" not in [o.id for o in listing.options]
+        _highlight(listing, f"dismissed:{dismissal.id}")
+        assert "Intended" in str(listing.highlighted_option.prompt)
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert store.list(Dismissal) == []
+        assert f"finding:{mine.id}" in [o.id for o in listing.options]
+        assert not [o for o in listing.options if (o.id or "").startswith("dismissed:")]

@@ -14,7 +14,7 @@ from textual.widgets import Footer, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from cxtui import flags
-from cxtui.models import FlagStatus, utcnow
+from cxtui.models import Dismissal, FlagStatus, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
@@ -45,6 +45,15 @@ def finding_prompt(board: Board, finding, width: int) -> Content:
     if flag is not None:
         head += Content.styled(f"  ⚑ flagged ({flag.status})", "$warning")
     return Content("\n").join([head, fmt.indented(finding.explanation, width)])
+
+
+def dismissed_prompt(board: Board, line, width: int) -> Content:
+    finding, dismissal = line.finding, line.dismissal
+    departments = fmt.names(board.department_name(d) for d in finding.departments)
+    head = Content.assemble(("dismissed  ", "$text-muted"), (finding.title, "bold"), (f"  · {departments}", "$text-muted"))
+    why = Content.styled(f"by {dismissal.by} on {dismissal.at.date().isoformat()}: ", "$text-muted") + Content(
+        dismissal.reason)
+    return Content("\n").join([head, fmt.indented(why, width)])
 
 
 def flag_prompt(board: Board, flag, width: int) -> Content:
@@ -112,6 +121,11 @@ class ConflictsScreen(Screen):
         if resolved:
             section("Resolved flags", len(resolved))
             options += [Option(flag_prompt(board, f, width), id=f"flag:{f.id}") for f in resolved]
+        dismissed = [line for line in board.dismissals() if line.in_effect]
+        if dismissed:
+            section("Dismissed findings", len(dismissed))
+            options += [Option(dismissed_prompt(board, line, width), id=f"dismissed:{line.dismissal.id}")
+                        for line in dismissed]
         listing.set_options(options)
         ids = [o.id for o in options if o is not None and o.id]
         if kept in ids:
@@ -135,6 +149,13 @@ class ConflictsScreen(Screen):
             return next((f for f in self.board.open_findings() if f.id == selected[1]), None)
         return None
 
+    def _dismissal(self):
+        selected = self._selected()
+        if selected and selected[0] == "dismissed":
+            return next((line.dismissal for line in self.board.dismissals() if line.dismissal.id == selected[1]),
+                        None)
+        return None
+
     def _flag(self):
         selected = self._selected()
         if selected and selected[0] == "flag":
@@ -153,6 +174,8 @@ class ConflictsScreen(Screen):
             return finding is not None and flag_for(self.board, finding) is None
         if action == "dismiss":
             return self._finding() is not None
+        if action == "undismiss":
+            return self._dismissal() is not None
         flag = self._flag()
         if action == "acknowledge":
             return flag is not None and flag.status == "open"
@@ -182,6 +205,13 @@ class ConflictsScreen(Screen):
         finding = self._finding()
         if finding is None:
             return
+        board = self.board
+        if not flags.may_dismiss(board.user, board.snapshot.settings, board.my_departments, finding):
+            involved = fmt.names(board.department_name(d) for d in finding.departments)
+            self.notify(f"Only a lead of {involved}, or an admin, may dismiss this finding. You can flag it (f) "
+                        f"instead, for them to see.", title="Not yours to dismiss", severity="warning",
+                        markup=False)
+            return
 
         def confirmed(reason: str | None) -> None:
             if reason is not None:
@@ -192,6 +222,12 @@ class ConflictsScreen(Screen):
             f"Why is “{finding.title}” not a conflict? (it comes back when its goals or incentives change)",
             check=_required,
         ), confirmed)
+
+    def action_undismiss(self) -> None:
+        dismissal = self._dismissal()
+        if dismissal is not None:
+            self.app.run_job(self, "undismiss", lambda store: store.delete(
+                Dismissal, dismissal.id, version=dismissal.version))
 
     def _move(self, status: FlagStatus, note: str) -> None:
         flag = self._flag()
@@ -218,7 +254,8 @@ class ConflictsScreen(Screen):
 
     def on_job_done(self, message: JobDone) -> None:
         if message.ok:
-            self.notify({"flag": "Flag raised.", "dismiss": "Finding dismissed."}.get(
+            self.notify({"flag": "Flag raised.", "dismiss": "Finding dismissed.",
+                         "undismiss": "Dismissal taken back: the finding shows again."}.get(
                 message.tag, f"Flag {message.tag}."), title="Conflicts")
         else:
             self.notify(message.error, title="Not saved", severity="error", timeout=10)
