@@ -672,6 +672,94 @@ def dismissals(every: bool, as_of: str | None, fmt: str) -> None:
 DISMISSAL_COLUMNS = ("finding", "title", "departments", "reason", "by", "at", "in_effect")
 
 
+@cli.command(epilog=_example("cxtui admins", "cxtui admins add omar", "cxtui admins remove kim"))
+@click.argument("change", required=False, type=click.Choice(("add", "remove")))
+@click.argument("login", required=False, callback=utf8_text)
+@db_option
+def admins(change: str | None, login: str | None) -> None:
+    """List the store's admins, or (as an admin) add or remove one by login name."""
+    import pwd
+
+    from cxtui.models import Settings
+
+    if (change is None) != (login is None):
+        raise click.UsageError("give both: add|remove and a LOGIN (or neither, to list the admins)")
+    store = open_store()
+    current = store.settings()
+    if change is None:
+        click.echo("\n".join(current.admins) if current.admins else "no admins (the store's creator should be one)")
+        return
+    names = list(current.admins)
+    if change == "add":
+        if login in names:
+            raise Failure(f"{login} is an admin already")
+        names.append(login)
+    else:
+        if login not in names:
+            raise Failure(f"{login} is not an admin; the admins are {', '.join(names)}")
+        if names == [login]:
+            raise Failure(f"{login} is the only admin; add another before removing them")
+        names.remove(login)
+    store.update(_validated_settings(Settings, current, admins=names))
+    try:
+        pwd.getpwnam(login)
+    except KeyError:
+        click.echo(f"note: no user {login} exists on this host (yet); cxtui knows users by their login name",
+                   err=True)
+    echo_saved(f"{'added' if change == 'add' else 'removed'} admin {login}; the admins are {', '.join(names)}")
+
+
+SETTING_KEYS = ("weights.goals", "weights.incentives", "weights.delivery", "weights.conflicts",
+                "penalties.high", "penalties.medium", "penalties.low")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True},  # a negative VALUE is refused by the model
+             epilog=_example("cxtui settings", "cxtui settings weights.goals 0.4 weights.delivery 0.2",
+                             "cxtui settings penalties.high 30"))
+@click.argument("pairs", nargs=-1, metavar="[KEY VALUE]...", callback=utf8_text)
+@db_option
+def settings(pairs: tuple[str, ...]) -> None:
+    """Show the alignment weights and conflict penalties, or (as an admin) change them.
+
+    The four weights (goals, incentives, delivery, conflicts) must sum to 1, so change two at once
+    when moving weight between parts. A penalty is the points an open finding or flag of that
+    severity takes off a department's conflict part (0-100)."""
+    from cxtui.models import Settings
+
+    if len(pairs) % 2:
+        raise click.UsageError("give KEY VALUE pairs, e.g. weights.goals 0.4 weights.delivery 0.2")
+    store = open_store()
+    current = store.settings()
+    shown = {f"weights.{k}": v for k, v in current.weights.model_dump().items()}
+    shown.update({f"penalties.{k}": v for k, v in current.penalties.items()})
+    if not pairs:
+        for key in SETTING_KEYS:
+            click.echo(f"{key:<20} {shown.get(key)}")
+        return
+    weights, penalties = current.weights.model_dump(), dict(current.penalties)
+    changes = []
+    for key, value in zip(pairs[::2], pairs[1::2], strict=True):
+        if key not in SETTING_KEYS:
+            raise Failure(f"unknown setting {key!r}; the settings are {', '.join(SETTING_KEYS)}")
+        part, name = key.split(".")
+        (weights if part == "weights" else penalties)[name] = value
+        changes.append(f"{key} {shown[key]} → {value}")
+    store.update(_validated_settings(Settings, current, weights=weights, penalties=penalties))
+    echo_saved("changed " + ", ".join(changes))
+
+
+def _validated_settings(cls, current, **changes):
+    """`current` with `changes`, validated as new input (model_copy would not check them)."""
+    from pydantic import ValidationError
+
+    from cxtui.models import describe_errors
+
+    try:
+        return cls.model_validate({**current.model_dump(), **changes})
+    except ValidationError as exc:
+        raise Failure(describe_errors(exc)[0]) from None
+
+
 @cli.command(epilog=_example("cxtui doctor", "cxtui doctor --db /srv/cx/store.json || echo 'store needs care'"))
 @db_option
 def doctor() -> None:

@@ -559,13 +559,32 @@ class AlignmentWeights(Model):
     delivery: Share = 0.3
     conflicts: Share = 0.1
 
+    @model_validator(mode="after")
+    def _sum_to_one(self, info: ValidationInfo) -> AlignmentWeights:
+        total = self.goals + self.incentives + self.delivery + self.conflicts
+        if abs(total - 1) > 1e-6 and not _is_stored(info):
+            raise PydanticCustomError(
+                "weights", "weights: goals, incentives, delivery and conflicts must sum to 1 (they sum to {total})",
+                {"total": round(total, 6)})
+        return self
+
+
+def _penalty(value: Any, info: ValidationInfo) -> float:
+    number = _finite(value, info)
+    if not 0 <= number <= 100:
+        raise PydanticCustomError("penalty", f"must be between 0 and 100 points (got {value!r})")
+    return number
+
+
+Penalty = Annotated[float, BeforeValidator(_penalty)]
+
 
 class Settings(Record):
     id: Literal["settings"] = "settings"
     weights: AlignmentWeights = AlignmentWeights()
     # Conflict penalty points per open finding or flag, by severity; the conflict part is
     # 100 minus these, floored at 0.
-    penalties: dict[Severity, float] = Field(default_factory=lambda: {"high": 25.0, "medium": 10.0, "low": 2.0})
+    penalties: dict[Severity, Penalty] = Field(default_factory=lambda: {"high": 25.0, "medium": 10.0, "low": 2.0})
     admins: list[Login] = Field(default_factory=list)
 
 
@@ -674,7 +693,7 @@ def describe_errors(exc: ValidationError) -> list[str]:
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         # Model-level rules already name their field in the message.
-        if not loc or msg.split(":", 1)[0] in {"deadline", "target", "scale", "b", "id", "objectives"}:
+        if not loc or msg.split(":", 1)[0] in {"deadline", "target", "scale", "b", "id", "objectives", "weights"}:
             lines.append(msg)
         else:
             lines.append(f"{loc}: {msg}")

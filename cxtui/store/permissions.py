@@ -47,7 +47,8 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
                 leads_what = f"leads {', '.join(led)}" if led else "leads no department"
                 raise PermissionDenied(f"{user} {leads_what}, not {owner}; ask a lead of {owner} or an admin")
         return
-    raise PermissionDenied(f"only admins ({_admins(settings)}) may {action} {entity}s; {user} is not one")
+    what = "the settings" if entity == "settings" else f"{entity}s"
+    raise PermissionDenied(f"only admins ({_admins(settings)}) may {action} {what}; {user} is not one")
 
 
 def _check_dismissal(user: str, settings: Settings, led: list[str], action: str, before: Any, after: Any) -> None:
