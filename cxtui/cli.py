@@ -229,19 +229,33 @@ def cli(ctx: click.Context, db: str | None) -> None:
         _launch_tui(store.path, _user())
 
 
-@cli.command(epilog=_example("cxtui demo", "cxtui demo --no-tui --db /tmp/demo.json && cxtui scorecard --db /tmp/demo.json"))
+@cli.command(epilog=_example("cxtui demo", "cxtui demo --no-tui --db /tmp/demo.json && cxtui scorecard --db /tmp/demo.json",
+                             "cxtui demo --reset"))
 @click.option("--no-tui", is_flag=True, help="Only create the demo store; do not open the TUI.")
+@click.option("--reset", is_flag=True, help="Delete the demo store with every change made to it and create it "
+              "afresh (asks first).")
+@click.option("--yes", is_flag=True, help="With --reset: do not ask.")
 @db_option
-def demo(no_tui: bool) -> None:
+def demo(no_tui: bool, reset: bool, yes: bool) -> None:
     """Create a store holding a sample company (if absent), then open it.
 
-    An existing store is used as it is when it holds the sample company or nothing yet; any other
-    store is refused, so a team's data is never mixed with the sample.
+    The demo store is reopened however it was changed; an empty store is filled; any other store
+    is refused, so a team's data is never mixed with the sample.
     """
-    from cxtui.demo import seed_demo
+    from cxtui.demo import NotADemoStore, is_demo, reset_demo, seed_demo
 
     store = open_store()
-    created = seed_demo(store)
+    if reset:
+        if store.exists() and not is_demo(store):
+            raise NotADemoStore(f"{store.path} is not a demo store; --reset deletes only the demo, and it was left alone")
+        if store.exists() and not yes and not click.confirm(
+                f"Delete the demo store at {store.path}, with every change made to it, and create it afresh?",
+                err=True):
+            raise Failure("nothing was deleted")
+        reset_demo(store)
+        created = True
+    else:
+        created = seed_demo(store)
     echo_saved(f"{'created the demo store at' if created else 'using the demo store at'} {store.path}")
     if not no_tui:
         _launch_tui(store.path, _user())

@@ -586,6 +586,8 @@ class Settings(Record):
     # 100 minus these, floored at 0.
     penalties: dict[Severity, Penalty] = Field(default_factory=lambda: {"high": 25.0, "medium": 10.0, "low": 2.0})
     admins: list[Login] = Field(default_factory=list)
+    # Set by `cxtui demo` on the store it fills: it reopens such a store whatever users changed in it.
+    demo: bool = False
 
 
 class AuditEntry(Model):

@@ -134,6 +134,37 @@ def test_demo_fills_an_empty_store_but_never_a_real_one(seeded, cli, store, stor
     assert Store(empty).list(Department)
 
 
+def test_a_changed_demo_store_is_reopened_and_reset_after_asking(cli, tmp_path):
+    path = tmp_path / "demo" / "store.json"
+    assert cli("demo", "--no-tui", "--db", path).exit_code == 0
+    store = Store(path, user="tester")
+    assert store.settings().demo
+    store.add(Department(id="legal", name="Legal"))  # the user plays with the demo
+    again = cli("demo", "--no-tui", "--db", path)
+    assert again.exit_code == 0 and again.stdout == f"using the demo store at {path}\n"
+    before = tree_digest(path.parent)
+    declined = cli("demo", "--no-tui", "--reset", "--db", path, input="n\n")
+    assert declined.exit_code == 1 and "error: nothing was deleted" in declined.stderr
+    assert tree_digest(path.parent) == before
+    reset = cli("demo", "--no-tui", "--reset", "--db", path, input="y\n")
+    assert reset.exit_code == 0, reset.output
+    assert "with every change made to it, and create it afresh?" in reset.stderr
+    assert reset.stdout == f"created the demo store at {path}\n"
+    store = Store(path)
+    assert "legal" not in {d.id for d in store.list(Department)} and store.settings().demo
+    assert store.audit(entity="department", entity_id="legal") == []  # a new store: its history starts again
+    assert cli("demo", "--no-tui", "--reset", "--yes", "--db", path).exit_code == 0
+
+
+def test_reset_never_touches_a_store_that_is_not_the_demo(seeded, cli, store_path):
+    before = tree_digest(store_path.parent)
+    result = cli("demo", "--no-tui", "--reset", "--yes")
+    assert result.exit_code == 1
+    assert one_error_line(result) == (f"error: {store_path} is not a demo store; --reset deletes only the demo, "
+                                      f"and it was left alone")
+    assert tree_digest(store_path.parent) == before
+
+
 def test_init_and_its_refusals(cli, store_path):
     result = cli("init")
     assert result.exit_code == 0, result.output
