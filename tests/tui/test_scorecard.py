@@ -6,12 +6,15 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+
+from textual.widgets import Input, Static
 
 from conftest import goal_line, make_app, scorecard_text, settle
 from cxtui.models import Department
+from cxtui.tui.screens.dialogs import ConfirmScreen, PromptScreen
 from cxtui.tui.screens.meeting import MeetingScreen
 from cxtui.tui.screens.problem import ProblemScreen
 from cxtui.tui.screens.scorecard import ScorecardScreen
@@ -122,15 +125,65 @@ async def test_a_missing_store_shows_a_message(tmp_path):
     assert app.return_code == 1
 
 
-async def test_export_writes_the_scorecard_csv(app, tmp_path):
+async def test_export_asks_where_and_writes_the_scorecard_csv(app, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("e")
         await settle(app, pilot)
+        assert isinstance(app.screen, PromptScreen)
         written = tmp_path / "scorecard-2026-11-16.csv"
-        assert written.exists()
+        assert app.screen.query_one("#answer", Input).value == str(written)  # suggested
+        await pilot.press("enter")
+        await settle(app, pilot)
         assert written.read_text().splitlines()[0].startswith("department,goal,title")
         assert isinstance(app.screen, ScorecardScreen)
+
+
+async def test_export_asks_before_replacing_a_file(app, tmp_path):
+    kept = tmp_path / "scorecard-2026-11-16.csv"
+    kept.write_text("mine\n")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "exists. Replace it?" in app.screen.question
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert kept.read_text() == "mine\n"
+        await pilot.press("e")
+        await settle(app, pilot)
+        await pilot.press("enter", "y")
+        await settle(app, pilot)
+        assert kept.read_text().startswith("department,goal,title")
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("", "type a file name"),
+    (".", "that is a folder; add a file name"),
+    ("missing/out.csv", "there is no folder"),
+])
+async def test_export_says_why_a_path_will_not_do(app, tmp_path, typed, reason):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#answer", Input).value = typed
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromptScreen)  # still asking
+        assert reason in str(app.screen.query_one("#reason", Static).render())
+        assert list(tmp_path.glob("*.csv")) == []
+
+
+def test_export_is_suggested_where_the_user_may_write(tmp_path, monkeypatch):
+    from cxtui.tui.screens.scorecard import export_folder
+
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    assert export_folder(tmp_path) == Path.home()
+    monkeypatch.setattr("os.access", lambda path, mode: True)
+    assert export_folder(tmp_path) == tmp_path
 
 
 async def test_on_started_is_called_once_when_the_first_scorecard_is_shown(store_path):

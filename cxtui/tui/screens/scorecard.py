@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
-from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
+from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from cxtui.tui.widgets.presence import PresenceBar
 from cxtui.tui.widgets.score_list import ScoreList, headings
 from cxtui.tui.widgets.title_bar import TitleBar
@@ -35,6 +36,31 @@ def company_parts(board: Board) -> dict[str, float | None]:
         values = [v for v in values if v is not None]
         parts[name] = sum(values) / len(values) if values else None
     return parts
+
+
+def export_folder(preferred: Path) -> Path:
+    """`preferred` (the folder cxtui was started in) when the user can write there, else home."""
+    return preferred if os.access(preferred, os.W_OK | os.X_OK) else Path.home()
+
+
+def export_target(text: str, base: Path) -> Path:
+    """The file a typed export path names: ~ expanded, relative to `base`."""
+    return base / Path(text.strip()).expanduser()
+
+
+def export_path_problem(text: str, base: Path) -> str | None:
+    """Why a typed export path cannot be written, or None (checked as it is typed)."""
+    if not text.strip():
+        return "type a file name"
+    path = export_target(text, base)
+    if path.is_dir():
+        return "that is a folder; add a file name"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"there is no folder {folder}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"you may not write in {folder}"
+    return None
 
 
 class ScorecardScreen(Screen):
@@ -221,13 +247,30 @@ class ScorecardScreen(Screen):
         self.app.reload()
 
     def action_export(self) -> None:
-        from cxtui.csvsafe import render, write_file
-        from cxtui.export import export_rows
-
+        """Ask where (a path suggested in a folder the user can write), ask before replacing a
+        file, then write in a worker; a failure is reported with its reason."""
         as_of = self.board.as_of
         dept = self.department or None
         name = f"scorecard-{dept + '-' if dept else ''}{as_of.isoformat()}.csv"
-        path: Path = self.app.export_dir / name
+        suggested = export_folder(self.app.export_dir) / name
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            path = export_target(text, self.app.export_dir)
+            if path.exists():
+                self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?", "Replace"),
+                                     lambda yes: yes and self._export(path, dept, as_of))
+            else:
+                self._export(path, dept, as_of)
+
+        base = self.app.export_dir
+        self.app.push_screen(PromptScreen("Write the scorecard as CSV to", value=str(suggested),
+                                          check=lambda text: export_path_problem(text, base)), chosen)
+
+    def _export(self, path: Path, dept: str | None, as_of) -> None:
+        from cxtui.csvsafe import render, write_file
+        from cxtui.export import export_rows
 
         def job(store) -> Path:
             header, rows = export_rows(store, "scorecard", dept=dept, as_of=as_of)
