@@ -331,7 +331,7 @@ def _reading(department: str | None) -> Reading:
         ("kim", Flag(id=NEW_ID, departments=["sales", "finance"], title="x", raised_by="kim", raised_at=utcnow()),
          None),
         ("eve", Flag(id=NEW_ID, departments=["sales"], title="x", raised_by="eve", raised_at=utcnow()), None),
-        ("eve", _reading("sales"), "eve leads no department, not sales"),
+        ("eve", _reading("sales"), r"eve leads no department, so may not change sales's readings; ask a lead of sales or an admin \(tester\)"),
         ("tester", _reading("finance"), None),
         ("tester", _reading(None), None),
         ("tester", Department(id="ops", name="Ops"), None),

@@ -14,6 +14,7 @@ people out of each other's numbers and says clearly why a change was refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from cxtui.models import Department, Record, Settings
@@ -44,11 +45,24 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
                     f"{user} may not change company-level {entity}s; ask an admin ({_admins(settings)})"
                 )
             if owner not in led:
-                leads_what = f"leads {', '.join(led)}" if led else "leads no department"
-                raise PermissionDenied(f"{user} {leads_what}, not {owner}; ask a lead of {owner} or an admin")
+                if not led:
+                    raise PermissionDenied(f"{user} leads no department, so may not change {owner}'s {entity}s; "
+                                           f"ask a lead of {owner} or an admin ({_admins(settings)})")
+                raise PermissionDenied(f"{user} leads {', '.join(led)}, not {owner}; ask a lead of {owner} or an admin")
         return
     what = "the settings" if entity == "settings" else f"{entity}s"
     raise PermissionDenied(f"only admins ({_admins(settings)}) may {action} {what}; {user} is not one")
+
+
+def refusal(user: str, settings: Settings, departments: Mapping[str, Department], entity: str,
+            department: str | None = None) -> str | None:
+    """Why `user` may not add a record of `entity` (owned by `department`), or None: what the store
+    would answer, for a screen to say before the user fills a form."""
+    try:
+        check_change(user, settings, departments, entity, "add", None, SimpleNamespace(department=department))
+    except PermissionDenied as exc:
+        return str(exc)
+    return None
 
 
 def _check_dismissal(user: str, settings: Settings, led: list[str], action: str, before: Any, after: Any) -> None:

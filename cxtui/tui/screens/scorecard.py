@@ -121,8 +121,6 @@ class ScorecardScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.board is None and action not in ("reload",):
             return False
-        if action == "mine":
-            return bool(self.board.my_departments)
         if action in ("edit", "metric"):
             return self.query_one(ScoreList).highlighted_ref() is not None
         return True
@@ -168,26 +166,35 @@ class ScorecardScreen(Screen):
         from cxtui.tui.screens.editors import GoalEditor
 
         department = self.department or next(iter(self.board.my_departments), None)
-        self.app.push_screen(GoalEditor(None, department=department))
+        if self._may_create("goal", department):
+            self.app.push_screen(GoalEditor(None, department=department))
 
     def action_new_incentive(self) -> None:
         from cxtui.tui.screens.editors import IncentiveEditor
 
-        self.app.push_screen(IncentiveEditor(None, department=self.department or None))
+        department = self.department or next(iter(self.board.my_departments), None)
+        if self._may_create("incentive", department):
+            self.app.push_screen(IncentiveEditor(None, department=department))
 
     def action_new_objective(self) -> None:
         from cxtui.tui.screens.editors import ObjectiveEditor
 
+        if self._refused("objective"):
+            return
         self.app.push_screen(ObjectiveEditor(None))
 
     def action_new_metric(self) -> None:
         from cxtui.tui.screens.editors import MetricEditor
 
+        if self._refused("metric"):
+            return
         self.app.push_screen(MetricEditor(None))
 
     def action_new_department(self) -> None:
         from cxtui.tui.screens.editors import DepartmentEditor
 
+        if self._refused("department"):
+            return
         self.app.push_screen(DepartmentEditor(None))
 
     def action_edit_department(self) -> None:
@@ -212,8 +219,36 @@ class ScorecardScreen(Screen):
         if value is not None:
             self._set_department(value)
 
+    def _refused(self, entity: str, department: str | None = None) -> bool:
+        """Say so, before a form is filled, when the store would refuse the user this record."""
+        from cxtui.store.permissions import refusal
+
+        board = self.board
+        reason = refusal(board.user, board.snapshot.settings, board.departments, entity, department)
+        if reason is not None:
+            self.notify(reason, title="Not yours to change", severity="warning", timeout=8, markup=False)
+        return reason is not None
+
+    def _may_create(self, entity: str, department: str | None) -> bool:
+        """Whether the user may create a goal or incentive (in `department`, None: one they choose
+        in the form); says why not before the form is filled."""
+        board = self.board
+        admins = board.snapshot.settings.admins
+        if department is not None:
+            return not self._refused(entity, department)
+        if board.user in admins:
+            return True
+        self.notify(f"{board.user} leads no department, so may not create {entity}s; an admin "
+                    f"({', '.join(admins) or 'none set'}) can make you a lead (E on a department).",
+                    title="Not yours to change", severity="warning", timeout=8, markup=False)
+        return False
+
     def action_mine(self) -> None:
         mine = self.board.my_departments
+        if not mine:
+            self.notify(f"{self.board.user} leads no department. d shows one department, or all.",
+                        title="Mine", severity="warning", markup=False)
+            return
         # Several departments: each press moves to the next one the user leads.
         following = mine[(mine.index(self.department) + 1) % len(mine)] if self.department in mine else mine[0]
         self._set_department(following)
