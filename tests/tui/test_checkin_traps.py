@@ -147,3 +147,21 @@ async def test_a_user_who_leads_nothing_learns_it_before_typing(store_path):
         await pilot.press("escape")
         await settle(app, pilot)
         assert not isinstance(app.screen, CheckinScreen)
+
+
+async def test_every_field_stays_whole_at_60x20(app):
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")
+        await settle(app, pilot)
+        fields = list(app.screen.query(Input))
+        assert len(fields) >= 4
+        for field_ in fields:
+            region = field_.region
+            assert region.width >= 5 and region.right <= 60, (field_, region)
+        await pilot.press("escape", "w")
+        await settle(app, pilot)
+        await pilot.press("l")  # the meeting's one field: the date of the last meeting
+        await settle(app, pilot)
+        answer = app.screen.query_one("#answer", Input)
+        assert answer.region.width >= 10 and answer.region.right <= 60

@@ -130,7 +130,7 @@ async def test_checkin_over_several_departments_heads_each(store_path, store):
 async def test_no_color_shows_ticks_and_statuses_in_words(store_path, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")  # Textual reads it when the app is created
     app = make_app(store_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:  # tall enough for goals of every status
         await settle(app, pilot)
         assert app.no_color
         screen_text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
@@ -323,3 +323,33 @@ async def test_q_quits_from_the_problem_screen(store_path):
         await pilot.pause()
         # Quitting while the store cannot be used is a failure (issue 12): `cxtui` exits 1 naming it.
         assert app.return_code == 1 and "damaged" in app.return_value
+
+
+def _screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_the_first_screen_at_80x24_shows_every_department_and_objective(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        text = _screen_text(app)
+        for department in app.board.snapshot.departments:
+            assert department.name in text
+        for objective in app.board.snapshot.objectives:
+            assert objective.title[:30] in text
+        sales = next(line for line in text.splitlines() if line.strip().startswith("Sales "))
+        card = next(c for c in app.board.scorecard.departments if c.department.id == "sales")
+        assert f"⚑{len(card.findings) + len(card.flags)}" in sales and "yours" in sales
+
+
+async def test_enter_on_a_department_at_a_glance_shows_its_detail(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        scores = app.screen.query_one(ScoreList)
+        scores.highlighted = scores.get_option_index("glance:finance")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen.department == "finance"
+        assert not [o for o in scores.options if (o.id or "").startswith("glance:")]
+        goals = [o.id for o in scores.options if (o.id or "").startswith("goal:")]
+        assert goals and all(app.board.goals[g.split(":", 1)[1]].department == "finance" for g in goals)

@@ -128,11 +128,6 @@ class CheckinRow(Vertical):
     DEFAULT_CSS = """
     CheckinRow { height: auto; }
     CheckinRow Horizontal { height: 1; }
-    CheckinRow .metric { width: 30; }
-    CheckinRow .last { width: 14; color: $text-muted; }
-    CheckinRow .value { width: 10; margin-right: 1; }
-    CheckinRow .confidence { width: 5; margin-right: 1; }
-    CheckinRow .note { width: 1fr; }
     CheckinRow .field-error { padding-left: 2; }
     """
 
@@ -176,6 +171,8 @@ class CheckinRow(Vertical):
 class CheckinScreen(EnterMovesOn, Screen):
     SCOPE = "checkin"
     BINDINGS = bindings("checkin")
+    # Below 80 columns the metric column gives way, so that every field typed into stays whole.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-normal")]
     lines: list[Line] = []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -198,9 +195,10 @@ class CheckinScreen(EnterMovesOn, Screen):
             yield Label("Readings dated (ctrl+t) ", classes="muted")
             yield TextField(board.as_of.isoformat(), id="date", compact=True)
             yield Static("", id="date-error", classes="field-error")
-        yield Static(Content.styled(
-            "metric                        last          value      conf  note", "$text-muted bold"),
-            id="checkin-headings")
+        with Horizontal(id="checkin-headings"):
+            for name, label in (("metric", "metric"), ("last", "last"), ("value", "value"),
+                                ("confidence", "conf"), ("note", "note")):
+                yield Label(Content.styled(label, "$text-muted bold"), classes=name)
         with VerticalScroll(id="rows"):
             department = None
             part = True

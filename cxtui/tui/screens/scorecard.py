@@ -108,7 +108,9 @@ class ScorecardScreen(Screen):
         summary += Content.styled(f"   ⚑ {findings} findings · {flags} flags open", "$error" if findings + flags else "$success")
         self.query_one("#summary", Static).update(summary)
         scores = self.query_one(ScoreList)
+        # The column headings are the goal rows'; the all-departments view starts with other rows.
         self.query_one("#headings", Static).update(headings(max(scores.content_size.width - 1, 40)))
+        self.query_one("#headings", Static).display = bool(self.department)
         scores.show(board, self.department or None)
         self.refresh_bindings()
 

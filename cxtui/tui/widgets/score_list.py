@@ -1,4 +1,5 @@
-"""The scorecard as one keyboard-navigable list: shared objectives, then each department's goals.
+"""The scorecard as one keyboard-navigable list: every department at a glance (one line each), the
+shared objectives (one line each), then each department's goals.
 
 Rows are laid out to the list's own width: one line per goal from 100 columns up, two lines
 below that, so nothing essential is cut at 80x24.
@@ -110,30 +111,46 @@ def goal_prompt(board: Board, card, width: int) -> Content:
     return Content("\n").join([first, second])
 
 
-def objective_prompt(board: Board, card, width: int) -> Content:
+_GLANCE_ORDER = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
+
+
+def glance_prompt(board: Board, card, width: int) -> Content:
+    """One line for a department: alignment index, goals by status (counts with symbols), open
+    findings and flags, stale readings; the whole company fits one screen this way."""
+    counts = {s: 0 for s in _GLANCE_ORDER}
+    for goal in card.goals:
+        counts[goal.status] = counts.get(goal.status, 0) + 1
+    statuses = Content(" ").join(
+        Content.styled(f"{fmt.STATUS[s][0]}{n}", fmt.STATUS[s][2]) for s, n in counts.items() if n)
+    if not card.goals:
+        statuses = Content.styled("no goals", "$text-muted")
+    open_count = len(card.findings) + len(card.flags)
+    stale = sum(goal.stale for goal in card.goals)
+    marks = Content(" ").join([
+        *([Content.styled(f"⚑{open_count}", "$error")] if open_count else []),
+        *([Content.styled(f"stale {stale}", "$warning italic")] if stale else []),
+        *([Content.styled("yours", "$text-muted italic")] if board.user in card.department.leads else []),
+    ])
+    name_width = max(min(24, width - 40), 10)
+    return Content.assemble(
+        *fmt.fit(card.department.name, name_width, "$accent"), " ",
+        *fmt.fit(fmt.index(card.alignment.index), 3, "bold", right=True), "  ",
+        fmt.cell(statuses, 18), " ", fmt.cell(marks, max(width - name_width - 26, 0)),
+    )
+
+
+def compact_objective_prompt(board: Board, card, width: int) -> Content:
+    """An objective on one line: status, title, latest→target, its goals' statuses as symbols."""
     objective = card.objective
-    c = columns_for(width)
     latest = card.latest.value if card.latest else None
-    status = fmt.status_parts(card.status, c.status)
-    metric = fmt.fit(board.metric_name(objective.metric), c.metric, "$text-muted")
-    values = fmt.fit(_values(objective.baseline, latest, objective.target), c.values)
-    trend = fmt.fit(fmt.spark_text([p.value for p in card.trend], c.trend), c.trend, "$secondary")
-    progress = _progress(card.progress, c)
-    if width >= WIDE:
-        goals = [fmt.status_content(g.status) for g in card.goals]
-        support = Content.styled("supported by ", "$text-muted")
-        support += Content(", ").join(goals) if goals else Content.styled("no goal", "$warning")
-        first = _line(status, fmt.fit(objective.title, c.title), metric, values, progress, trend,
-                      _marks(card.stale, 0, c.marks))
-        return Content("\n").join([first, Content(" " * (c.status + 1)) + support])
-    # Narrow: the supporting goals shrink to their symbols beside the title.
+    values = f"{fmt.number(latest)}→{fmt.number(objective.target)}"
     symbols = Content("").join(Content.styled(fmt.STATUS[g.status][0], fmt.STATUS[g.status][2]) for g in card.goals)
     support = Content.styled("goals ", "$text-muted") + (symbols or Content.styled("none", "$warning"))
     support_width = min(support.cell_length, 16)
-    first = _line(status, fmt.fit(objective.title, c.title + c.marks - support_width),
-                  [fmt.cell(support, support_width)])
-    second = _line([" " * c.status], metric, values, progress, trend)
-    return Content("\n").join([first, second])
+    status = fmt.status_parts(card.status, fmt.STATUS_WIDTH)
+    title_width = max(width - fmt.STATUS_WIDTH - 14 - support_width - 4, 10)  # as a goal's row: width - 1
+    return _line(status, fmt.fit(objective.title, title_width), fmt.fit(values, 14, right=True),
+                 [fmt.cell(support, support_width)])
 
 
 def department_prompt(board: Board, card, width: int) -> Content:
@@ -159,7 +176,8 @@ def department_prompt(board: Board, card, width: int) -> Content:
 
 
 class ScoreList(OptionList):
-    """Option ids: "objective:<id>", "department:<id>", "goal:<id>"."""
+    """Option ids: "glance:<id>" (a department's line at a glance), "objective:<id>", "department:<id>",
+    "goal:<id>"."""
 
     # Rows are laid out to the list's width already: not wrapping them keeps their columns and
     # spares measuring every row's wrapped height.
@@ -192,9 +210,17 @@ class ScoreList(OptionList):
         kept = self.highlighted_option.id if self.highlighted_option is not None else None
         card = board.scorecard
         options: list[Option | None] = []
+        if not self._department and card.departments:
+            # Every department on one line first: the whole company on the first screen.
+            options.append(Option(Content.styled("Departments at a glance (enter shows one)", "$primary bold"),
+                                  disabled=True))
+            options += [Option(glance_prompt(board, dept, width), id=f"glance:{dept.department.id}")
+                        for dept in card.departments]
+            options.append(None)
         options.append(Option(Content.styled("Shared customer objectives", "$primary bold"), disabled=True))
         for objective in card.objectives:
-            options.append(Option(objective_prompt(board, objective, width), id=f"objective:{objective.objective.id}"))
+            options.append(Option(compact_objective_prompt(board, objective, width),
+                                  id=f"objective:{objective.objective.id}"))
         for dept in card.departments:
             if self._department and dept.department.id != self._department:
                 continue
@@ -217,9 +243,10 @@ class ScoreList(OptionList):
                 self.highlighted = self.get_option_index(first)
 
     def highlighted_ref(self) -> tuple[str, str] | None:
-        """("goal"|"objective"|"department", id) of the highlighted row."""
+        """("goal"|"objective"|"department", id) of the highlighted row (a department's line at a
+        glance counts as the department)."""
         option = self.highlighted_option
         if option is None or option.id is None:
             return None
         kind, _, ref = option.id.partition(":")
-        return kind, ref
+        return ("department" if kind == "glance" else kind), ref
