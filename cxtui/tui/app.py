@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette
 from textual.message_pump import MessagePump
@@ -98,6 +98,19 @@ class CxtuiApp(App[str | None]):
         self.set_interval(self.poll_interval, self._poll)
         self._beat()
         self.set_interval(self.presence_interval, self._beat)
+
+    async def on_key(self, event: events.Key) -> None:
+        """Esc followed quickly by a key (typed fast, or sent in one packet by a slow link) reaches
+        a terminal program exactly as Alt+key does. cxtui binds no Alt key, so an Alt+letter that
+        no widget took is what it most likely was: the screen's Esc, then the letter."""
+        char = event.character
+        if not (event.key.startswith("alt+") and char and len(char) == 1 and char.isalnum()):
+            return
+        event.stop()
+        escape = self.screen.active_bindings.get("escape")
+        if escape is not None and escape.enabled:
+            await self.run_action(escape.binding.action, escape.node)
+        await self.on_event(events.Key(char, char))
 
     def on_unmount(self) -> None:
         self._heartbeat.leave()

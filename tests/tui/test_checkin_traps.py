@@ -18,9 +18,9 @@ from cxtui.tui.screens.help import HelpScreen
 
 def burst(app, keys: list[str]) -> None:
     """Post every key at once, as a slow SSH link delivers a packet of them: none is handled
-    before the next has arrived."""
+    before the next has arrived. "alt+x" is how a terminal reports Esc then x in one packet."""
     for key in keys:
-        character = key if len(key) == 1 else None
+        character = key if len(key) == 1 else key[-1] if key.startswith("alt+") else None
         app.post_message(events.Key(key, character))
 
 
@@ -165,3 +165,17 @@ async def test_every_field_stays_whole_at_60x20(app):
         await settle(app, pilot)
         answer = app.screen.query_one("#answer", Input)
         assert answer.region.width >= 10 and answer.region.right <= 60
+
+
+@pytest.mark.parametrize(("start", "screen_name"), [("h", "ConflictsScreen"), ("w", "ConflictsScreen"), (None, "ConflictsScreen")])
+async def test_esc_then_a_key_in_one_packet_is_esc_then_the_key(app, start, screen_name):
+    """A terminal sends Esc followed at once by x as Alt+x: both keys must still act."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        if start:
+            await pilot.press(start)
+            await settle(app, pilot)
+        burst(app, ["alt+x"])
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == screen_name
+        assert len(app.screen_stack) == 3  # scorecard, then conflicts: Esc went back first
