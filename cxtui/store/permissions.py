@@ -55,11 +55,11 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
 
 
 def refusal(user: str, settings: Settings, departments: Mapping[str, Department], entity: str,
-            department: str | None = None) -> str | None:
-    """Why `user` may not add a record of `entity` (owned by `department`), or None: what the store
-    would answer, for a screen to say before the user fills a form."""
+            department: str | None = None, action: str = "add") -> str | None:
+    """Why `user` may not `action` a record of `entity` (owned by `department`), or None: what the
+    store would answer, for a screen to say before the user fills a form."""
     try:
-        check_change(user, settings, departments, entity, "add", None, SimpleNamespace(department=department))
+        check_change(user, settings, departments, entity, action, None, SimpleNamespace(department=department))
     except PermissionDenied as exc:
         return str(exc)
     return None

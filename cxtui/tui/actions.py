@@ -84,6 +84,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                "Create a department.", show=False),
         Action("scorecard.edit_department", "E", "edit_department", "Edit department",
                "Edit the filtered or highlighted department.", show=False),
+        Action("scorecard.settings", "A", "settings", "Settings",
+               "Admins, alignment weights and conflict penalties (admins change them).", show=False),
     ),
     "checkin": (
         Action("checkin.save", "ctrl+s", "save", "Save all", "Save every row that has a value, in one go."),

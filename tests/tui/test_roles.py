@@ -50,3 +50,39 @@ async def test_a_lead_filtered_to_another_department_is_told_before_the_goal_for
         await pilot.press("n")
         await settle(app, pilot)
         assert isinstance(app.screen, GoalEditor)
+
+
+async def test_an_admin_sets_weights_and_admins_in_the_tui(store_path, store):
+    from textual.widgets import Input, Static
+
+    from cxtui.tui.screens.editors import SettingsEditor
+
+    app = make_app(store_path)  # kim, an admin
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SettingsEditor)
+        app.screen.query_one("#field-weight_goals", Input).value = "0.4"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SettingsEditor)  # refused: the weights sum to 1.1
+        assert "sum to 1 (they sum to 1.1)" in str(app.screen.query_one("#form-status", Static).render())
+        app.screen.query_one("#field-weight_delivery", Input).value = "0.2"
+        app.screen.query_one("#field-admins", Input).value = "kim, omar, sofia"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScorecardScreen)
+        settings = store.settings()
+        assert (settings.weights.goals, settings.weights.delivery, settings.admins) == (0.4, 0.2, ["kim", "omar", "sofia"])
+        assert store.audit(entity="settings")[-1].by == "kim"
+
+
+async def test_a_lead_is_told_settings_are_for_admins(store_path):
+    app = make_app(store_path, user="marco")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("A")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScorecardScreen)
+        assert _said(app, "only admins (kim, omar) may update the settings; marco is not one")

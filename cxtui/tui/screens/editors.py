@@ -30,6 +30,7 @@ from cxtui.models import (
     Objective,
     Record,
     RuleError,
+    Settings,
     check_goal_scale,
     check_in_scale,
     check_incentive_weights,
@@ -106,8 +107,12 @@ class EditorScreen(EnterMovesOn, ModalScreen[None]):
 
     # --- layout -----------------------------------------------------------------------------------
 
+    @property
+    def title_text(self) -> str:
+        return f"New {self.NOUN}" if self.is_new else f"Edit {self.NOUN} {self.record.id}"
+
     def compose(self) -> ComposeResult:
-        title = f"New {self.NOUN}" if self.is_new else f"Edit {self.NOUN} {self.record.id}"
+        title = self.title_text
         texts = self.to_texts(self.record) if self.record is not None else dict(self.defaults)
         with Vertical(classes="dialog form"):
             keys = "   ctrl+s save · esc cancel"
@@ -520,4 +525,57 @@ class MetricEditor(EditorScreen):
         # Scale errors name "scale"; show them beside the min/max fields.
         if "" in errors and errors[""].startswith("scale"):
             errors["scale_min"] = errors.pop("")
+        return model, errors
+
+
+_WEIGHTS = ("goals", "incentives", "delivery", "conflicts")
+_SEVERITIES = ("high", "medium", "low")
+
+
+class SettingsEditor(EditorScreen):
+    """The store's admins, alignment weights and conflict penalties; admins only (the store says
+    so to anyone else), audited like every change."""
+
+    MODEL = Settings
+    NOUN = "settings"
+    FIELDS = (
+        Field("admins", "Admins", placeholder="login names, comma separated"),
+        # Labels fit the form's label column; the placeholders say what each number is.
+        *(Field(f"weight_{w}", w.capitalize(), placeholder=f"weight of the {w} part, 0-1; the four sum to 1")
+          for w in _WEIGHTS),
+        *(Field(f"penalty_{s}", s.capitalize(),
+                placeholder=f"points an open {s}-severity finding or flag costs, 0-100") for s in _SEVERITIES),
+    )
+
+    @property
+    def title_text(self) -> str:
+        return "Settings: admins; weights of goals … conflicts; penalties high … low"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete":
+            return False
+        return super().check_action(action, parameters)
+
+    def to_texts(self, record: Settings) -> dict[str, Any]:
+        texts: dict[str, Any] = {"admins": ", ".join(record.admins)}
+        texts.update({f"weight_{w}": getattr(record.weights, w) for w in _WEIGHTS})
+        texts.update({f"penalty_{s}": record.penalties.get(s) for s in _SEVERITIES})
+        return texts
+
+    def to_data(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "admins": [x for x in values["admins"].replace(",", " ").split() if x],
+            "weights": {w: values[f"weight_{w}"] for w in _WEIGHTS},
+            "penalties": {s: values[f"penalty_{s}"] for s in _SEVERITIES},
+        }
+
+    def _build(self) -> tuple[Record | None, dict[str, str]]:
+        model, errors = super()._build()
+        # "weights.goals: ..." belongs beside its field; the sum rule ("weights: ...") under the form.
+        for key in [k for k in errors if k == ""]:
+            line = errors[key]
+            head = line.split(":", 1)[0]
+            if head.startswith(("weights.", "penalties.")):
+                part, name = head.split(".", 1)
+                errors[f"{'weight' if part == 'weights' else 'penalty'}_{name}"] = errors.pop(key)
         return model, errors

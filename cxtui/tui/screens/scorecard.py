@@ -185,6 +185,12 @@ class ScorecardScreen(Screen):
             return
         self.app.push_screen(ObjectiveEditor(None))
 
+    def action_settings(self) -> None:
+        from cxtui.tui.screens.editors import SettingsEditor
+
+        if not self._refused("settings", action="update"):
+            self.app.push_screen(SettingsEditor(self.board.snapshot.settings))
+
     def action_new_metric(self) -> None:
         from cxtui.tui.screens.editors import MetricEditor
 
@@ -221,12 +227,12 @@ class ScorecardScreen(Screen):
         if value is not None:
             self._set_department(value)
 
-    def _refused(self, entity: str, department: str | None = None) -> bool:
+    def _refused(self, entity: str, department: str | None = None, action: str = "add") -> bool:
         """Say so, before a form is filled, when the store would refuse the user this record."""
         from cxtui.store.permissions import refusal
 
         board = self.board
-        reason = refusal(board.user, board.snapshot.settings, board.departments, entity, department)
+        reason = refusal(board.user, board.snapshot.settings, board.departments, entity, department, action)
         if reason is not None:
             self.notify(reason, title="Not yours to change", severity="warning", timeout=8, markup=False)
         return reason is not None
