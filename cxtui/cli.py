@@ -774,6 +774,62 @@ def _validated_settings(cls, current, **changes):
         raise Failure(describe_errors(exc)[0]) from None
 
 
+@cli.command(epilog=_example("cxtui history", "cxtui history --dept sales --user kim",
+                             "cxtui history --format json --limit 50 > changes.json"))
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only changes touching this department (id or name).")
+@click.option("--user", "-u", callback=utf8_text, metavar="LOGIN", help="Only changes made by this login.")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="The newest this many changes.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def history(dept: str | None, user: str | None, limit: int, fmt: str) -> None:
+    """List changes, newest first, with their ids (for cxtui undo) and each field's old → new value."""
+    from cxtui.changes import describe as describe_change
+    from cxtui.changes import touches
+
+    store = open_store()
+    department = department_id(store, dept)
+    entries = [e for e in reversed(store.audit())
+               if (department is None or touches(e, department)) and (user is None or e.by == user)][:limit]
+    rows = [{
+        "change": e.id, "tx": e.tx, "at": e.at.isoformat(), "by": e.by, "real_user": e.real_user,
+        "action": e.action, "entity": e.entity, "entity_id": e.entity_id, "what": describe_change(e),
+        "reverts": e.reverts, "before": e.before, "after": e.after,
+    } for e in entries]
+    if fmt == "json":
+        import orjson
+
+        click.echo(orjson.dumps({"changes": rows}, option=orjson.OPT_INDENT_2).decode())
+    elif fmt == "csv":
+        from cxtui import csvsafe
+
+        header = ["change", "tx", "at", "by", "real_user", "action", "entity", "entity_id", "what", "reverts"]
+        sys.stdout.flush()
+        csvsafe.write_stream(csvsafe.render(header, ([r[c] for c in header] for r in rows), excel=False),
+                             sys.stdout.buffer)
+    else:
+        from cxtui.describe import one_line
+
+        if not rows:
+            click.echo("No changes.")
+        for e, row in zip(entries, rows, strict=True):
+            who = f"{e.real_user} as {e.by}" if e.real_user else e.by
+            click.echo(one_line(f"{e.at.strftime('%Y-%m-%d %H:%M')}  {who}  {row['what']}  [{e.tx}]"))
+
+
+@cli.command(epilog=_example("cxtui undo", "cxtui history --user kim && cxtui undo 20261203T074012345678-123-a1b2c3"))
+@click.argument("change", required=False, callback=utf8_text)
+@db_option
+def undo(change: str | None) -> None:
+    """Undo a change: CHANGE is a change or transaction id from `cxtui history`; without it, your
+    own last change. Refused, naming who and when, when a record has changed since."""
+    from cxtui.changes import describe as describe_change
+
+    store = open_store()
+    undone = store.revert(change)
+    lines = [f"undid change {undone[0].tx}:"] + [f"  {describe_change(e)}" for e in undone]
+    echo_saved("\n".join(lines))
+
+
 @cli.command(epilog=_example("cxtui doctor", "cxtui doctor --db /srv/cx/store.json || echo 'store needs care'"))
 @db_option
 def doctor() -> None:

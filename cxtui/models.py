@@ -603,6 +603,8 @@ class AuditEntry(Model):
     entity_id: RecordId
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
+    # Set on the entries of an undo: the transaction whose change this entry reverts.
+    reverts: RecordId | None = None
 
     @model_validator(mode="after")
     def _sides_are_records(self) -> AuditEntry:

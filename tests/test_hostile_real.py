@@ -419,7 +419,7 @@ def wait_or_end(terminal: Terminal, predicate, timeout: float, what: str, name: 
 
 
 def scorecard_shown(screen: str) -> bool:
-    return "Sales lifts NPS" in screen
+    return "Company alignment" in screen and any(line.strip().startswith("Sales ") for line in screen.splitlines())
 
 
 # --- 4. presence files ---------------------------------------------------------------------------

@@ -345,7 +345,7 @@ def test_alignment_index_renormalises_over_parts_with_a_basis():
     assert parts.incentives == 100.0
     assert parts.conflicts == 100.0
     assert parts.index == pytest.approx(100.0)
-    weights = AlignmentWeights(goals=0.3, incentives=0.0, delivery=0.3, conflicts=0.0)
+    weights = AlignmentWeights(goals=0.5, incentives=0.0, delivery=0.5, conflicts=0.0)  # no weight where there is a basis
     assert build_scorecard(s, MIDWAY, weights).departments[0].alignment.index == pytest.approx(100.0)
 
 

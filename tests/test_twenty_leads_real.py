@@ -75,7 +75,7 @@ def runtime(base, team):
 @pytest.fixture(scope="module")
 def store(base, team, runtime) -> Path:
     """A store shared with the group: twenty departments, each led by one lead, and one goal of the
-    first department (Alpha, listed first) that the watching TUIs show at the top of the scorecard."""
+    first department (Alpha, listed first) that the watching TUIs show once Alpha is opened."""
     csv_dir = base / "csv"
     csv_dir.mkdir(mode=0o755)
     names = {1: "Alpha"} | {n: f"Dept {n:02d}" for n in range(2, LEADS + 1)}
@@ -128,8 +128,11 @@ def test_twenty_leads_record_at_once_while_two_tuis_watch(store, team, runtime, 
     tmux.open("local", ["runuser", lead(short(LEADS)), "-c", f"cd ~; {watch_cmd}"], width=80, height=24)
     tmux.open("ssh", sshd.argv(lead(short(LEADS - 1)), watch_cmd, tty=True), width=80, height=24)
     for name in ("local", "ssh"):
-        tmux.wait_for(name, lambda s: "Alpha lifts NPS" in s and "Scorecard" in s, 60,
+        tmux.wait_for(name, lambda s: "Departments at a glance" in s and "Alpha" in s, 60,
                       f"the {name} TUI did not show the scorecard")
+        # Twenty departments at a glance fill the screen: Enter on the first (Alpha) shows its goals.
+        tmux.keys(name, "Enter")
+        tmux.wait_for(name, lambda s: "Alpha lifts NPS" in s, 30, f"the {name} TUI did not show Alpha's goals")
 
     # Writers 2..LEADS each record PER_WRITER readings for their own department, all at once;
     # the first OVER_SSH of them through ssh.

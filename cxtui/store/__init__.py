@@ -1,8 +1,10 @@
 """The shared store: TinyDB files made safe for several writers, with an audit trail."""
 
 from cxtui.store.errors import (
+    ChangedSince,
     DuplicateRecord,
     NotFound,
+    NothingToUndo,
     PermissionDenied,
     ReferenceViolation,
     RuleViolation,
@@ -25,11 +27,13 @@ from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store
 __all__ = [
     "ANY_DEPARTMENT",
     "NEW_ID",
+    "ChangedSince",
     "DuplicateRecord",
     "JournalRejected",
     "Identity",
     "IdentityRefused",
     "NotFound",
+    "NothingToUndo",
     "PermissionDenied",
     "Problem",
     "ReferenceViolation",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class StoreError(Exception):
@@ -109,3 +110,22 @@ class RuleViolation(StoreError):
 
 class PermissionDenied(StoreError):
     """The current user may not make this change."""
+
+
+class NothingToUndo(StoreError):
+    """An undo with nothing to revert: no such change, or it was undone already."""
+
+
+class ChangedSince(StoreError):
+    """An undo refused because the record has changed since the change being undone."""
+
+    def __init__(self, entry: Any, later: Any | None) -> None:
+        what = f"{entry.entity} {entry.entity_id}"
+        if later is not None:
+            by = f"{later.real_user} as {later.by}" if later.real_user else later.by
+            since = f"{later.action}d by {by} at {later.at.strftime('%Y-%m-%d %H:%M')} UTC (change {later.tx})"
+        else:
+            since = "changed outside cxtui (no audit entry says how; cxtui doctor)"
+        super().__init__(f"{what} has changed since change {entry.tx}: {since}; undo that change first")
+        self.entry = entry
+        self.later = later

@@ -54,8 +54,10 @@ from cxtui.models import (
 from cxtui.store import fsio, journal, permissions, series, sharing
 from cxtui.store.documents import META, READINGS, SERIES, Documents, dumps, is_sound, parse
 from cxtui.store.errors import (
+    ChangedSince,
     DuplicateRecord,
     NotFound,
+    NothingToUndo,
     ReferenceViolation,
     RuleViolation,
     StaleRecord,
@@ -300,6 +302,63 @@ class Store:
         return self.add(reading)
 
     # --- health -----------------------------------------------------------------------------------
+
+    def revert(self, change: str | None = None) -> list[AuditEntry]:
+        """Undo a change: `change` names an audit entry (one record's change) or a transaction
+        (every change it made, as a check-in or an import); None means this user's last
+        transaction that is not itself an undo and has not been undone. Each record goes back to
+        what it was before the change, in one new transaction whose entries say what they revert;
+        the same permissions apply as to any change. Returns the entries reverted.
+
+        Refused (NothingToUndo, ChangedSince) when there is nothing to undo, or when a record has
+        changed since (naming who changed it and when): undo that later change first."""
+        with self._transaction() as tx:
+            trail = self.audit()
+            targets = self._undo_targets(trail, change)
+            tx.reverts = targets[0].tx
+            for entry in reversed(targets):
+                self._revert_one(tx, entry, trail)
+            return targets
+
+    def last_change(self) -> list[AuditEntry]:
+        """What `revert()` without an id would undo now (this user's last change), or []."""
+        try:
+            return self._undo_targets(self.audit(), None)
+        except NothingToUndo:
+            return []
+
+    def _undo_targets(self, trail: list[AuditEntry], change: str | None) -> list[AuditEntry]:
+        undone = {e.reverts for e in trail if e.reverts}
+        if change is None:
+            mine = [e for e in trail if e.by == self.user and not e.reverts and e.tx not in undone]
+            if not mine:
+                raise NothingToUndo(f"{self.user} has no change left to undo")
+            change = mine[-1].tx
+        targets = [e for e in trail if change in (e.id, e.tx)]
+        if not targets:
+            raise NothingToUndo(f"no change {change} is in the audit trail (cxtui history lists them)")
+        if targets[0].tx in undone:
+            raise NothingToUndo(f"change {change} was undone already")
+        return targets
+
+    def _revert_one(self, tx: _Tx, entry: AuditEntry, trail: list[AuditEntry]) -> None:
+        cls = _entity_class(entry.entity)
+        try:
+            current = tx._current(entry.entity, entry.entity_id)
+        except NotFound:
+            current = None
+        now = _dump(current) if current is not None else None
+        if now != entry.after:
+            later = [e for e in trail if (e.entity, e.entity_id) == (entry.entity, entry.entity_id)
+                     and e.tx != entry.tx and e.at >= entry.at]
+            raise ChangedSince(entry, later[-1] if later else None)
+        if entry.action == "add":
+            tx.delete(entry.entity, entry.entity_id, current.version)
+        elif entry.action == "update":
+            before = cls.model_validate(entry.before, context=STORED)
+            tx.update(before.model_copy(update={"version": current.version}))
+        else:
+            tx.add(cls.model_validate(entry.before, context=STORED))
 
     def doctor(self) -> list[Problem]:
         """Check every file and every reference; an empty list means the store is sound."""
@@ -676,6 +735,7 @@ class _Tx(_View):
         self.parts: dict[str, Documents] = {}
         self.dirty: set[Path] = set()
         self.entries: list[AuditEntry] = []
+        self.reverts: str | None = None  # the transaction an undo reverts, noted on its entries
         self._keys: list[str] | None = None
         self._reading_ids: set[str] | None = None
         self._by_month: dict[str, list[str]] = {}
@@ -890,6 +950,7 @@ class _Tx(_View):
             id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
             real_user=self.store.identity.real_user, action=action, entity=entity, entity_id=record_id,
             before=_dump(before) if before else None, after=_dump(after) if after else None,
+            reverts=self.reverts,
         ))
 
     def _with_id(self, entity: str, model: Record) -> Record:

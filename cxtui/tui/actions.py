@@ -52,6 +52,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("app.previous_field", "shift+tab", "focus_previous", "Previous field",
                "Move to the previous field.", show=False, priority=True),
         Action("app.scorecard", "s", "home", "Scorecard", "Back to the scorecard.", show=False, priority=True),
+        Action("app.undo", "ctrl+z", "undo", "Undo", "Undo your own last change (asks first, names it).",
+               show=False),
         Action("app.history", "h", "history", "History", "The audit trail: who changed what, when.",
                show=False, priority=True),
         Action("app.meeting", "w", "meeting", "Meeting", "Walk the scorecard one department at a time.",

@@ -42,7 +42,7 @@ POLL_INTERVAL = 0.5
 _REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
 
 # Actions that open a top-level screen; unavailable while a dialog is open or nothing is loaded.
-_NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting"}
+_NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting", "undo"}
 
 
 class CxtuiApp(App[str | None]):
@@ -313,6 +313,35 @@ class CxtuiApp(App[str | None]):
         from cxtui.tui.screens.meeting import MeetingScreen
 
         await self._show(MeetingScreen())
+
+    def action_undo(self) -> None:
+        self.run_job(self, "app.undo-find", lambda store: store.last_change(), reload=False)
+
+    def on_job_done(self, message: JobDone) -> None:
+        """Ctrl+Z: find the user's last change, ask, then undo exactly that change."""
+        from cxtui.changes import describe as describe_change
+        from cxtui.tui.screens.dialogs import ConfirmScreen
+
+        if message.tag == "app.undo-find":
+            message.stop()
+            if not message.ok:
+                self.notify(message.error, title="Undo", severity="error", markup=False)
+            elif not message.result:
+                self.notify("You have no change left to undo.", title="Undo")
+            else:
+                entries = message.result
+                more = f" (and {len(entries) - 1} more in the same change)" if len(entries) > 1 else ""
+                tx = entries[0].tx
+                self.push_screen(
+                    ConfirmScreen(f"Undo your last change, of {entries[0].at.strftime('%Y-%m-%d %H:%M')} UTC: "
+                                  f"{describe_change(entries[0])}{more}?", "Undo"),
+                    lambda yes: yes and self.run_job(self, "app.undo", lambda store: store.revert(tx)))
+        elif message.tag == "app.undo":
+            message.stop()
+            if message.ok:
+                self.notify(f"Undone: {describe_change(message.result[0])}", title="Undo", markup=False)
+            else:
+                self.notify(message.error, title="Not undone", severity="error", timeout=10, markup=False)
 
     def action_help(self) -> None:
         from cxtui.tui.screens.help import HelpScreen

@@ -86,3 +86,42 @@ async def test_a_lead_is_told_settings_are_for_admins(store_path):
         await settle(app, pilot)
         assert isinstance(app.screen, ScorecardScreen)
         assert _said(app, "only admins (kim, omar) may update the settings; marco is not one")
+
+
+async def test_ctrl_z_undoes_your_own_last_change_after_naming_it(store_path, store):
+    from cxtui.models import Goal
+    from cxtui.store import Store
+    from cxtui.tui.screens.dialogs import ConfirmScreen
+
+    kim = Store(store_path, user="kim")
+    old = kim.get(Goal, "G-1")
+    kim.update(old.model_copy(update={"target": old.target + 100}))
+    store.update(store.get(Goal, "G-2").model_copy(update={"title": "omar's later change"}))  # not kim's
+    app = make_app(store_path)  # kim
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"changed goal G-1 '{old.title}': target" in app.screen.question
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert store.get(Goal, "G-1").target == old.target + 100
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert store.get(Goal, "G-1").target == old.target
+        assert store.get(Goal, "G-2").title == "omar's later change"
+        assert _said(app, "Undone: changed goal G-1")
+        assert store.audit(entity="goal", entity_id="G-1")[-1].reverts is not None
+
+
+async def test_ctrl_z_with_nothing_to_undo_says_so(store_path):
+    app = make_app(store_path, user="sofia")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScorecardScreen)
+        assert _said(app, "You have no change left to undo.")
