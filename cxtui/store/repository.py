@@ -9,20 +9,22 @@ at all, whichever process dies where. Callers get models, never raw documents.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
 import re
 import secrets
 import stat
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as Date
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, BinaryIO, Literal, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -237,6 +239,11 @@ class Store:
         keyed.sort()  # tuples compare in C; the running number keeps ties in file order
         return [row for *_, row in keyed]
 
+    def reading_ids(self) -> set[str]:
+        """Every reading's id (what an import checks the ids it is given against)."""
+        with self._reading() as view:
+            return {doc["id"] for _, docs in view.reading_partitions(None, None) for doc in docs}
+
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
         series that goals and objectives use, what series.trim keeps. The scorecard, conflicts and
@@ -282,6 +289,17 @@ class Store:
         """Add every model in one commit: all are stored, or none is."""
         with self._transaction() as tx:
             return [tx.add(model) for model in models]
+
+    def add_stream(self, models: Iterable[Record]) -> int:
+        """add_many for any number of models, in memory bounded by a constant: full readings chunks
+        and the audit lines go to temp files as they are made, not held to the commit. Returns how
+        many were added."""
+        with self._transaction(bulk=True) as tx:
+            count = 0
+            for model in models:
+                tx.add(model)
+                count += 1
+            return count
 
     def update(self, model: M) -> M:
         with self._transaction() as tx:
@@ -413,27 +431,34 @@ class Store:
             yield _View(self, self._load_indexed_main())
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Tx]:
+    def _transaction(self, *, bulk: bool = False) -> Iterator[_Tx]:
         with self._locked():
             journal.recover(self.layout)
-            tx = _Tx(self, self._load_indexed_main())
+            tx = _Tx(self, self._load_indexed_main(), bulk=bulk)
             try:
                 yield tx
                 tx.commit()
             except BaseException:
                 # TinyDB edited the cached documents in place; they no longer match the files.
                 self._cache.clear()
+                tx.discard()
                 raise
+            finally:
+                tx.close()
 
-    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry]) -> None:
-        lines = b"".join(orjson.dumps(_dump(entry)) + b"\n" for entry in audit)
+    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry] | BinaryIO,
+                written: Sequence[journal.Written] = ()) -> None:
+        lines = b"".join(_audit_line(entry) for entry in audit) if isinstance(audit, list) else audit
         try:
-            prepared = journal.prepare(self.layout, tx, files, lines)
+            prepared = journal.prepare(self.layout, tx, files, lines, written)
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc) from None
         try:
-            journal.apply(self.layout, prepared)
+            if isinstance(lines, bytes):
+                journal.apply(self.layout, prepared)
+            else:
+                journal.apply(self.layout, prepared, lines)
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc, committed=True) from None
@@ -665,9 +690,13 @@ class _View:
 
 
 class _Tx(_View):
-    """One read-modify-write under the lock; `commit` writes every changed file at once."""
+    """One read-modify-write under the lock; `commit` writes every changed file at once.
 
-    def __init__(self, store: Store, main: _Cached) -> None:
+    A `bulk` transaction (an import of any size) keeps its memory bounded: each readings chunk it
+    fills is written to its temp file at once ("sealed") and dropped, and its audit lines go to a
+    temp file; commit() then names those in the journal with the rest."""
+
+    def __init__(self, store: Store, main: _Cached, *, bulk: bool = False) -> None:
         super().__init__(store, main)
         self.id = _new_tx_id()
         self.now = utcnow()
@@ -676,6 +705,14 @@ class _Tx(_View):
         self.parts: dict[str, Documents] = {}
         self.dirty: set[Path] = set()
         self.entries: list[AuditEntry] = []
+        self.logged = 0
+        # Audit lines of a bulk transaction: a private, already unlinked file.
+        self.audit_spool: BinaryIO | None = tempfile.TemporaryFile() if bulk else None
+        self.sealed: dict[str, journal.Written] = {}  # chunk key -> its new version, already written
+        self._cleaned: set[Path] = set()  # month folders cleared of dead writers' temp files
+        # Validated entity models, read again for every row of an import; dropped when the
+        # entity tables change.
+        self._models: dict[tuple[str, str | None], Any] = {}
         self._keys: list[str] | None = None
         self._reading_ids: set[str] | None = None
         self._by_month: dict[str, list[str]] = {}
@@ -686,11 +723,17 @@ class _Tx(_View):
         return self.docs.raw(entity).get(record_id)
 
     def models_of(self, entity: str) -> list[Any]:
-        cls = _entity_class(entity)
-        return [self.validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in self.docs.raw(entity).items()]
+        found = self._models.get((entity, None))
+        if found is None:
+            cls = _entity_class(entity)
+            found = [self.validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in self.docs.raw(entity).items()]
+            self._models[(entity, None)] = found
+        return found
 
     def partition(self, key: str) -> Documents:
         part = self.parts.get(key)
+        if part is None and key in self.sealed:
+            part = self._unseal(key)
         if part is None:
             path = self.layout.partition(key)
             cached = self.store._load(path)
@@ -704,7 +747,7 @@ class _Tx(_View):
         """Every partition key as this transaction sees it (a whole-store listing: scans only)."""
         if self._keys is None:
             self._keys = list(self.layout.partitions())
-        return sorted({*self._keys, *self.parts}, key=chunk_order)
+        return sorted({*self._keys, *self.parts, *self.sealed}, key=chunk_order)
 
     def reading_ids(self) -> set[str]:
         """Every reading id as this transaction sees it; read once (a whole-store scan), then kept
@@ -718,7 +761,7 @@ class _Tx(_View):
         keys = self._by_month.get(month)
         if keys is None:
             on_disk = self.layout.month_partitions(month)
-            keys = sorted({*on_disk, *(k for k in self.parts if k[:7] == month)}, key=chunk_order)
+            keys = sorted({*on_disk, *(k for k in (*self.parts, *self.sealed) if k[:7] == month)}, key=chunk_order)
             self._by_month[month] = keys
         return keys
 
@@ -738,7 +781,35 @@ class _Tx(_View):
         if not keys:
             return month
         last = keys[-1]
+        if last in self.sealed:
+            return next_chunk(last)
         return last if len(self.partition(last).raw(READINGS)) < CHUNK_SIZE else next_chunk(last)
+
+    def _seal(self, key: str) -> None:
+        """Write a full chunk's new version to its temp file now, and let go of its documents."""
+        path = self.layout.partition(key)
+        if path.parent not in self._cleaned:
+            # What prepare() does for the folders a commit writes into, before the first temp file here.
+            fsio.ensure_dir(path.parent)
+            fsio.remove_temp_files([path.parent], keep={w.temp for w in self.sealed.values()})
+            self._cleaned.add(path.parent)
+        data = dumps(self.parts.pop(key).data)
+        tmp = fsio.temp_path_for(path)
+        fsio.write_new(tmp, data)
+        self.sealed[key] = journal.Written(tmp, path, hashlib.sha256(data).hexdigest())
+        self.dirty.discard(path)
+
+    def _unseal(self, key: str) -> Documents:
+        """A sealed chunk, back in memory to be read or changed again (rare: scans, a re-edit)."""
+        written = self.sealed.pop(key)
+        found = fsio.read_limited(written.temp, fsio.CHUNK_LIMIT)
+        fsio.unlink_quietly(written.temp)
+        if found is None or hashlib.sha256(found[0]).hexdigest() != written.sha256:
+            raise self.store._corrupt(written.temp, "this commit's own temp file was changed")
+        part = Documents(parse(written.temp, found[0], required=(READINGS,)))
+        self.parts[key] = part
+        self.dirty.add(written.target)
+        return part
 
     def series_entry(self, metric: str, department: str | None) -> series.Entry:
         """The index entry of a series, loaded for change (its file is then written at commit)."""
@@ -828,12 +899,24 @@ class _Tx(_View):
         self._log("delete", entity, record_id, current, None)
 
     def commit(self) -> None:
-        if not self.entries and not self.dirty:
+        if not self.logged and not self.dirty and not self.sealed:
             return
         files = {path: dumps(self._data_of(path)) for path in self.dirty}
-        self.store._commit(self.id, files, self.entries)
+        written = list(self.sealed.values())
+        self.sealed.clear()  # the commit owns them now (prepare removes them if it fails)
+        self.store._commit(self.id, files, self.audit_spool or self.entries, written)
         for path in self.dirty:
             self.store._cache[path] = _Cached(key=fsio.stat_key(path), data=self._data_of(path))  # type: ignore[arg-type]
+
+    def discard(self) -> None:
+        """After a failure before the commit point: remove the temp files of sealed chunks."""
+        for written in self.sealed.values():
+            fsio.unlink_quietly(written.temp)
+        self.sealed.clear()
+
+    def close(self) -> None:
+        if self.audit_spool is not None:
+            self.audit_spool.close()
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -862,10 +945,14 @@ class _Tx(_View):
                 self._reading_ids.add(model.id)
             key = self._chunk_for_new(partition_key(model.date))  # type: ignore[attr-defined]
             doc = _dump(model)
-            self.partition(key).put_direct(READINGS, model.id, doc)
+            part = self.partition(key)
+            part.put_direct(READINGS, model.id, doc)
             self.dirty.add(self.layout.partition(key))
             series.add(self.series_entry(model.metric, model.department), doc)  # type: ignore[attr-defined]
+            if self.audit_spool is not None and len(part.raw(READINGS)) >= CHUNK_SIZE:
+                self._seal(key)
         else:
+            self._models.clear()
             self.docs.put(entity, model.id, _dump(model))
             self.dirty.add(self.layout.main)
 
@@ -881,16 +968,22 @@ class _Tx(_View):
             if not series.remove(self.series_entry(metric, department), _dump(model)):
                 self._rescan_series(metric, department)
         else:
+            self._models.clear()
             self.docs.remove(entity, model.id)
             self.dirty.add(self.layout.main)
 
     def _log(self, action: Literal["add", "update", "delete"], entity: str, record_id: str,
              before: Record | None, after: Record | None) -> None:
-        self.entries.append(AuditEntry(
-            id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
+        entry = AuditEntry(
+            id=f"{self.id}.{self.logged}", tx=self.id, at=self.now, by=self.user,
             real_user=self.store.identity.real_user, action=action, entity=entity, entity_id=record_id,
             before=_dump(before) if before else None, after=_dump(after) if after else None,
-        ))
+        )
+        self.logged += 1
+        if self.audit_spool is not None:
+            self.audit_spool.write(_audit_line(entry))
+        else:
+            self.entries.append(entry)
 
     def _with_id(self, entity: str, model: Record) -> Record:
         seq = self.docs.data[META]["1"].setdefault("seq", {})
@@ -943,10 +1036,14 @@ class _Tx(_View):
                                  before, after)
 
     def _need(self, entity: str, record_id: str, field: str, owner: str) -> Any:
+        found = self._models.get((entity, record_id))
+        if found is not None:
+            return found
         doc = self.doc(entity, record_id)
         if doc is None:
             raise ReferenceViolation(f"{field}: {owner} names {entity} {record_id!r}, which does not exist")
-        return self.validate(self.layout.main, _entity_class(entity), record_id, doc)
+        found = self._models[(entity, record_id)] = self.validate(self.layout.main, _entity_class(entity), record_id, doc)
+        return found
 
     def _check(self, entity: str, model: Any) -> None:
         """Rules that need other records: references exist, values inside scales, weights."""
@@ -1104,6 +1201,10 @@ def _when(moment: datetime | None) -> str | None:
 
 def _new_tx_id() -> str:
     return f"{datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _audit_line(entry: AuditEntry) -> bytes:
+    return orjson.dumps(_dump(entry)) + b"\n"
 
 
 def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
