@@ -342,13 +342,25 @@ def open_lock(path: Path) -> int:
     return fd
 
 
-def flock(fd: int, timeout: float) -> bool:
-    """Take an exclusive flock on `fd`, waiting at most `timeout` seconds; False if that ran out."""
+def open_lock_for_reading(path: Path) -> int | None:
+    """The lock file opened read-only (for a shared flock), for a reader who may not write to the
+    store; None when there is none (nobody has written since the store became unwritable for them)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        return _open_checked(path, flags, lambda st: check_file(path, st, gid=store_gid(path.parent)))[0]
+    except FileNotFoundError:
+        return None
+
+
+def flock(fd: int, timeout: float, *, shared: bool = False) -> bool:
+    """Take an exclusive (or shared) flock on `fd`, waiting at most `timeout` seconds; False if
+    that ran out."""
     deadline = time.monotonic() + timeout
     delay = 0.001
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             if time.monotonic() >= deadline:

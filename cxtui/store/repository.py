@@ -8,6 +8,7 @@ at all, whichever process dies where. Callers get models, never raw documents.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import math
@@ -132,6 +133,7 @@ class Store:
         self.lock_timeout = lock_timeout
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of _locked() in the thread holding _thread_lock
+        self._read_only = False  # whether the lock held is the shared one of a reader who may not write
         self._cache: dict[Path, _Cached] = {}
 
     # --- creation ---------------------------------------------------------------------------------
@@ -324,17 +326,19 @@ class Store:
         problems: list[Problem] = []
         layout = self.layout
         try:
-            with self._locked():
-                recovered = journal.recover(layout)
-                if recovered:
+            with self._locked(write=False) as writable:
+                # One who may not write checks the store as it stands (snapshot() refuses a
+                # half-applied commit, which only a writer can finish).
+                if writable and journal.recover(layout):
                     problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
-                fsio.remove_temp_files(layout.month_dirs())
+                if writable:
+                    fsio.remove_temp_files(layout.month_dirs())
                 snapshot = self.snapshot()
                 with self._reading() as view:
                     # The documents as stored (the models' dumps would cost seconds at a million).
                     reading_docs = {doc["id"]: doc for _, docs in view.reading_partitions(None, None) for doc in docs}
                     problems += self._series_problems(view, reading_docs)
-        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, fsio.UnsafeFile) as exc:
+        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, StoreIOError, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
         problems += reference_problems(snapshot)
@@ -375,39 +379,57 @@ class Store:
     # --- internals --------------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, *, write: bool = True) -> Iterator[bool]:
+        """Hold the store's lock; yields whether this process may write under it.
+
+        With write=False (reading commands), a store this user cannot write (a read-only file
+        system, a directory or lock file without write permission) is still read: under a shared
+        flock on the lock file opened read-only, which keeps writers out as the exclusive one does,
+        or, when there is no lock file to open, without one (nobody can have written since)."""
         if not self.layout.main.parent.is_dir():
             raise StoreMissing(self.layout.main)
         with self._thread_lock:
             if self._depth:
+                if write and self._read_only:
+                    raise StoreIOError(self.layout.lock, PermissionError(errno.EACCES, "the store is read-only here"))
                 self._depth += 1
                 try:
-                    yield
+                    yield not self._read_only
                 finally:
                     self._depth -= 1
                 return
             self._check_directories()
-            refused_until = time.monotonic() + LOCK_PERMISSION_GRACE
-            while True:
-                try:
-                    fd = fsio.open_lock(self.layout.lock)
-                    break
-                except PermissionError as exc:
-                    if time.monotonic() >= refused_until:
-                        raise StoreIOError(self.layout.lock, exc) from None
-                    time.sleep(0.01)
-                except OSError as exc:
-                    raise StoreIOError(self.layout.lock, exc) from None
+            fd, shared = self._open_lock(write)
             try:
-                if not fsio.flock(fd, self.lock_timeout):
+                if fd is not None and not fsio.flock(fd, self.lock_timeout, shared=shared):
                     raise StoreLocked(self.path, self.lock_timeout)
-                self._depth = 1
+                self._depth, self._read_only = 1, shared
                 try:
-                    yield
+                    yield not shared
                 finally:
-                    self._depth = 0
+                    self._depth, self._read_only = 0, False
             finally:
-                os.close(fd)  # releases the flock
+                if fd is not None:
+                    os.close(fd)  # releases the flock
+
+    def _open_lock(self, write: bool) -> tuple[int | None, bool]:
+        """(fd of the lock file or None, whether only a shared lock can be had on it)."""
+        refused_until = time.monotonic() + LOCK_PERMISSION_GRACE
+        while True:
+            try:
+                return fsio.open_lock(self.layout.lock), False
+            except OSError as exc:
+                refused = isinstance(exc, PermissionError) or exc.errno == errno.EROFS
+                if not write and refused:
+                    try:
+                        return fsio.open_lock_for_reading(self.layout.lock), True
+                    except PermissionError:
+                        pass  # not even readable: maybe a member's new lock file, still with their umask
+                    except OSError as again:
+                        raise StoreIOError(self.layout.lock, again) from None
+                if not isinstance(exc, PermissionError) or time.monotonic() >= refused_until:
+                    raise StoreIOError(self.layout.lock, exc) from None
+                time.sleep(0.01)
 
     def _check_directories(self) -> None:
         """Refuse a store whose directories anyone may write to, or whose member-writable
@@ -426,8 +448,14 @@ class Store:
 
     @contextmanager
     def _reading(self) -> Iterator[_View]:
-        with self._locked():
-            journal.recover(self.layout)
+        with self._locked(write=False) as writable:
+            if writable:
+                journal.recover(self.layout)
+            elif fsio.stat_key(self.layout.journal) is not None:
+                # Half-applied, the files could be of two states; finishing it needs a writer.
+                raise StoreIOError(self.layout.journal, PermissionError(
+                    errno.EACCES, "a commit a writer left unfinished waits for a member who can write "
+                                  "to the store to run any cxtui command"))
             yield _View(self, self._load_indexed_main())
 
     @contextmanager
@@ -467,6 +495,9 @@ class Store:
         """The entity tables, after building the series index of a store that has none yet."""
         main = self._load_main()
         if not main.data[META]["1"].get("series_index"):
+            if self._read_only:
+                raise StoreIOError(self.layout.main, PermissionError(
+                    errno.EACCES, "the store needs a one-time upgrade (its series index) by a member who can write to it"))
             tx = _Tx(self, main)
             try:
                 tx.rebuild_index()
@@ -494,8 +525,9 @@ class Store:
         if migrate(cached.data, found):
             meta["schema"] = SCHEMA_VERSION
             cached.models = None
-            self._commit(_new_tx_id(), {layout.main: dumps(cached.data)}, [])
-            cached.key = fsio.stat_key(layout.main)  # type: ignore[assignment]
+            if not self._read_only:  # else read as migrated, and written by the next member who can
+                self._commit(_new_tx_id(), {layout.main: dumps(cached.data)}, [])
+                cached.key = fsio.stat_key(layout.main)  # type: ignore[assignment]
         if cached.models is None:
             # The entity tables are small: check every record now, so that no operation, read or
             # write, proceeds on a file holding an invalid one.
