@@ -225,26 +225,36 @@ class Store:
         (timestamps as datetime.isoformat writes them)."""
         last = end.isoformat() if end else None
         every = department == ANY_DEPARTMENT
-        moments = [i for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
+        moments = [(i, name == "recorded_at") for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
+        rows: list[list[Any]] = []
         keyed: list[tuple[str, datetime, int, list[Any]]] = []
+        month = ""
         with self._reading() as view:
-            for path, docs in view.reading_partitions(None, end):
+            # Files are read one at a time and not kept (a million readings' documents took 1.8 GB);
+            # months come in order and a month's readings all lie within it, so each month is sorted
+            # on its own.
+            for path, docs in view.reading_partitions(None, end, keep=False):
+                if path.parent.name != month:
+                    keyed.sort()  # tuples compare in C; the running number keeps ties in file order
+                    rows += [row for *_, row in keyed]
+                    keyed, month = [], path.parent.name
                 # Every document of a file is checked, also those the filters leave out: a damaged
                 # file is refused whatever the export asks for, as snapshot() refuses it.
                 for doc, moment in zip(docs, view.checked_moments(path, docs), strict=True):
                     if (every or doc["department"] == department) and (last is None or doc["date"] <= last):
                         row = list(map(doc.get, columns))
-                        for i in moments:
+                        for i, parsed in moments:
                             if row[i]:
-                                row[i] = _iso_moment(row[i])
+                                row[i] = _iso_moment(row[i], parsed=parsed)
                         keyed.append((doc["date"], moment, len(keyed), row))
-        keyed.sort()  # tuples compare in C; the running number keeps ties in file order
-        return [row for *_, row in keyed]
+        keyed.sort()
+        rows += [row for *_, row in keyed]
+        return rows
 
     def reading_ids(self) -> set[str]:
         """Every reading's id (what an import checks the ids it is given against)."""
         with self._reading() as view:
-            return {doc["id"] for _, docs in view.reading_partitions(None, None) for doc in docs}
+            return {doc["id"] for _, docs in view.reading_partitions(None, None, keep=False) for doc in docs}
 
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
@@ -540,7 +550,7 @@ class Store:
             }
         return cached
 
-    def _load(self, path: Path) -> _Cached | None:
+    def _load(self, path: Path, *, keep: bool = True) -> _Cached | None:
         key = fsio.stat_key(path)
         if key is None:
             self._cache.pop(path, None)
@@ -561,7 +571,8 @@ class Store:
             raise self._corrupt(path, exc.problem) from None
         # The key of what was read, not of what the path showed a moment before.
         cached = _Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data)
-        self._cache[path] = cached
+        if keep:
+            self._cache[path] = cached
         return cached
 
     def _load_series(self, metric: str) -> _Cached | None:
@@ -606,11 +617,13 @@ class _View:
         assert self.main.models is not None  # built by Store._load_main
         return {m.id: m for m in self.main.models[entity]}
 
-    def reading_partitions(self, start: Date | None, end: Date | None) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
-        """(path, documents) of each partition that may hold readings dated start..end, in date order."""
+    def reading_partitions(self, start: Date | None, end: Date | None, *,
+                           keep: bool = True) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+        """(path, documents) of each partition that may hold readings dated start..end, in date
+        order; with keep=False, files not cached already are read without being cached (a scan)."""
         for key in partition_range(start, end, list(self.layout.partitions())):
             path = self.layout.partition(key)
-            cached = self.store._load(path)
+            cached = self.store._load(path, keep=keep)
             if cached:
                 yield path, list(cached.data[READINGS].values())
 
@@ -1169,9 +1182,14 @@ def _moment(text: str) -> datetime:
 _UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
 
 
-def _iso_moment(text: str) -> str:
-    """A stored timestamp as datetime.isoformat writes it."""
-    if _UTC_TEXT.fullmatch(text):
+def _iso_moment(text: str, *, parsed: bool = False) -> str:
+    """A stored timestamp as datetime.isoformat writes it. `parsed`: _check_reading_doc has parsed
+    this text already (recorded_at), so its shape alone tells pydantic's UTC form, at a third of the
+    cost of the regular expression's match."""
+    if parsed:
+        if text[-1:] == "Z" and text[10:11] == "T" and (len(text) == 20 or (len(text) == 27 and text[19] == ".")):
+            return text[:-1] + "+00:00"
+    elif _UTC_TEXT.fullmatch(text):
         return text[:-1] + "+00:00"  # what pydantic writes for UTC: the same digits, "Z" for the offset
     return _moment(text).isoformat()
 
