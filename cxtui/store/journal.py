@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from cxtui.store import fsio
 from cxtui.store.errors import StoreError
@@ -67,6 +67,9 @@ class Journal(BaseModel):
     audit_offset: int = Field(ge=0)
     audit: str
     audit_sha256: str = Field(pattern=_SHA256)
+    # A large commit's audit lines stay in the file prepare() was given (the journal on disk holds
+    # them as `audit` all the same); apply() appends from it. Never part of the JSON.
+    _audit_file: BinaryIO | None = PrivateAttr(default=None)
 
 
 def _sha256(data: bytes) -> str:
@@ -88,7 +91,7 @@ def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: byte
     """Write the new versions and the journal. Once this returns, the commit has happened.
 
     `audit_lines` may be a file of them (a large commit's): the journal is then written from it in
-    pieces, and the Journal returned holds no audit text; give the same file to apply()."""
+    pieces, and the Journal returned holds no audit text but that file, for apply()."""
     done: list[Written] = list(written)
     # Month folders of readings are not in layout.directories (there are many); clean the ones
     # this commit writes into of temp files a dead writer left.
@@ -111,6 +114,8 @@ def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: byte
             audit=audit_lines.decode() if inline else "",
             audit_sha256=_sha256(audit_lines) if inline else _file_sha256(audit_lines),
         )
+        if not inline:
+            journal._audit_file = audit_lines
         fsio.atomic_write(layout.journal, orjson.dumps(journal.model_dump()) if inline
                           else _journal_chunks(journal, audit_lines))
     except BaseException:
@@ -273,9 +278,8 @@ def rejected(layout: Layout) -> list[str]:
     return lines
 
 
-def apply(layout: Layout, journal: Journal, audit: BinaryIO | None = None) -> None:
-    """Make a prepared commit visible: rename every file into place, append the audit lines
-    (those of `audit` when prepare() was given a file of them)."""
+def apply(layout: Layout, journal: Journal) -> None:
+    """Make a prepared commit visible: rename every file into place, append the audit lines."""
     touched_dirs: set[Path] = set()
     for entry in journal.files:
         target = layout.main.parent / entry.target
@@ -292,9 +296,9 @@ def apply(layout: Layout, journal: Journal, audit: BinaryIO | None = None) -> No
         touched_dirs.add(target.parent)
     for directory in touched_dirs:
         fsio.fsync_dir(directory)
-    if audit is not None:
+    if journal._audit_file is not None:
         fsio.ensure_dir(layout.audit.parent)
-        fsio.append_durably(layout.audit, _chunks(audit), truncate_to=journal.audit_offset)
+        fsio.append_durably(layout.audit, _chunks(journal._audit_file), truncate_to=journal.audit_offset)
     elif journal.audit:
         fsio.ensure_dir(layout.audit.parent)
         fsio.append_durably(layout.audit, journal.audit.encode(), truncate_to=journal.audit_offset)

@@ -484,19 +484,16 @@ class Store:
             finally:
                 tx.close()
 
-    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry] | BinaryIO,
+    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry] | _AuditSpool,
                 written: Sequence[journal.Written] = ()) -> None:
-        lines = b"".join(_audit_line(entry) for entry in audit) if isinstance(audit, list) else audit
+        lines = audit.file if isinstance(audit, _AuditSpool) else b"".join(_audit_line(entry) for entry in audit)
         try:
             prepared = journal.prepare(self.layout, tx, files, lines, written)
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc) from None
         try:
-            if isinstance(lines, bytes):
-                journal.apply(self.layout, prepared)
-            else:
-                journal.apply(self.layout, prepared, lines)
+            journal.apply(self.layout, prepared)
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc, committed=True) from None
@@ -749,10 +746,9 @@ class _Tx(_View):
         self.docs = Documents(main.data)
         self.parts: dict[str, Documents] = {}
         self.dirty: set[Path] = set()
-        self.entries: list[AuditEntry] = []
-        self.logged = 0
-        # Audit lines of a bulk transaction: a private, already unlinked file.
-        self.audit_spool: BinaryIO | None = tempfile.TemporaryFile() if bulk else None
+        # A bulk transaction's entries go straight to a temp file as audit lines.
+        self.entries: list[AuditEntry] | _AuditSpool = _AuditSpool() if bulk else []
+        self.bulk = bulk
         self.sealed: dict[str, journal.Written] = {}  # chunk key -> its new version, already written
         self._cleaned: set[Path] = set()  # month folders cleared of dead writers' temp files
         # Validated entity models, read again for every row of an import; dropped when the
@@ -944,12 +940,12 @@ class _Tx(_View):
         self._log("delete", entity, record_id, current, None)
 
     def commit(self) -> None:
-        if not self.logged and not self.dirty and not self.sealed:
+        if not self.entries and not self.dirty and not self.sealed:
             return
         files = {path: dumps(self._data_of(path)) for path in self.dirty}
         written = list(self.sealed.values())
         self.sealed.clear()  # the commit owns them now (prepare removes them if it fails)
-        self.store._commit(self.id, files, self.audit_spool or self.entries, written)
+        self.store._commit(self.id, files, self.entries, written)
         for path in self.dirty:
             self.store._cache[path] = _Cached(key=fsio.stat_key(path), data=self._data_of(path))  # type: ignore[arg-type]
 
@@ -960,8 +956,8 @@ class _Tx(_View):
         self.sealed.clear()
 
     def close(self) -> None:
-        if self.audit_spool is not None:
-            self.audit_spool.close()
+        if isinstance(self.entries, _AuditSpool):
+            self.entries.file.close()
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -994,7 +990,7 @@ class _Tx(_View):
             part.put_direct(READINGS, model.id, doc)
             self.dirty.add(self.layout.partition(key))
             series.add(self.series_entry(model.metric, model.department), doc)  # type: ignore[attr-defined]
-            if self.audit_spool is not None and len(part.raw(READINGS)) >= CHUNK_SIZE:
+            if self.bulk and len(part.raw(READINGS)) >= CHUNK_SIZE:
                 self._seal(key)
         else:
             self._models.clear()
@@ -1019,16 +1015,11 @@ class _Tx(_View):
 
     def _log(self, action: Literal["add", "update", "delete"], entity: str, record_id: str,
              before: Record | None, after: Record | None) -> None:
-        entry = AuditEntry(
-            id=f"{self.id}.{self.logged}", tx=self.id, at=self.now, by=self.user,
+        self.entries.append(AuditEntry(
+            id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
             real_user=self.store.identity.real_user, action=action, entity=entity, entity_id=record_id,
             before=_dump(before) if before else None, after=_dump(after) if after else None,
-        )
-        self.logged += 1
-        if self.audit_spool is not None:
-            self.audit_spool.write(_audit_line(entry))
-        else:
-            self.entries.append(entry)
+        ))
 
     def _with_id(self, entity: str, model: Record) -> Record:
         seq = self.docs.data[META]["1"].setdefault("seq", {})
@@ -1255,6 +1246,22 @@ def _new_tx_id() -> str:
 
 def _audit_line(entry: AuditEntry) -> bytes:
     return orjson.dumps(_dump(entry)) + b"\n"
+
+
+class _AuditSpool:
+    """The entries of a bulk transaction, written as audit lines to a private (unlinked) temp file
+    as they come instead of held: what `_Tx.entries` is for an import of any size."""
+
+    def __init__(self) -> None:
+        self.file: BinaryIO = tempfile.TemporaryFile()
+        self.count = 0
+
+    def append(self, entry: AuditEntry) -> None:
+        self.file.write(_audit_line(entry))
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
