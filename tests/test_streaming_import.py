@@ -11,7 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cxtui.models import Reading, utcnow
+from cxtui.importing import Spool
+from cxtui.models import Department, Goal, Incentive, Metric, Objective, Reading, Scale, Tension, utcnow
 from cxtui.store import NEW_ID, Store, StoreIOError
 from cxtui.store import journal as journal_module
 from cxtui.store.errors import ReferenceViolation
@@ -150,3 +151,30 @@ def test_a_dry_run_of_a_large_file_counts_and_writes_nothing(seeded, cli, store_
     assert f"nps: {ROWS} reading(s)" in result.stdout
     assert tree_digest(store_path.parent) == before
     assert not any(name.startswith("tmp") for name in os.listdir(store_path.parent))
+
+
+SPOOLED = [
+    Reading(id=NEW_ID, metric="nps", department=None, date=date(2026, 3, 1), value=-5, confidence=7,
+            note="=a\tnote\nwith lines", recorded_by="kim", recorded_at="2026-03-01T10:00:00.123456+02:00"),
+    Reading(id="R-1", metric="nps", department="sales", date=date(2026, 3, 1), value=123456789.125, recorded_by="kim",
+            recorded_at=utcnow(), version=3, updated_by="omar", updated_at=utcnow()),
+    Objective(id=NEW_ID, title="Customers recommend us", metric="nps", target=45.5, baseline=None,
+              start="2026-01-01", deadline="2027-06-30"),
+    Tension(a="nps", b="aht", why="both"),
+    Department(id="sales", name="Sales", leads=["kim", "omar"]),
+    Metric(id="nps", name="NPS", unit="pts", scale=Scale(min=-100, max=None)),
+    Goal(id="G-1", department="sales", title="Lift", metric="nps", kind="increase", baseline=10, target=30,
+         start="2026-01-01", deadline="2026-12-31", objectives=["O-1"]),
+    Incentive(id="I-1", department="sales", title="Kicker", metric="nps", direction="up", weight=0.4),
+]
+
+
+@pytest.mark.parametrize("record", SPOOLED, ids=lambda r: type(r).__name__)
+def test_a_spooled_record_reads_back_as_it_was(record):
+    spool = Spool(type(record))
+    spool.append(record)
+    spool.append(record)
+    back = list(spool)
+    spool.close()
+    assert back == [record, record]
+    assert [r.model_dump(mode="json") for r in back] == [record.model_dump(mode="json")] * 2
