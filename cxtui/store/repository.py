@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as Date
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, TypeVar
 
@@ -227,7 +227,7 @@ class Store:
         every = department == ANY_DEPARTMENT
         moments = [(i, name == "recorded_at") for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
         rows: list[list[Any]] = []
-        keyed: list[tuple[str, datetime, int, list[Any]]] = []
+        keyed: list[tuple[str, str, int, list[Any]]] = []
         month = ""
         with self._reading() as view:
             # Files are read one at a time and not kept (a million readings' documents took 1.8 GB);
@@ -240,7 +240,10 @@ class Store:
                     keyed, month = [], path.parent.name
                 # Every document of a file is checked, also those the filters leave out: a damaged
                 # file is refused whatever the export asks for, as snapshot() refuses it.
-                for doc, moment in zip(docs, view.checked_moments(path, docs), strict=True):
+                moments_of = _checked_utc_texts(docs)
+                if moments_of is None:  # the slow check, which says what is wrong
+                    moments_of = [_utc_text(m) for m in view.checked_moments(path, docs)]
+                for doc, moment in zip(docs, moments_of, strict=True):
                     if (every or doc["department"] == department) and (last is None or doc["date"] <= last):
                         row = list(map(doc.get, columns))
                         for i, parsed in moments:
@@ -1205,6 +1208,39 @@ def _check_reading_doc(doc: dict[str, Any]) -> datetime:
         raise ValueError(f"note: {problem}")
     _day(doc["date"])
     return _moment(doc["recorded_at"])
+
+
+def _checked_utc_texts(docs: list[dict[str, Any]]) -> list[str] | None:
+    """What _check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
+    function call per document: a third of the time), when every recorded_at is in pydantic's UTC
+    form; then each one's _utc_text. None when any document fails or is unusual: check it slowly."""
+    try:
+        values = [d["value"] for d in docs]
+        if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)):
+            return None
+        confidences = [c for d in docs if (c := d.get("confidence")) is not None]
+        if confidences and (set(map(type, confidences)) != {int} or min(confidences) < 1 or max(confidences) > 10):
+            return None
+        if not "".join([d["id"] + d["metric"] + (d["department"] or "") + d["recorded_by"] for d in docs]).isprintable():
+            return None
+        if not "".join([d.get("note", "") for d in docs]).isprintable():
+            return None  # maybe only an allowed line break or tab: the slow check knows
+        for day in {d["date"] for d in docs}:
+            _day(day)
+        texts = [d["recorded_at"] for d in docs]
+        for text in texts:
+            if not (text[-1:] == "Z" and text[10:11] == "T" and (len(text) == 20 or (len(text) == 27 and text[19] == "."))):
+                return None
+        for _ in map(datetime.fromisoformat, texts):
+            pass
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
+
+
+def _utc_text(moment: datetime) -> str:
+    """A moment as UTC text of one width, so that texts sort as the moments do."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _reading_from_doc(doc: dict[str, Any]) -> Reading:
