@@ -2,6 +2,7 @@
 
     python benchmarks/probes.py open PATH          open + snapshot + scorecard (with its conflicts)
     python benchmarks/probes.py export PATH DIR    scorecard and all readings to CSV files in DIR
+    python benchmarks/probes.py import PATH CSV    `cxtui import readings CSV --db PATH`, whole, with its peak RSS
     python benchmarks/probes.py tui PATH           the cxtui TUI until its scorecard list is filled
     python benchmarks/probes.py bare               a bare Textual app: Header, 200-row DataTable, Footer
 
@@ -12,6 +13,7 @@ process on Linux), so the parent can measure from the moment it launched the pro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import sys
@@ -75,6 +77,21 @@ def export(path: str, out_dir: str) -> dict:
         times[what] = time.perf_counter() - began
     times["total"] = time.perf_counter() - imported
     return times
+
+
+def import_readings(path: str, csv: str) -> dict:
+    """The whole `cxtui import readings CSV` command (imports included), and this process's peak
+    memory: what a lead importing a large spreadsheet gets."""
+    started = time.perf_counter()
+    from cxtui.cli import cli
+
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries this probe's JSON
+            cli.main(["import", "readings", csv, "--db", path], prog_name="cxtui")
+    except SystemExit as exc:
+        if exc.code:
+            raise RuntimeError(f"cxtui import exited {exc.code}") from None
+    return {"seconds": time.perf_counter() - started, "peak_rss_mb": _rss_mb()}
 
 
 async def _until(ready) -> None:
@@ -154,7 +171,8 @@ def main(argv: list[str]) -> None:
         from cxtui.cli import tune_collector
 
         tune_collector()
-    result = {"open": open_scorecard, "export": export, "tui": tui, "bare": bare}[mode](*args)
+    modes = {"open": open_scorecard, "export": export, "import": import_readings, "tui": tui, "bare": bare}
+    result = modes[mode](*args)
     print(json.dumps(result))
 
 

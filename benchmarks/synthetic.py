@@ -198,3 +198,21 @@ def reading_document(today: date) -> dict:
 
 def _size(directory: Path, exclude: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file() and p != exclude)
+
+
+def write_readings_csv(path: Path, n: int, *, today: date, years: int = 5, seed: int = 13) -> int:
+    """A readings CSV of `n` rows on the organisation's series, as a lead would import it: dates
+    in no particular order, some with a confidence and a note. Returns its size in bytes."""
+    rng = random.Random(seed)
+    _, series = organisation(today)
+    span = 365 * years
+    first = today - timedelta(days=span)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("metric,department,date,value,confidence,note\n")
+        for i in range(n):
+            metric, department = rng.choice(series)
+            day = first + timedelta(days=rng.randrange(span + 1))
+            confidence = str(rng.randint(5, 10)) if i % 3 == 0 else ""
+            note = "checked against the weekly report" if i % 2 == 0 else ""
+            out.write(f"{metric},{department or ''},{day.isoformat()},{round(rng.uniform(5, 95), 1)},{confidence},{note}\n")
+    return path.stat().st_size

@@ -446,14 +446,15 @@ def import_command(what: str, file: str, dry_run: bool) -> None:
     with _open_input(file) as stream:
         with _progress(stream, file) as tick:
             plan = plan_import(store, what, stream, name, on_progress=tick)
-    if plan.problems:
-        _report_problems(plan, name)
-    if dry_run:
-        click.echo(f"would import {_summary(plan)} from {name} (dry run: nothing was written)")
-        for line in _dry_run_lines(plan):
-            click.echo(f"  {line}")
-        return
-    apply(store, plan)
+    with contextlib.closing(plan.records):
+        if plan.problems:
+            _report_problems(plan, name)
+        if dry_run:
+            click.echo(f"would import {_summary(plan)} from {name} (dry run: nothing was written)")
+            for line in _dry_run_lines(plan):
+                click.echo(f"  {line}")
+            return
+        apply(store, plan)
     echo_saved(f"imported {_summary(plan)} from {name}")
 
 

@@ -23,7 +23,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -209,22 +209,28 @@ def write_new(path: Path, data: bytes) -> None:
         _write_new_at(dir_fd, path.name, data)
 
 
-def _write_new_at(dir_fd: int, name: str, data: bytes) -> None:
+def _write_new_at(dir_fd: int, name: str, data: bytes | Iterable[bytes]) -> None:
     # O_EXCL refuses any existing name, a planted (even dangling) symbolic link included.
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE,
                  dir_fd=dir_fd)
     try:
         os.fchmod(fd, FILE_MODE)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_all(fd, data)
         os.fsync(fd)
     except BaseException:
         os.close(fd)
         _unlink_at(dir_fd, name)
         raise
     os.close(fd)
+
+
+def _write_all(fd: int, data: bytes | Iterable[bytes]) -> None:
+    """Write bytes, or an iterable of byte chunks (a large file written without holding it whole)."""
+    for chunk in (data,) if isinstance(data, bytes) else data:
+        view = memoryview(chunk)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
 
 
 def _fsync_at(dir_fd: int) -> None:
@@ -243,7 +249,7 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(target: Path, data: bytes) -> None:
+def atomic_write(target: Path, data: bytes | Iterable[bytes]) -> None:
     """Replace `target` with `data` so that a reader sees wholly the old or wholly the new file."""
     tmp = temp_path_for(target).name
     with parent_fd(target) as dir_fd:
@@ -296,7 +302,7 @@ def listdir(directory: Path) -> list[str]:
         os.close(fd)
 
 
-def append_durably(path: Path, data: bytes, *, truncate_to: int | None = None) -> None:
+def append_durably(path: Path, data: bytes | Iterable[bytes], *, truncate_to: int | None = None) -> None:
     """Append `data` to `path` (created with FILE_MODE), first cutting it back to `truncate_to`.
 
     Refuses (UnsafeFile) a link or anything but a regular file of the store's group with one link."""
@@ -307,10 +313,7 @@ def append_durably(path: Path, data: bytes, *, truncate_to: int | None = None) -
         if truncate_to is not None:
             os.ftruncate(fd, truncate_to)
         os.lseek(fd, 0, os.SEEK_END)
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
+        _write_all(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -339,13 +342,25 @@ def open_lock(path: Path) -> int:
     return fd
 
 
-def flock(fd: int, timeout: float) -> bool:
-    """Take an exclusive flock on `fd`, waiting at most `timeout` seconds; False if that ran out."""
+def open_lock_for_reading(path: Path) -> int | None:
+    """The lock file opened read-only (for a shared flock), for a reader who may not write to the
+    store; None when there is none (nobody has written since the store became unwritable for them)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        return _open_checked(path, flags, lambda st: check_file(path, st, gid=store_gid(path.parent)))[0]
+    except FileNotFoundError:
+        return None
+
+
+def flock(fd: int, timeout: float, *, shared: bool = False) -> bool:
+    """Take an exclusive (or shared) flock on `fd`, waiting at most `timeout` seconds; False if
+    that ran out."""
     deadline = time.monotonic() + timeout
     delay = 0.001
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             if time.monotonic() >= deadline:
@@ -379,8 +394,9 @@ def ensure_dir(directory: Path) -> None:
         _fsync_at(dir_fd)  # the new folder's name must survive a crash with its files
 
 
-def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
-    """Delete temp files left by writers that died. Call only while holding the store lock.
+def remove_temp_files(directories: Iterable[Path], keep: Collection[Path] = ()) -> list[Path]:
+    """Delete temp files left by writers that died, except `keep` (the caller's own). Call only
+    while holding the store lock.
 
     A directory that is (or is reached through) a link is skipped: a member may have put it there
     to have temp-named files removed elsewhere."""
@@ -392,7 +408,7 @@ def remove_temp_files(directories: Iterable[Path]) -> list[Path]:
             continue
         try:
             for name in os.listdir(dir_fd):
-                if name.startswith(".") and TEMP_MARK in name:
+                if name.startswith(".") and TEMP_MARK in name and directory / name not in keep:
                     try:
                         st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
                     except FileNotFoundError:

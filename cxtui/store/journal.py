@@ -23,11 +23,14 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from cxtui.store import fsio
 from cxtui.store.errors import StoreError
@@ -64,18 +67,35 @@ class Journal(BaseModel):
     audit_offset: int = Field(ge=0)
     audit: str
     audit_sha256: str = Field(pattern=_SHA256)
+    # A large commit's audit lines stay in the file prepare() was given (the journal on disk holds
+    # them as `audit` all the same); apply() appends from it. Never part of the JSON.
+    _audit_file: BinaryIO | None = PrivateAttr(default=None)
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: bytes) -> Journal:
-    """Write the new versions and the journal. Once this returns, the commit has happened."""
-    written: list[tuple[Path, Path, bytes]] = []
+@dataclass(frozen=True)
+class Written:
+    """A new file version a transaction wrote to its temp file before the commit (a large import
+    writes each full readings chunk as it goes, instead of holding them all until the end)."""
+
+    temp: Path
+    target: Path
+    sha256: str
+
+
+def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: bytes | BinaryIO,
+            written: Sequence[Written] = ()) -> Journal:
+    """Write the new versions and the journal. Once this returns, the commit has happened.
+
+    `audit_lines` may be a file of them (a large commit's): the journal is then written from it in
+    pieces, and the Journal returned holds no audit text but that file, for apply()."""
+    done: list[Written] = list(written)
     # Month folders of readings are not in layout.directories (there are many); clean the ones
     # this commit writes into of temp files a dead writer left.
-    fsio.remove_temp_files({t.parent for t in files} - set(layout.directories))
+    fsio.remove_temp_files({t.parent for t in files} - set(layout.directories), keep={w.temp for w in written})
     try:
         # Refused here, before the commit point, a planted audit file cannot leave a commit
         # that every later command fails to finish.
@@ -84,21 +104,49 @@ def prepare(layout: Layout, tx: str, files: dict[Path, bytes], audit_lines: byte
             fsio.ensure_dir(target.parent)
             tmp = fsio.temp_path_for(target)
             fsio.write_new(tmp, data)
-            written.append((tmp, target, data))
+            done.append(Written(tmp, target, _sha256(data)))
+        inline = isinstance(audit_lines, bytes)
         journal = Journal(
             tx=tx,
-            files=[JournalFile(target=str(t.relative_to(layout.main.parent)), temp=tmp.name, sha256=_sha256(data))
-                   for tmp, t, data in written],
+            files=[JournalFile(target=str(w.target.relative_to(layout.main.parent)), temp=w.temp.name, sha256=w.sha256)
+                   for w in done],
             audit_offset=audit_offset,
-            audit=audit_lines.decode(),
-            audit_sha256=_sha256(audit_lines),
+            audit=audit_lines.decode() if inline else "",
+            audit_sha256=_sha256(audit_lines) if inline else _file_sha256(audit_lines),
         )
-        fsio.atomic_write(layout.journal, orjson.dumps(journal.model_dump()))
+        if not inline:
+            journal._audit_file = audit_lines
+        fsio.atomic_write(layout.journal, orjson.dumps(journal.model_dump()) if inline
+                          else _journal_chunks(journal, audit_lines))
     except BaseException:
-        for tmp, _, _ in written:
-            fsio.unlink_quietly(tmp)
+        for w in done:
+            fsio.unlink_quietly(w.temp)
         raise
     return journal
+
+
+def _file_sha256(source: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks(source):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _chunks(source: BinaryIO) -> Iterator[bytes]:
+    """Whole lines of `source`, from its start, about a MiB at a time."""
+    source.seek(0)
+    while lines := source.readlines(1 << 20):
+        yield b"".join(lines)
+
+
+def _journal_chunks(journal: Journal, audit: BinaryIO) -> Iterator[bytes]:
+    """The JSON of `journal` with the audit text of `audit`, in pieces: the same document
+    orjson.dumps(journal.model_dump()) gives when the text is inline (keys in another order)."""
+    head = orjson.dumps(journal.model_dump(exclude={"audit"}))
+    yield head[:-1] + b',"audit":"'
+    for chunk in _chunks(audit):
+        yield orjson.dumps(chunk.decode())[1:-1]  # whole lines, so never half a UTF-8 character
+    yield b'"}'
 
 
 def _audit_size(layout: Layout) -> int:
@@ -248,7 +296,10 @@ def apply(layout: Layout, journal: Journal) -> None:
         touched_dirs.add(target.parent)
     for directory in touched_dirs:
         fsio.fsync_dir(directory)
-    if journal.audit:
+    if journal._audit_file is not None:
+        fsio.ensure_dir(layout.audit.parent)
+        fsio.append_durably(layout.audit, _chunks(journal._audit_file), truncate_to=journal.audit_offset)
+    elif journal.audit:
         fsio.ensure_dir(layout.audit.parent)
         fsio.append_durably(layout.audit, journal.audit.encode(), truncate_to=journal.audit_offset)
     fsio.unlink(layout.journal)

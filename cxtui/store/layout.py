@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -37,6 +37,9 @@ class Layout:
     """Paths are cached: building a Path costs microseconds, and loads ask for thousands."""
 
     main: Path
+    # Paths of chunks and series files by key: an import asks for the same few thousands of times.
+    _chunk_paths: dict[str, Path] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _series_paths: dict[str, Path] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def lock(self) -> Path:
@@ -55,7 +58,10 @@ class Layout:
         return self.data_dir / "series"
 
     def series(self, metric: str) -> Path:
-        return self.series_dir / f"{metric}.json"
+        found = self._series_paths.get(metric)
+        if found is None:
+            found = self._series_paths[metric] = self.series_dir / f"{metric}.json"
+        return found
 
     def series_files(self) -> dict[str, Path]:
         try:
@@ -80,7 +86,10 @@ class Layout:
         return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir)
 
     def partition(self, key: str) -> Path:
-        return self.readings_dir / key[:7] / f"{key}.json"
+        found = self._chunk_paths.get(key)
+        if found is None:
+            found = self._chunk_paths[key] = self.readings_dir / key[:7] / f"{key}.json"
+        return found
 
     def month_dirs(self) -> list[Path]:
         try:

@@ -8,21 +8,24 @@ at all, whichever process dies where. Callers get models, never raw documents.
 
 from __future__ import annotations
 
+import errno
 import functools
+import hashlib
 import math
 import os
 import re
 import secrets
 import stat
+import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as Date
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, BinaryIO, Literal, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -132,6 +135,7 @@ class Store:
         self.lock_timeout = lock_timeout
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of _locked() in the thread holding _thread_lock
+        self._read_only = False  # whether the lock held is the shared one of a reader who may not write
         self._cache: dict[Path, _Cached] = {}
 
     # --- creation ---------------------------------------------------------------------------------
@@ -223,21 +227,39 @@ class Store:
         (timestamps as datetime.isoformat writes them)."""
         last = end.isoformat() if end else None
         every = department == ANY_DEPARTMENT
-        moments = [i for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
-        keyed: list[tuple[str, datetime, int, list[Any]]] = []
+        moments = [(i, name == "recorded_at") for i, name in enumerate(columns) if name in ("recorded_at", "updated_at")]
+        rows: list[list[Any]] = []
+        keyed: list[tuple[str, str, int, list[Any]]] = []
+        month = ""
         with self._reading() as view:
-            for path, docs in view.reading_partitions(None, end):
+            # Files are read one at a time and not kept (a million readings' documents took 1.8 GB);
+            # months come in order and a month's readings all lie within it, so each month is sorted
+            # on its own.
+            for path, docs in view.reading_partitions(None, end, keep=False):
+                if path.parent.name != month:
+                    keyed.sort()  # tuples compare in C; the running number keeps ties in file order
+                    rows += [row for *_, row in keyed]
+                    keyed, month = [], path.parent.name
                 # Every document of a file is checked, also those the filters leave out: a damaged
                 # file is refused whatever the export asks for, as snapshot() refuses it.
-                for doc, moment in zip(docs, view.checked_moments(path, docs), strict=True):
+                moments_of = _checked_utc_texts(docs)
+                if moments_of is None:  # the slow check, which says what is wrong
+                    moments_of = [_utc_text(m) for m in view.checked_moments(path, docs)]
+                for doc, moment in zip(docs, moments_of, strict=True):
                     if (every or doc["department"] == department) and (last is None or doc["date"] <= last):
                         row = list(map(doc.get, columns))
-                        for i in moments:
+                        for i, parsed in moments:
                             if row[i]:
-                                row[i] = _iso_moment(row[i])
+                                row[i] = _iso_moment(row[i], parsed=parsed)
                         keyed.append((doc["date"], moment, len(keyed), row))
-        keyed.sort()  # tuples compare in C; the running number keeps ties in file order
-        return [row for *_, row in keyed]
+        keyed.sort()
+        rows += [row for *_, row in keyed]
+        return rows
+
+    def reading_ids(self) -> set[str]:
+        """Every reading's id (what an import checks the ids it is given against)."""
+        with self._reading() as view:
+            return {doc["id"] for _, docs in view.reading_partitions(None, None, keep=False) for doc in docs}
 
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
@@ -284,6 +306,17 @@ class Store:
         """Add every model in one commit: all are stored, or none is."""
         with self._transaction() as tx:
             return [tx.add(model) for model in models]
+
+    def add_stream(self, models: Iterable[Record]) -> int:
+        """add_many for any number of models, in memory bounded by a constant: full readings chunks
+        and the audit lines go to temp files as they are made, not held to the commit. Returns how
+        many were added."""
+        with self._transaction(bulk=True) as tx:
+            count = 0
+            for model in models:
+                tx.add(model)
+                count += 1
+            return count
 
     def update(self, model: M) -> M:
         with self._transaction() as tx:
@@ -365,17 +398,19 @@ class Store:
         problems: list[Problem] = []
         layout = self.layout
         try:
-            with self._locked():
-                recovered = journal.recover(layout)
-                if recovered:
+            with self._locked(write=False) as writable:
+                # One who may not write checks the store as it stands (snapshot() refuses a
+                # half-applied commit, which only a writer can finish).
+                if writable and journal.recover(layout):
                     problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
-                fsio.remove_temp_files(layout.month_dirs())
+                if writable:
+                    fsio.remove_temp_files(layout.month_dirs())
                 snapshot = self.snapshot()
                 with self._reading() as view:
                     # The documents as stored (the models' dumps would cost seconds at a million).
                     reading_docs = {doc["id"]: doc for _, docs in view.reading_partitions(None, None) for doc in docs}
                     problems += self._series_problems(view, reading_docs)
-        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, fsio.UnsafeFile) as exc:
+        except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, StoreIOError, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
         problems += reference_problems(snapshot)
@@ -416,39 +451,57 @@ class Store:
     # --- internals --------------------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self, *, write: bool = True) -> Iterator[bool]:
+        """Hold the store's lock; yields whether this process may write under it.
+
+        With write=False (reading commands), a store this user cannot write (a read-only file
+        system, a directory or lock file without write permission) is still read: under a shared
+        flock on the lock file opened read-only, which keeps writers out as the exclusive one does,
+        or, when there is no lock file to open, without one (nobody can have written since)."""
         if not self.layout.main.parent.is_dir():
             raise StoreMissing(self.layout.main)
         with self._thread_lock:
             if self._depth:
+                if write and self._read_only:
+                    raise StoreIOError(self.layout.lock, PermissionError(errno.EACCES, "the store is read-only here"))
                 self._depth += 1
                 try:
-                    yield
+                    yield not self._read_only
                 finally:
                     self._depth -= 1
                 return
             self._check_directories()
-            refused_until = time.monotonic() + LOCK_PERMISSION_GRACE
-            while True:
-                try:
-                    fd = fsio.open_lock(self.layout.lock)
-                    break
-                except PermissionError as exc:
-                    if time.monotonic() >= refused_until:
-                        raise StoreIOError(self.layout.lock, exc) from None
-                    time.sleep(0.01)
-                except OSError as exc:
-                    raise StoreIOError(self.layout.lock, exc) from None
+            fd, shared = self._open_lock(write)
             try:
-                if not fsio.flock(fd, self.lock_timeout):
+                if fd is not None and not fsio.flock(fd, self.lock_timeout, shared=shared):
                     raise StoreLocked(self.path, self.lock_timeout)
-                self._depth = 1
+                self._depth, self._read_only = 1, shared
                 try:
-                    yield
+                    yield not shared
                 finally:
-                    self._depth = 0
+                    self._depth, self._read_only = 0, False
             finally:
-                os.close(fd)  # releases the flock
+                if fd is not None:
+                    os.close(fd)  # releases the flock
+
+    def _open_lock(self, write: bool) -> tuple[int | None, bool]:
+        """(fd of the lock file or None, whether only a shared lock can be had on it)."""
+        refused_until = time.monotonic() + LOCK_PERMISSION_GRACE
+        while True:
+            try:
+                return fsio.open_lock(self.layout.lock), False
+            except OSError as exc:
+                refused = isinstance(exc, PermissionError) or exc.errno == errno.EROFS
+                if not write and refused:
+                    try:
+                        return fsio.open_lock_for_reading(self.layout.lock), True
+                    except PermissionError:
+                        pass  # not even readable: maybe a member's new lock file, still with their umask
+                    except OSError as again:
+                        raise StoreIOError(self.layout.lock, again) from None
+                if not isinstance(exc, PermissionError) or time.monotonic() >= refused_until:
+                    raise StoreIOError(self.layout.lock, exc) from None
+                time.sleep(0.01)
 
     def _check_directories(self) -> None:
         """Refuse a store whose directories anyone may write to, or whose member-writable
@@ -467,27 +520,37 @@ class Store:
 
     @contextmanager
     def _reading(self) -> Iterator[_View]:
-        with self._locked():
-            journal.recover(self.layout)
+        with self._locked(write=False) as writable:
+            if writable:
+                journal.recover(self.layout)
+            elif fsio.stat_key(self.layout.journal) is not None:
+                # Half-applied, the files could be of two states; finishing it needs a writer.
+                raise StoreIOError(self.layout.journal, PermissionError(
+                    errno.EACCES, "a commit a writer left unfinished waits for a member who can write "
+                                  "to the store to run any cxtui command"))
             yield _View(self, self._load_indexed_main())
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Tx]:
+    def _transaction(self, *, bulk: bool = False) -> Iterator[_Tx]:
         with self._locked():
             journal.recover(self.layout)
-            tx = _Tx(self, self._load_indexed_main())
+            tx = _Tx(self, self._load_indexed_main(), bulk=bulk)
             try:
                 yield tx
                 tx.commit()
             except BaseException:
                 # TinyDB edited the cached documents in place; they no longer match the files.
                 self._cache.clear()
+                tx.discard()
                 raise
+            finally:
+                tx.close()
 
-    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry]) -> None:
-        lines = b"".join(orjson.dumps(_dump(entry)) + b"\n" for entry in audit)
+    def _commit(self, tx: str, files: dict[Path, bytes], audit: list[AuditEntry] | _AuditSpool,
+                written: Sequence[journal.Written] = ()) -> None:
+        lines = audit.file if isinstance(audit, _AuditSpool) else b"".join(_audit_line(entry) for entry in audit)
         try:
-            prepared = journal.prepare(self.layout, tx, files, lines)
+            prepared = journal.prepare(self.layout, tx, files, lines, written)
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc) from None
@@ -501,6 +564,9 @@ class Store:
         """The entity tables, after building the series index of a store that has none yet."""
         main = self._load_main()
         if not main.data[META]["1"].get("series_index"):
+            if self._read_only:
+                raise StoreIOError(self.layout.main, PermissionError(
+                    errno.EACCES, "the store needs a one-time upgrade (its series index) by a member who can write to it"))
             tx = _Tx(self, main)
             try:
                 tx.rebuild_index()
@@ -528,8 +594,9 @@ class Store:
         if migrate(cached.data, found):
             meta["schema"] = SCHEMA_VERSION
             cached.models = None
-            self._commit(_new_tx_id(), {layout.main: dumps(cached.data)}, [])
-            cached.key = fsio.stat_key(layout.main)  # type: ignore[assignment]
+            if not self._read_only:  # else read as migrated, and written by the next member who can
+                self._commit(_new_tx_id(), {layout.main: dumps(cached.data)}, [])
+                cached.key = fsio.stat_key(layout.main)  # type: ignore[assignment]
         if cached.models is None:
             # The entity tables are small: check every record now, so that no operation, read or
             # write, proceeds on a file holding an invalid one.
@@ -542,7 +609,7 @@ class Store:
             }
         return cached
 
-    def _load(self, path: Path) -> _Cached | None:
+    def _load(self, path: Path, *, keep: bool = True) -> _Cached | None:
         key = fsio.stat_key(path)
         if key is None:
             self._cache.pop(path, None)
@@ -563,7 +630,8 @@ class Store:
             raise self._corrupt(path, exc.problem) from None
         # The key of what was read, not of what the path showed a moment before.
         cached = _Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data)
-        self._cache[path] = cached
+        if keep:
+            self._cache[path] = cached
         return cached
 
     def _load_series(self, metric: str) -> _Cached | None:
@@ -608,11 +676,13 @@ class _View:
         assert self.main.models is not None  # built by Store._load_main
         return {m.id: m for m in self.main.models[entity]}
 
-    def reading_partitions(self, start: Date | None, end: Date | None) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
-        """(path, documents) of each partition that may hold readings dated start..end, in date order."""
+    def reading_partitions(self, start: Date | None, end: Date | None, *,
+                           keep: bool = True) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
+        """(path, documents) of each partition that may hold readings dated start..end, in date
+        order; with keep=False, files not cached already are read without being cached (a scan)."""
         for key in partition_range(start, end, list(self.layout.partitions())):
             path = self.layout.partition(key)
-            cached = self.store._load(path)
+            cached = self.store._load(path, keep=keep)
             if cached:
                 yield path, list(cached.data[READINGS].values())
 
@@ -724,9 +794,13 @@ class _View:
 
 
 class _Tx(_View):
-    """One read-modify-write under the lock; `commit` writes every changed file at once."""
+    """One read-modify-write under the lock; `commit` writes every changed file at once.
 
-    def __init__(self, store: Store, main: _Cached) -> None:
+    A `bulk` transaction (an import of any size) keeps its memory bounded: each readings chunk it
+    fills is written to its temp file at once ("sealed") and dropped, and its audit lines go to a
+    temp file; commit() then names those in the journal with the rest."""
+
+    def __init__(self, store: Store, main: _Cached, *, bulk: bool = False) -> None:
         super().__init__(store, main)
         self.id = _new_tx_id()
         self.now = utcnow()
@@ -734,8 +808,15 @@ class _Tx(_View):
         self.docs = Documents(main.data)
         self.parts: dict[str, Documents] = {}
         self.dirty: set[Path] = set()
-        self.entries: list[AuditEntry] = []
+        # A bulk transaction's entries go straight to a temp file as audit lines.
+        self.entries: list[AuditEntry] | _AuditSpool = _AuditSpool() if bulk else []
+        self.bulk = bulk
         self.reverts: str | None = None  # the transaction an undo reverts, noted on its entries
+        self.sealed: dict[str, journal.Written] = {}  # chunk key -> its new version, already written
+        self._cleaned: set[Path] = set()  # month folders cleared of dead writers' temp files
+        # Validated entity models, read again for every row of an import; dropped when the
+        # entity tables change.
+        self._models: dict[tuple[str, str | None], Any] = {}
         self._keys: list[str] | None = None
         self._reading_ids: set[str] | None = None
         self._by_month: dict[str, list[str]] = {}
@@ -746,11 +827,17 @@ class _Tx(_View):
         return self.docs.raw(entity).get(record_id)
 
     def models_of(self, entity: str) -> list[Any]:
-        cls = _entity_class(entity)
-        return [self.validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in self.docs.raw(entity).items()]
+        found = self._models.get((entity, None))
+        if found is None:
+            cls = _entity_class(entity)
+            found = [self.validate(self.layout.main, cls, doc_id, doc) for doc_id, doc in self.docs.raw(entity).items()]
+            self._models[(entity, None)] = found
+        return found
 
     def partition(self, key: str) -> Documents:
         part = self.parts.get(key)
+        if part is None and key in self.sealed:
+            part = self._unseal(key)
         if part is None:
             path = self.layout.partition(key)
             cached = self.store._load(path)
@@ -764,7 +851,7 @@ class _Tx(_View):
         """Every partition key as this transaction sees it (a whole-store listing: scans only)."""
         if self._keys is None:
             self._keys = list(self.layout.partitions())
-        return sorted({*self._keys, *self.parts}, key=chunk_order)
+        return sorted({*self._keys, *self.parts, *self.sealed}, key=chunk_order)
 
     def reading_ids(self) -> set[str]:
         """Every reading id as this transaction sees it; read once (a whole-store scan), then kept
@@ -778,7 +865,7 @@ class _Tx(_View):
         keys = self._by_month.get(month)
         if keys is None:
             on_disk = self.layout.month_partitions(month)
-            keys = sorted({*on_disk, *(k for k in self.parts if k[:7] == month)}, key=chunk_order)
+            keys = sorted({*on_disk, *(k for k in (*self.parts, *self.sealed) if k[:7] == month)}, key=chunk_order)
             self._by_month[month] = keys
         return keys
 
@@ -798,7 +885,35 @@ class _Tx(_View):
         if not keys:
             return month
         last = keys[-1]
+        if last in self.sealed:
+            return next_chunk(last)
         return last if len(self.partition(last).raw(READINGS)) < CHUNK_SIZE else next_chunk(last)
+
+    def _seal(self, key: str) -> None:
+        """Write a full chunk's new version to its temp file now, and let go of its documents."""
+        path = self.layout.partition(key)
+        if path.parent not in self._cleaned:
+            # What prepare() does for the folders a commit writes into, before the first temp file here.
+            fsio.ensure_dir(path.parent)
+            fsio.remove_temp_files([path.parent], keep={w.temp for w in self.sealed.values()})
+            self._cleaned.add(path.parent)
+        data = dumps(self.parts.pop(key).data)
+        tmp = fsio.temp_path_for(path)
+        fsio.write_new(tmp, data)
+        self.sealed[key] = journal.Written(tmp, path, hashlib.sha256(data).hexdigest())
+        self.dirty.discard(path)
+
+    def _unseal(self, key: str) -> Documents:
+        """A sealed chunk, back in memory to be read or changed again (rare: scans, a re-edit)."""
+        written = self.sealed.pop(key)
+        found = fsio.read_limited(written.temp, fsio.CHUNK_LIMIT)
+        fsio.unlink_quietly(written.temp)
+        if found is None or hashlib.sha256(found[0]).hexdigest() != written.sha256:
+            raise self.store._corrupt(written.temp, "this commit's own temp file was changed")
+        part = Documents(parse(written.temp, found[0], required=(READINGS,)))
+        self.parts[key] = part
+        self.dirty.add(written.target)
+        return part
 
     def series_entry(self, metric: str, department: str | None) -> series.Entry:
         """The index entry of a series, loaded for change (its file is then written at commit)."""
@@ -888,12 +1003,24 @@ class _Tx(_View):
         self._log("delete", entity, record_id, current, None)
 
     def commit(self) -> None:
-        if not self.entries and not self.dirty:
+        if not self.entries and not self.dirty and not self.sealed:
             return
         files = {path: dumps(self._data_of(path)) for path in self.dirty}
-        self.store._commit(self.id, files, self.entries)
+        written = list(self.sealed.values())
+        self.sealed.clear()  # the commit owns them now (prepare removes them if it fails)
+        self.store._commit(self.id, files, self.entries, written)
         for path in self.dirty:
             self.store._cache[path] = _Cached(key=fsio.stat_key(path), data=self._data_of(path))  # type: ignore[arg-type]
+
+    def discard(self) -> None:
+        """After a failure before the commit point: remove the temp files of sealed chunks."""
+        for written in self.sealed.values():
+            fsio.unlink_quietly(written.temp)
+        self.sealed.clear()
+
+    def close(self) -> None:
+        if isinstance(self.entries, _AuditSpool):
+            self.entries.file.close()
 
     # --- helpers ------------------------------------------------------------------------------------
 
@@ -922,10 +1049,14 @@ class _Tx(_View):
                 self._reading_ids.add(model.id)
             key = self._chunk_for_new(partition_key(model.date))  # type: ignore[attr-defined]
             doc = _dump(model)
-            self.partition(key).put_direct(READINGS, model.id, doc)
+            part = self.partition(key)
+            part.put_direct(READINGS, model.id, doc)
             self.dirty.add(self.layout.partition(key))
             series.add(self.series_entry(model.metric, model.department), doc)  # type: ignore[attr-defined]
+            if self.bulk and len(part.raw(READINGS)) >= CHUNK_SIZE:
+                self._seal(key)
         else:
+            self._models.clear()
             self.docs.put(entity, model.id, _dump(model))
             self.dirty.add(self.layout.main)
 
@@ -941,6 +1072,7 @@ class _Tx(_View):
             if not series.remove(self.series_entry(metric, department), _dump(model)):
                 self._rescan_series(metric, department)
         else:
+            self._models.clear()
             self.docs.remove(entity, model.id)
             self.dirty.add(self.layout.main)
 
@@ -1004,10 +1136,14 @@ class _Tx(_View):
                                  before, after)
 
     def _need(self, entity: str, record_id: str, field: str, owner: str) -> Any:
+        found = self._models.get((entity, record_id))
+        if found is not None:
+            return found
         doc = self.doc(entity, record_id)
         if doc is None:
             raise ReferenceViolation(f"{field}: {owner} names {entity} {record_id!r}, which does not exist")
-        return self.validate(self.layout.main, _entity_class(entity), record_id, doc)
+        found = self._models[(entity, record_id)] = self.validate(self.layout.main, _entity_class(entity), record_id, doc)
+        return found
 
     def _check(self, entity: str, model: Any) -> None:
         """Rules that need other records: references exist, values inside scales, weights."""
@@ -1101,9 +1237,14 @@ def _moment(text: str) -> datetime:
 _UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
 
 
-def _iso_moment(text: str) -> str:
-    """A stored timestamp as datetime.isoformat writes it."""
-    if _UTC_TEXT.fullmatch(text):
+def _iso_moment(text: str, *, parsed: bool = False) -> str:
+    """A stored timestamp as datetime.isoformat writes it. `parsed`: _check_reading_doc has parsed
+    this text already (recorded_at), so its shape alone tells pydantic's UTC form, at a third of the
+    cost of the regular expression's match."""
+    if parsed:
+        if text[-1:] == "Z" and text[10:11] == "T" and (len(text) == 20 or (len(text) == 27 and text[19] == ".")):
+            return text[:-1] + "+00:00"
+    elif _UTC_TEXT.fullmatch(text):
         return text[:-1] + "+00:00"  # what pydantic writes for UTC: the same digits, "Z" for the offset
     return _moment(text).isoformat()
 
@@ -1128,6 +1269,39 @@ def _check_reading_doc(doc: dict[str, Any]) -> datetime:
         raise ValueError(f"note: {problem}")
     _day(doc["date"])
     return _moment(doc["recorded_at"])
+
+
+def _checked_utc_texts(docs: list[dict[str, Any]]) -> list[str] | None:
+    """What _check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
+    function call per document: a third of the time), when every recorded_at is in pydantic's UTC
+    form; then each one's _utc_text. None when any document fails or is unusual: check it slowly."""
+    try:
+        values = [d["value"] for d in docs]
+        if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)):
+            return None
+        confidences = [c for d in docs if (c := d.get("confidence")) is not None]
+        if confidences and (set(map(type, confidences)) != {int} or min(confidences) < 1 or max(confidences) > 10):
+            return None
+        if not "".join([d["id"] + d["metric"] + (d["department"] or "") + d["recorded_by"] for d in docs]).isprintable():
+            return None
+        if not "".join([d.get("note", "") for d in docs]).isprintable():
+            return None  # maybe only an allowed line break or tab: the slow check knows
+        for day in {d["date"] for d in docs}:
+            _day(day)
+        texts = [d["recorded_at"] for d in docs]
+        for text in texts:
+            if not (text[-1:] == "Z" and text[10:11] == "T" and (len(text) == 20 or (len(text) == 27 and text[19] == "."))):
+                return None
+        for _ in map(datetime.fromisoformat, texts):
+            pass
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
+
+
+def _utc_text(moment: datetime) -> str:
+    """A moment as UTC text of one width, so that texts sort as the moments do."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _reading_from_doc(doc: dict[str, Any]) -> Reading:
@@ -1165,6 +1339,26 @@ def _when(moment: datetime | None) -> str | None:
 
 def _new_tx_id() -> str:
     return f"{datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _audit_line(entry: AuditEntry) -> bytes:
+    return orjson.dumps(_dump(entry)) + b"\n"
+
+
+class _AuditSpool:
+    """The entries of a bulk transaction, written as audit lines to a private (unlinked) temp file
+    as they come instead of held: what `_Tx.entries` is for an import of any size."""
+
+    def __init__(self) -> None:
+        self.file: BinaryIO = tempfile.TemporaryFile()
+        self.count = 0
+
+    def append(self, entry: AuditEntry) -> None:
+        self.file.write(_audit_line(entry))
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
