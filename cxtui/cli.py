@@ -775,6 +775,70 @@ def _validated_settings(cls, current, **changes):
         raise Failure(describe_errors(exc)[0]) from None
 
 
+@cli.command(epilog=_example("cxtui due", "cxtui due --mine --brief", "cxtui due --check || echo 'readings overdue'"))
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@click.option("--mine", is_flag=True, help="Only the departments you lead.")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="Due as of this date (default: today).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--brief", is_flag=True, help="One line per department with readings due, nothing when none: "
+              "for a login message.")
+@click.option("--check", is_flag=True, help="Exit 1 when any reading is overdue (for cron).")
+@db_option
+def due(dept: str | None, mine: bool, as_of: str | None, fmt: str, brief: bool, check: bool) -> None:
+    """List the readings due this period, per department and lead: metric, last reading, due date.
+
+    A reading is due when the metric has none yet this week, month or quarter (its cadence), and
+    overdue when the period before went without one too."""
+    from cxtui.models import Department
+    from cxtui.scorecard import due as due_items
+
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of) or date.today()
+    snapshot = store.snapshot(day)
+    scope = [d.id for d in store.list(Department)
+             if (department is None or d.id == department) and (not mine or store.user in d.leads)]
+    items = [i for d in scope for i in due_items(snapshot, day, d)]
+    if brief:
+        for department_id_ in scope:
+            mine_now = [i for i in items if i.department.id == department_id_]
+            if mine_now:
+                names = ", ".join(i.metric.name for i in mine_now)
+                late = sum(i.overdue for i in mine_now)
+                extra = f" ({late} overdue)" if late else ""
+                count = f"{len(mine_now)} reading{'s' if len(mine_now) != 1 else ''}"
+                click.echo(f"{count} due for {mine_now[0].department.name}{extra}: {names} — run cxtui to check in")
+    else:
+        rows = [{
+            "department": i.department.id, "department_name": i.department.name, "leads": i.department.leads,
+            "metric": i.metric.id, "metric_name": i.metric.name, "cadence": i.metric.cadence,
+            "last_value": i.last.value if i.last else None,
+            "last_date": i.last.date.isoformat() if i.last else None,
+            "due_by": i.due_by.isoformat(), "status": "overdue" if i.overdue else "due",
+        } for i in items]
+        if fmt == "json":
+            import orjson
+
+            click.echo(orjson.dumps({"as_of": day.isoformat(), "due": rows}, option=orjson.OPT_INDENT_2).decode())
+        elif fmt == "csv":
+            from cxtui import csvsafe
+
+            header = list(DUE_COLUMNS)
+            sys.stdout.flush()
+            csvsafe.write_stream(csvsafe.render(header, ([r[c] for c in header] for r in rows), excel=False),
+                                 sys.stdout.buffer)
+        else:
+            from cxtui.report import print_due
+
+            print_due(items, day)
+    if check and any(i.overdue for i in items):
+        click.get_current_context().exit(1)
+
+
+DUE_COLUMNS = ("department", "department_name", "leads", "metric", "metric_name", "cadence", "last_value",
+               "last_date", "due_by", "status")
+
+
 @cli.command(epilog=_example("cxtui history", "cxtui history --dept sales --user kim",
                              "cxtui history --format json --limit 50 > changes.json"))
 @click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only changes touching this department (id or name).")

@@ -187,3 +187,26 @@ def print_dismissals(rows: list[dict]) -> None:
         if row["title"]:
             _beneath(console, Text(row["title"]))
         _beneath(console, Text(f"dismissed by {row['by']} on {row['at'][:10]}: {row['reason']}"))
+
+
+def print_due(items, as_of) -> None:
+    """Readings due, grouped by department with its leads."""
+    console = _console()
+    if not items:
+        console.print(f"Nothing is due as of {as_of.isoformat()}.")
+        return
+    department = None
+    for item in items:
+        if item.department.id != department:
+            department = item.department.id
+            leads = ", ".join(item.department.leads) or "no lead"
+            console.print(Text.assemble((item.department.name, "bold"), f"  ({leads})"))
+        last = (f"last {_plain_number(item.last.value)} on {item.last.date.isoformat()}" if item.last
+                else "never read")
+        state = _t("overdue", "red bold") if item.overdue else _t("due    ")
+        console.print(Text.assemble("  ", state, "  ", (item.metric.name, "bold"),
+                                    f" ({item.metric.cadence}; {last}), by {item.due_by.isoformat()}"))
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:g}"

@@ -140,11 +140,16 @@ class Scorecard(_Frozen):
 
 
 class DueItem(_Frozen):
+    """A series owed a reading this period: no reading since `period_start`. `due_by` is the
+    period's last day; `overdue` when an earlier period went without one too (see `due`)."""
+
     metric: Metric
     department: Department
     goals: list[Goal]
     last: Point | None
     period_start: date
+    due_by: date
+    overdue: bool
 
 
 class GoalChange(_Frozen):
@@ -351,7 +356,24 @@ def period_start(cadence: str, day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
+def next_period_start(cadence: str, start: date) -> date:
+    """The first day of the period after the one starting on `start`."""
+    if cadence == "weekly":
+        return start + timedelta(days=7)
+    months = 1 if cadence == "monthly" else 3
+    month = start.month - 1 + months
+    return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def previous_period_start(cadence: str, start: date) -> date:
+    return period_start(cadence, start - timedelta(days=1))
+
+
 def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[DueItem]:
+    """Per (department, metric) of running goals, the series with no reading yet in the period
+    holding `as_of` (week, month or quarter, by the metric's cadence). It is overdue when the
+    previous period had none either (its newest reading is older than that period), or, never read,
+    when a goal measured by it started before this period."""
     metrics = {m.id: m for m in snapshot.metrics}
     departments = {d.id: d for d in snapshot.departments}
     lines = Lines(snapshot.readings, as_of)
@@ -368,6 +390,10 @@ def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[
         line = lines.line(metric_id, department_id)
         if line and line.dates[-1] >= start:
             continue
+        if line:
+            overdue = line.dates[-1] < previous_period_start(metric.cadence, start)
+        else:
+            overdue = min(g.start for g in goals) < start
         items.append(
             DueItem(
                 metric=metric,
@@ -375,6 +401,8 @@ def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[
                 goals=goals,
                 last=line.point(-1) if line else None,
                 period_start=start,
+                due_by=next_period_start(metric.cadence, start) - timedelta(days=1),
+                overdue=overdue,
             )
         )
     return items

@@ -23,7 +23,7 @@ from test_cli_record import one_error_line, tree_digest
 
 REPO = Path(__file__).resolve().parents[1]
 COMMANDS = ["demo", "init", "record", "scorecard", "export", "import", "conflicts", "flag", "dismiss", "undismiss",
-            "admins", "settings",
+            "admins", "settings", "due", "history", "undo",
             "dismissals", "doctor"]
 
 
