@@ -6,7 +6,8 @@ For a store at `team/store.json`:
     team/store.json.d/readings/YYYY-MM/YYYY-MM[.N].json   readings: a folder per month holding
                                        numbered TinyDB files ("chunks") of at most CHUNK_SIZE
     team/store.json.d/series/METRIC.json  per series, the readings a scorecard needs (series.py)
-    team/store.json.d/audit.jsonl      the append-only audit trail
+    team/store.json.d/audit.jsonl      the append-only audit trail: its newest entries
+    team/store.json.d/audit/NNNNNN-KKKK.jsonl.gz  its older entries, compressed (auditlog.py)
     team/store.json.d/journal.json     present only while a commit is being applied
     team/store.json.d/backups/NAME.N   the last few versions of each data file
 
@@ -68,6 +69,10 @@ class Layout:
         return self.data_dir / "audit.jsonl"
 
     @cached_property
+    def audit_dir(self) -> Path:
+        return self.data_dir / "audit"
+
+    @cached_property
     def journal(self) -> Path:
         return self.data_dir / "journal.json"
 
@@ -77,7 +82,8 @@ class Layout:
 
     @cached_property
     def directories(self) -> tuple[Path, ...]:
-        return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir)
+        return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir,
+                self.audit_dir)
 
     def partition(self, key: str) -> Path:
         return self.readings_dir / key[:7] / f"{key}.json"
