@@ -240,3 +240,16 @@ def test_replaying_the_trail_of_a_hundred_thousand_readings_gives_back_the_store
     small.update(small.get(Department, "sales").model_copy(update={"name": "Sales EMEA"}))
     assert small.replay_audit() == []
     assert os.listdir(small.layout.audit_dir)  # the trail went through closing
+
+
+def test_closing_the_trail_prunes_the_readings_backups_an_older_store_kept(small: Store) -> None:
+    small.record("nps", 1, department="sales", date=date(2026, 2, 1))
+    layout = small.layout
+    for n in (2, 3):  # what a store from before kept
+        (layout.backups_dir / f"readings-2026-02.json.{n}").write_bytes(b"{}")
+    (layout.backups_dir / "store.json.3").write_bytes(b"{}")
+    layout.audit.write_bytes(layout.audit.read_bytes().replace(b'"at":"20', b'"at":"19'))  # a closed month
+    small.record("nps", 2, department="sales", date=date(2026, 3, 1))
+    names = set(os.listdir(layout.backups_dir))
+    assert not {"readings-2026-02.json.2", "readings-2026-02.json.3"} & names
+    assert "store.json.3" in names

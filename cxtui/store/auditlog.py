@@ -223,17 +223,16 @@ def _live_month(layout: Layout) -> str | None:
     return match.group(1).decode() if match else None
 
 
-def close_if_due(layout: Layout, now: datetime) -> None:
-    """Close the live file into the next segment when it is large or holds a closed month.
-
-    Call with the store lock held and no journal pending (right after a commit is applied)."""
+def close_if_due(layout: Layout, now: datetime) -> bool:
+    """Close the live file into the next segment when it is large or holds a closed month; whether
+    it did. Call with the store lock held and no journal pending (right after a commit is applied)."""
     finish_closing(layout)
     try:
         size = fsio.lstat(layout.audit).st_size
     except FileNotFoundError:
-        return
+        return False
     if size < CLOSE_BYTES and (size == 0 or (_live_month(layout) or "") >= now.strftime("%Y-%m")):
-        return
+        return False
     fsio.ensure_dir(layout.audit_dir)
     numbers = [int(name[:6]) for name in fsio.listdir(layout.audit_dir)
                if _PIECE_RE.match(name) or _PLAIN_RE.match(name)]
@@ -244,6 +243,7 @@ def close_if_due(layout: Layout, now: datetime) -> None:
     fsio.fsync_dir(layout.audit_dir)
     fsio.fsync_dir(layout.data_dir)
     finish_closing(layout)
+    return True
 
 
 def finish_closing(layout: Layout) -> None:

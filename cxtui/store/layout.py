@@ -25,6 +25,9 @@ from functools import cached_property
 from pathlib import Path
 
 BACKUPS_KEPT = 3
+# A readings file keeps one: there are thousands, each as large as its readings, and once a month
+# is written its files rarely change again (three backups each made them as large as the readings).
+READING_BACKUPS_KEPT = 1
 _PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})(\.\d+)?\.json$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 # Readings of one month fill numbered chunks of at most this many ("2026-03", "2026-03.2", ...),
@@ -108,11 +111,14 @@ class Layout:
         """Existing reading partitions by key ("2026-03", "2026-03.2"), oldest first."""
         return {key: self.partition(key) for month in self.month_dirs() for key in self.month_partitions(month.name)}
 
+    def is_partition(self, path: Path) -> bool:
+        return path.parent.parent == self.readings_dir
+
     def backup(self, target: Path, n: int) -> Path:
         return self.backups_dir / f"{self._backup_stem(target)}.{n}"
 
     def _backup_stem(self, target: Path) -> str:
-        if target.parent.parent == self.readings_dir:
+        if self.is_partition(target):
             return f"readings-{target.name}"
         if target.parent == self.series_dir:
             return f"series-{target.name}"

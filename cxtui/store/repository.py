@@ -549,7 +549,8 @@ class Store:
             raise StoreIOError(self.path, exc) from None
         try:
             journal.apply(self.layout, prepared)
-            auditlog.close_if_due(self.layout, utcnow())
+            if auditlog.close_if_due(self.layout, utcnow()):
+                journal.prune_backups(self.layout)  # rare work, done by the writer who closes the trail
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc, committed=True) from None
