@@ -253,3 +253,33 @@ def test_closing_the_trail_prunes_the_readings_backups_an_older_store_kept(small
     names = set(os.listdir(layout.backups_dir))
     assert not {"readings-2026-02.json.2", "readings-2026-02.json.3"} & names
     assert "store.json.3" in names
+
+
+_LINE = (b'{"id":"T-1.0","tx":"T-1","at":"2026-03-01T09:00:00.123000Z","by":"kim","real_user":null,'
+         b'"action":"add","entity":"reading","entity_id":"R-20260301-ab","before":null,"after":null,'
+         b'"digest":"' + b"0" * 64 + b'"}')
+
+
+@pytest.mark.parametrize("change", [
+    (b"", b""),  # as cxtui writes it
+    (b'"real_user":null', b'"real_user":"root"'),
+    (b'"kim"', b'"k\\u001bim"'),  # a control character in a login
+    (b"2026-03-01T", b"2200-03-01T"),  # outside the date window
+    (b"2026-03-01T", b"2026-02-30T"),  # no such day
+    (b"T09:", b"T24:"),
+    (b'"digest":"0', b'"digest":"A'),
+    (b'"after":null', b'"after":{}'),
+    (b'"entity":"reading"', b'"entity":"goal"'),
+    (b'"id":"T-1.0"', b'"id":"-T"'),
+    (b"}", b',"x":1}'),
+])
+def test_the_fast_reading_of_a_created_reading_accepts_only_what_validation_accepts(change) -> None:
+    line = _LINE.replace(*change) if change[0] else _LINE
+    fast = auditlog.created_reading(line)
+    try:
+        entry = auditlog.parse(line)
+    except ValueError:
+        entry = None
+    if fast is not None:
+        assert entry is not None and fast == (entry.entity_id, entry.digest)
+    assert (fast is not None) == (change == (b"", b"") or change[1].startswith(b'"real_user"'))
