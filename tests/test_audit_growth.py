@@ -283,3 +283,24 @@ def test_the_fast_reading_of_a_created_reading_accepts_only_what_validation_acce
     if fast is not None:
         assert entry is not None and fast == (entry.entity_id, entry.digest)
     assert (fast is not None) == (change == (b"", b"") or change[1].startswith(b'"real_user"'))
+
+
+def test_doctor_reads_compressed_pieces_and_names_what_they_do_not_account_for(small: Store, tiny_segments) -> None:
+    small.add_many(_readings(12))
+    for start in range(0, 48, 6):
+        small.add_many(_readings(6, date(2026, 3, 1) + timedelta(days=start)))
+    layout = small.layout
+    piece = max((layout.audit_dir / n for n in os.listdir(layout.audit_dir)), key=lambda p: p.name)
+    lines = gzip.decompress(piece.read_bytes()).splitlines(keepends=True)
+    assert auditlog.created_readings(b"".join(lines)) is not None  # read by the whole-piece path
+    entry = orjson.loads(lines[0])
+    lines[0] = orjson.dumps({**entry, "digest": "f" * 64}) + b"\n"
+    piece.write_bytes(gzip.compress(b"".join(lines)))
+    messages = [p.message for p in Store(small.path).doctor()]
+    assert any(f"reading {entry['entity_id']} differs from its last audited state" in m for m in messages)
+    lines[0] = b"not an entry\n"
+    piece.write_bytes(gzip.compress(b"".join(lines)))
+    assert auditlog.created_readings(b"".join(lines)) is None
+    messages = [p.message for p in Store(small.path).doctor()]
+    assert any(f"audit/{piece.name}:1" in m and "unreadable lines" in m for m in messages)
+    assert any(f"reading {entry['entity_id']} is in the store but no audited change made it" in m for m in messages)

@@ -246,14 +246,20 @@ class Tally:
         self.counts = [0] * BUCKETS
         self.sums = [0] * BUCKETS
 
-    def add(self, record_id: str, digest: str) -> None:
-        b = bucket(record_id)
+    def add(self, id_hash: int, weight: int) -> None:
+        """Count a reading: `id_hash` is hash() of its id, `weight` weight() of its digest."""
+        b = id_hash & (BUCKETS - 1)
         self.counts[b] += 1
-        self.sums[b] += int(digest[:32], 16)
+        self.sums[b] += weight
 
     def differing(self, other: Tally) -> set[int]:
         return {b for b in range(BUCKETS)
                 if (self.counts[b], self.sums[b]) != (other.counts[b], other.sums[b])}
+
+
+def weight(hex_digest: str) -> int:
+    """What a digest adds to its bucket's sum: its first 128 bits."""
+    return int(hex_digest[:32], 16)
 
 
 class AuditReading(NamedTuple):
@@ -274,25 +280,36 @@ def scan_trail(layout: Layout) -> TrailScan:
     """One pass over the trail from its end: the newest entry of each record is the first met."""
     tally, last, bad = Tally(), {}, []
     seen: set[int] = set()  # hash() of reading ids met; a collision only sends a bucket to the exact check
-    for line in auditlog.lines(layout, reverse=True):
-        created = auditlog.created_reading(line.text)
-        if created is None:
+
+    def count(record_id: str, digest: str | None) -> None:
+        key = hash(record_id)
+        if key not in seen:
+            seen.add(key)
+            if digest is not None:
+                tally.add(key, weight(digest))
+
+    for path, compressed, live in reversed(auditlog.files(layout)):
+        if compressed:
+            piece = auditlog.piece_text(path)
+            created = auditlog.created_readings(piece)
+            if created is not None:  # a piece of created readings' entries only: the common case
+                for record_id, digest in reversed(created):
+                    count(record_id, digest)
+                continue
+        for line in auditlog.file_lines(path, compressed, reverse=True, live=live):
+            found = auditlog.created_reading(line.text)
+            if found is not None:
+                count(*found)
+                continue
             try:
                 entry = auditlog.parse(line.text)
             except ValueError:
                 bad.append(line)
                 continue
-            if entry.entity != "reading":
+            if entry.entity == "reading":
+                count(entry.entity_id, auditlog.reading_digest(entry))
+            else:
                 last.setdefault((entry.entity, entry.entity_id), entry)
-                continue
-            created = entry.entity_id, auditlog.reading_digest(entry)
-        record_id, digest = created
-        key = hash(record_id)
-        if key in seen:
-            continue
-        seen.add(key)
-        if digest is not None:
-            tally.add(record_id, digest)
     return TrailScan(tally, last, bad)
 
 

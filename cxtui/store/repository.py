@@ -79,6 +79,7 @@ from cxtui.store.health import (
     reading_reference_problems,
     reference_problems,
     scan_trail,
+    weight,
 )
 from cxtui.store.identity import acting_identity
 from cxtui.store.layout import (
@@ -424,7 +425,10 @@ class Store:
             view.checked_moments(path, docs)
             for doc in docs:
                 record_id = doc["id"]
-                problems += reading_reference_problems(doc, metrics, departments)
+                metric, department = metrics.get(doc["metric"]), doc["department"]
+                if (metric is None or (metric.scale is not None and not metric.scale.contains(doc["value"]))
+                        or (department is not None and department not in departments)):
+                    problems += reading_reference_problems(doc, metrics, departments)
                 h = hash(record_id)
                 if h in seen:
                     maybe_twice.add(record_id)
@@ -434,7 +438,7 @@ class Store:
                     unseen.discard(record_id)
                     if indexed[1] != doc:
                         strays.setdefault(indexed[0], record_id)
-                tally.add(record_id, digest(doc))
+                tally.add(h, weight(digest(doc)))
         del seen
         for record_id in unseen:
             strays.setdefault(series_docs[record_id][0], record_id)
