@@ -304,3 +304,17 @@ def test_doctor_reads_compressed_pieces_and_names_what_they_do_not_account_for(s
     messages = [p.message for p in Store(small.path).doctor()]
     assert any(f"audit/{piece.name}:1" in m and "unreadable lines" in m for m in messages)
     assert any(f"reading {entry['entity_id']} is in the store but no audited change made it" in m for m in messages)
+
+
+def test_segment_numbers_past_six_digits_still_order_and_a_planted_last_one_stops_closing(small: Store) -> None:
+    from cxtui.store import fsio
+
+    layout = small.layout
+    layout.audit_dir.mkdir(exist_ok=True)
+    os.replace(layout.audit, layout.audit_dir / "1000000.jsonl")  # a segment past 999999
+    small.record("nps", 1, department="sales")
+    assert len(small.audit()) == 4
+    layout.audit.write_bytes(layout.audit.read_bytes().replace(b'"at":"20', b'"at":"19'))
+    (layout.audit_dir / "999999999-0001.jsonl.gz").write_bytes(gzip.compress(b""))
+    with pytest.raises(fsio.UnsafeFile, match="999999999"):
+        auditlog.close_if_due(layout, datetime.now(UTC))

@@ -41,8 +41,9 @@ CLOSE_BYTES = 4 << 20  # the live file is closed into a segment past this size
 PIECE_BYTES = 4 << 20  # a segment's pieces hold at most this much (a line longer is a piece alone)
 PIECE_LIMIT = PIECE_BYTES + fsio.AUDIT_LINE_LIMIT  # what a piece may decompress to
 _BLOCK = 1 << 20  # plain files are read this much at a time
-_PIECE_RE = re.compile(r"^(\d{6})-(\d{4})\.jsonl\.gz$")
-_PLAIN_RE = re.compile(r"^(\d{6})\.jsonl$")
+_PIECE_RE = re.compile(r"^(\d{6,9})-(\d{4})\.jsonl\.gz$")
+_PLAIN_RE = re.compile(r"^(\d{6,9})\.jsonl$")
+_LAST_SEGMENT = 999_999_999
 
 
 class Line(NamedTuple):  # a tuple: a million of them are made in a pass over the trail
@@ -261,9 +262,12 @@ def close_if_due(layout: Layout, now: datetime) -> bool:
     if size < CLOSE_BYTES and (size == 0 or (_live_month(layout) or "") >= now.strftime("%Y-%m")):
         return False
     fsio.ensure_dir(layout.audit_dir)
-    numbers = [int(name[:6]) for name in fsio.listdir(layout.audit_dir)
-               if _PIECE_RE.match(name) or _PLAIN_RE.match(name)]
-    plain = layout.audit_dir / f"{max(numbers, default=0) + 1:06d}.jsonl"
+    numbers = [int(match.group(1)) for match in (_PIECE_RE.match(n) or _PLAIN_RE.match(n)
+                                                 for n in fsio.listdir(layout.audit_dir)) if match]
+    number = max(numbers, default=0) + 1
+    if number > _LAST_SEGMENT:  # only a planted piece numbers so high
+        raise fsio.UnsafeFile(layout.audit_dir, f"a segment numbered {_LAST_SEGMENT} is there; cxtui never gets so far")
+    plain = layout.audit_dir / f"{number:06d}.jsonl"
     # The rename is the step that takes the lines out of the live file; from here on the segment's
     # plain file holds them until its pieces are written.
     fsio.replace(layout.audit, plain)
@@ -279,7 +283,7 @@ def finish_closing(layout: Layout) -> None:
     for path, compressed in _sources(layout):
         if compressed:
             continue
-        number = path.name[:6]
+        number = path.name.partition(".")[0]
         piece, size, count = [], 0, 0
         for line in _plain_lines(path, reverse=False, live=False):
             text = line.text + b"\n"

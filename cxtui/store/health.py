@@ -148,7 +148,7 @@ def _fix_everything(layout: Layout, group: str | None) -> str:
 _SLUG_JSON = r"[a-z0-9][a-z0-9_-]{0,39}\.json"
 _OURS = {
     ".": re.compile(r"audit\.jsonl|journal\.json|journal\.json\.rejected-.+"),
-    "audit": re.compile(r"\d{6}(-\d{4}\.jsonl\.gz|\.jsonl)"),
+    "audit": re.compile(r"\d{6,9}(-\d{4}\.jsonl\.gz|\.jsonl)"),
     "readings": None,  # only month folders (checked as directories)
     "readings/*": re.compile(r"\d{4}-\d{2}(\.\d+)?\.json"),
     "series": re.compile(_SLUG_JSON),
