@@ -422,7 +422,7 @@ def render_text(sizes: dict[int, dict], found: list[dict]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    lines += ["", "targets (issue 6):"]
+    lines += ["", "targets (issues 6 and 13):"]
     for t in found:
         at = f"N={t['at']:,}" if isinstance(t["at"], int) else t["at"]
         lines.append(f"  {_verdict(t):4}  {t['target']}  [{at}: {_value(t)}]")
@@ -435,7 +435,7 @@ def render_markdown(sizes: dict[int, dict], found: list[dict], command: str, mac
              "(stock TinyDB with its default JSONStorage holding the same documents, or a bare Textual app).", "",
              "| measure | N | cxtui | baseline | ratio |", "|---|---:|---:|---:|---|"]
     lines += [f"| {m.strip()} | {n} | {v} | {b} | {r} |" for m, n, v, b, r in table_rows(sizes)]
-    lines += ["", "| target (issue 6) | at | measured | |", "|---|---|---:|---|"]
+    lines += ["", "| target (issues 6 and 13) | at | measured | |", "|---|---|---:|---|"]
     for t in found:
         at = f"{t['at']:,}" if isinstance(t["at"], int) else t["at"]
         lines.append(f"| {t['target']} | {at} | {_value(t)} | {_verdict(t).lower()} |")

@@ -247,11 +247,12 @@ def test_closing_the_trail_prunes_the_readings_backups_an_older_store_kept(small
     layout = small.layout
     for n in (2, 3):  # what a store from before kept
         (layout.backups_dir / f"readings-2026-02.json.{n}").write_bytes(b"{}")
+        (layout.backups_dir / f"series-nps.json.{n}").write_bytes(b"{}")
     (layout.backups_dir / "store.json.3").write_bytes(b"{}")
     layout.audit.write_bytes(layout.audit.read_bytes().replace(b'"at":"20', b'"at":"19'))  # a closed month
     small.record("nps", 2, department="sales", date=date(2026, 3, 1))
     names = set(os.listdir(layout.backups_dir))
-    assert not {"readings-2026-02.json.2", "readings-2026-02.json.3"} & names
+    assert not {"readings-2026-02.json.2", "readings-2026-02.json.3", "series-nps.json.2", "series-nps.json.3"} & names
     assert "store.json.3" in names
 
 

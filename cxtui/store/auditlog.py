@@ -37,7 +37,9 @@ from cxtui.store import fsio
 from cxtui.store.documents import digest
 from cxtui.store.layout import Layout
 
-CLOSE_BYTES = 4 << 20  # the live file is closed into a segment past this size
+# The live file is closed into a segment past this size: what stays uncompressed, at most about
+# this plus one commit's lines (a commit of 4,000 created readings is about 1 MB).
+CLOSE_BYTES = 1 << 20
 PIECE_BYTES = 4 << 20  # a segment's pieces hold at most this much (a line longer is a piece alone)
 PIECE_LIMIT = PIECE_BYTES + fsio.AUDIT_LINE_LIMIT  # what a piece may decompress to
 _BLOCK = 1 << 20  # plain files are read this much at a time

@@ -260,7 +260,8 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
 
     Every slot is checked without following links: anything but a regular file of one link found
     in a slot was planted there and is removed (unlink removes a link, never its target). A readings
-    file keeps READING_BACKUPS_KEPT versions; slots past that (a store from before) are removed."""
+    file or a series file keeps READING_BACKUPS_KEPT versions; slots past that (a store from before)
+    are removed."""
     try:
         st = fsio.lstat(target)
     except FileNotFoundError:
@@ -268,7 +269,7 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
     if not stat.S_ISREG(st.st_mode):
         return  # not a version worth keeping (a link put in its place): the rename replaces it
     fsio.ensure_dir(layout.backups_dir)
-    kept = READING_BACKUPS_KEPT if layout.is_partition(target) else BACKUPS_KEPT
+    kept = READING_BACKUPS_KEPT if layout.keeps_one_backup(target) else BACKUPS_KEPT
     for n in range(kept + 1, BACKUPS_KEPT + 1):
         _clear_unless_regular(layout.backup(target, n), keep=False)
     slots = [layout.backup(target, n) for n in range(1, kept + 1)]
@@ -293,15 +294,15 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
 
 
 def prune_backups(layout: Layout) -> None:
-    """Remove the readings backups past READING_BACKUPS_KEPT that a store from before kept (three
-    per readings file, as large as the readings themselves); with the lock held."""
+    """Remove the readings and series backups past READING_BACKUPS_KEPT that a store from before
+    kept (three per readings file, as large as the readings themselves); with the lock held."""
     try:
         names = fsio.listdir(layout.backups_dir)
     except FileNotFoundError:
         return
     for name in names:
         stem, _, number = name.rpartition(".")
-        if stem.startswith("readings-") and number.isdigit() and int(number) > READING_BACKUPS_KEPT:
+        if stem.startswith(("readings-", "series-")) and number.isdigit() and int(number) > READING_BACKUPS_KEPT:
             _clear_unless_regular(layout.backups_dir / name, keep=False)
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 BACKUPS_KEPT = 3
 # A readings file keeps one: there are thousands, each as large as its readings, and once a month
 # is written its files rarely change again (three backups each made them as large as the readings).
+# So does a series file: the index is rebuilt from the readings.
 READING_BACKUPS_KEPT = 1
 _PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})(\.\d+)?\.json$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
@@ -113,6 +114,10 @@ class Layout:
 
     def is_partition(self, path: Path) -> bool:
         return path.parent.parent == self.readings_dir
+
+    def keeps_one_backup(self, path: Path) -> bool:
+        """A readings or series file: see READING_BACKUPS_KEPT."""
+        return self.is_partition(path) or path.parent == self.series_dir
 
     def backup(self, target: Path, n: int) -> Path:
         return self.backups_dir / f"{self._backup_stem(target)}.{n}"
