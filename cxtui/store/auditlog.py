@@ -5,8 +5,8 @@
     store.json.d/audit/NNNNNN-KKKK.jsonl.gz  older entries: segment NNNNNN is one former live file,
                                              cut at line ends into pieces KKKK of at most PIECE_BYTES
     store.json.d/audit/NNNNNN.jsonl          a live file being closed: renamed here first, so a
-                                             writer that dies while compressing leaves it whole, and
-                                             the next writer finishes the job
+                                             writer that dies while compressing leaves it whole;
+                                             readers read it, the next writer to close finishes it
 
 The trail runs segment by segment, piece by piece, then the live file. A writer closes the live file
 (under the store lock, its commit applied, so no journal refers to the file) once it passes
@@ -255,8 +255,8 @@ def _live_month(layout: Layout) -> str | None:
 
 def close_if_due(layout: Layout, now: datetime) -> bool:
     """Close the live file into the next segment when it is large or holds a closed month; whether
-    it did. Call with the store lock held and no journal pending (right after a commit is applied)."""
-    finish_closing(layout)
+    it did. Call with the store lock held and no journal pending (right after a commit is applied).
+    Every commit calls it, so what it does when nothing is due is one lstat and a read of 512 bytes."""
     try:
         size = fsio.lstat(layout.audit).st_size
     except FileNotFoundError:
