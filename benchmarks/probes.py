@@ -4,6 +4,9 @@
     python benchmarks/probes.py export PATH DIR    scorecard and all readings to CSV files in DIR
     python benchmarks/probes.py import PATH CSV    `cxtui import readings CSV --db PATH`, whole, with its peak RSS
     python benchmarks/probes.py tui PATH           the cxtui TUI until its scorecard list is filled
+    python benchmarks/probes.py history PATH       the same TUI, then History until its table is filled
+    python benchmarks/probes.py doctor PATH        `cxtui doctor`'s checks
+    python benchmarks/probes.py replay PATH        the audit trail replayed and compared with the store
     python benchmarks/probes.py bare               a bare Textual app: Header, 200-row DataTable, Footer
 
 Each prints one JSON object. Times are seconds; `ready` is `time.monotonic()` (one clock for every
@@ -102,7 +105,25 @@ async def _until(ready) -> None:
         await asyncio.sleep(0.001)
 
 
-def tui(path: str) -> dict:
+def doctor(path: str) -> dict:
+    from cxtui.store import Store
+
+    started = time.perf_counter()
+    problems = Store(path).doctor()
+    return {"seconds": time.perf_counter() - started, "problems": [p.message for p in problems][:5],
+            "peak_rss_mb": _rss_mb()}
+
+
+def replay(path: str) -> dict:
+    from cxtui.store import Store
+
+    started = time.perf_counter()
+    differences = Store(path).replay_audit()
+    return {"seconds": time.perf_counter() - started, "differences": differences[:5],
+            "count": len(differences), "peak_rss_mb": _rss_mb()}
+
+
+def tui(path: str, *, history: bool = False) -> dict:
     from cxtui.cli import tui_app
     from cxtui.store import Store
 
@@ -131,10 +152,22 @@ def tui(path: str) -> dict:
     async def run() -> float:
         async with app.run_test(size=SIZE):
             await _until(populated)
+            if history:
+                from textual.widgets import DataTable
+
+                from cxtui.tui.screens.history import HistoryScreen
+
+                began = time.monotonic()
+                await app.action_history()
+                await _until(lambda: isinstance(app.screen, HistoryScreen)
+                             and any(table.row_count > 0 for table in app.screen.query(DataTable)))
+                timings["history"] = time.monotonic() - began
+                timings["history_rows"] = app.screen.query_one(DataTable).row_count
             return time.monotonic()
 
+    timings: dict = {}
     ready = asyncio.run(run())
-    return {"ready": ready, "rows": rows, "peak_rss_mb": _rss_mb()}
+    return {"ready": ready, "rows": rows, "peak_rss_mb": _rss_mb(), **timings}
 
 
 def bare() -> dict:
@@ -171,7 +204,8 @@ def main(argv: list[str]) -> None:
         from cxtui.cli import tune_collector
 
         tune_collector()
-    modes = {"open": open_scorecard, "export": export, "import": import_readings, "tui": tui, "bare": bare}
+    modes = {"open": open_scorecard, "export": export, "import": import_readings, "tui": tui, "bare": bare,
+             "doctor": doctor, "replay": replay, "history": lambda path: tui(path, history=True)}
     result = modes[mode](*args)
     print(json.dumps(result))
 

@@ -227,6 +227,44 @@ def measure_tui(store_path: Path, repeat: int) -> dict:
             "bare_peak_rss_mb": max(bare_rss), "scorecard_rows": rows}
 
 
+# --- 6, 7, 8. growth: History, doctor, the audit trail replayed, store bytes ----------------------
+
+
+def measure_history(store_path: Path, repeat: int) -> dict:
+    """The TUI as measure_tui starts it, then History until its first page of the trail is shown."""
+    _probe("history", str(store_path))
+    runs = [_probe("history", str(store_path)) for _ in range(repeat)]
+    return {"open": _median([r["history"] for r in runs]), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "rows": runs[-1]["history_rows"]}
+
+
+def measure_doctor(store_path: Path, repeat: int) -> dict:
+    runs = [_probe("doctor", str(store_path)) for _ in range(repeat)]
+    return {"seconds": _median([r["seconds"] for r in runs]), "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+            "problems": runs[-1]["problems"]}
+
+
+def measure_replay(store_path: Path) -> dict:
+    """The audit trail replayed over an empty store must give the store (Store.replay_audit)."""
+    found = _probe("replay", str(store_path))
+    return {"seconds": found["seconds"], "differences": found["count"], "first": found["differences"],
+            "peak_rss_mb": found["peak_rss_mb"]}
+
+
+def store_parts(store_path: Path) -> dict[str, int]:
+    """Bytes on disk of each part of the store: entity tables, readings, series index, audit trail
+    (live file and closed segments), backups."""
+    data = store_path.with_name(store_path.name + ".d")
+
+    def size(path: Path) -> int:
+        if path.is_file():
+            return path.stat().st_size
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
+
+    return {"entities": size(store_path), "readings": size(data / "readings"), "series": size(data / "series"),
+            "audit": size(data / "audit.jsonl") + size(data / "audit"), "backups": size(data / "backups")}
+
+
 # --- the run ---------------------------------------------------------------------------------------
 
 
@@ -241,12 +279,19 @@ def measure_size(n: int, workdir: Path, *, repeat: int, years: int, batch: int, 
     print(f"N={n:,}: generated through the store in {gen.store_seconds:.1f} s "
           f"({gen.store_bytes / 1e6:.1f} MB on disk), stock TinyDB file in {gen.stock_seconds:.1f} s "
           f"({gen.stock_bytes / 1e6:.1f} MB)", flush=True)
+    parts = store_parts(gen.store_path)
+    print(f"N={n:,}: store {gen.store_bytes / 1e6:.1f} MB against stock TinyDB {gen.stock_bytes / 1e6:.1f} MB "
+          f"({gen.store_bytes / gen.stock_bytes:.2f}×): "
+          + ", ".join(f"{name} {b / 1e6:.1f} MB" for name, b in parts.items()), flush=True)
     result = {"generate": {"store_seconds": gen.store_seconds, "stock_seconds": gen.stock_seconds,
-                           "store_bytes": gen.store_bytes, "stock_bytes": gen.stock_bytes}}
+                           "store_bytes": gen.store_bytes, "stock_bytes": gen.stock_bytes, "store_parts": parts}}
     steps = [
         ("open", lambda: measure_open(gen.store_path, repeat)),
         ("export", lambda: measure_export(gen.store_path, directory / "csv", repeat)),
         ("tui", lambda: measure_tui(gen.store_path, repeat)),
+        ("history", lambda: measure_history(gen.store_path, repeat)),
+        ("doctor", lambda: measure_doctor(gen.store_path, repeat)),
+        ("replay", lambda: measure_replay(gen.store_path)),
         # Last: they add readings (record to both files).
         ("record", lambda: measure_record(gen.store_path, gen.stock_path, repeat)),
         ("import", lambda: measure_import(gen.store_path, directory / "import.csv", import_rows or n, years=years)),
@@ -296,6 +341,22 @@ def targets(sizes: dict[int, dict]) -> list[dict]:
          "more_is_better": False},
     ]
     found += issue13_targets(sizes)
+    # Issue 13's growth targets, judged at the largest N measured (they are about 1M).
+    top = max(sizes)
+    g = sizes[top]
+    found += [
+        {"target": "whole store ≤ stock TinyDB file with the same readings", "at": top,
+         "value": g["generate"]["store_bytes"] / g["generate"]["stock_bytes"], "limit": 1, "unit": "×",
+         "more_is_better": False},
+        {"target": "TUI peak RSS with History open ≤ 120 MB", "at": top, "value": g["history"]["peak_rss_mb"],
+         "limit": 120, "unit": "MB", "more_is_better": False},
+        {"target": "cxtui doctor ≤ 10 s", "at": top, "value": g["doctor"]["seconds"]["median"], "limit": 10,
+         "unit": "s", "more_is_better": False},
+        {"target": "cxtui doctor peak RSS ≤ 300 MB", "at": top, "value": g["doctor"]["peak_rss_mb"], "limit": 300,
+         "unit": "MB", "more_is_better": False},
+        {"target": "audit trail replayed over an empty store gives the store (differences)", "at": top,
+         "value": g["replay"]["differences"], "limit": 0, "unit": "", "more_is_better": False},
+    ]
     for key, label in (("store_warm", "in-process"), ("cli", "`cxtui record`")):
         entry = {"target": f"record growth 10k → 1M ≤ 1.5× ({label})", "at": "10k→1M", "limit": 1.5, "unit": "×",
                  "more_is_better": False, "value": None}
@@ -377,6 +438,19 @@ def table_rows(sizes: dict[int, dict]) -> list[tuple[str, str, str, str, str]]:
             ("TUI cold start to filled scorecard", size, _s(tui["tui"]["median"]), f"bare app {_s(tui['bare']['median'])}",
              f"{_paired(tui['tui'], tui['bare']):.2f}× the bare app"),
             ("TUI peak RSS", size, f"{tui['tui_peak_rss_mb']:.0f} MB", f"bare app {tui['bare_peak_rss_mb']:.0f} MB", ""),
+            ("History opened: first page shown", size, _s(r["history"]["open"]["median"]), "", ""),
+            ("TUI peak RSS with History open", size, f"{r['history']['peak_rss_mb']:.0f} MB",
+             f"scorecard only {tui['tui_peak_rss_mb']:.0f} MB", ""),
+            ("cxtui doctor", size, _s(r["doctor"]["seconds"]["median"]), "", ""),
+            ("cxtui doctor peak RSS", size, f"{r['doctor']['peak_rss_mb']:.0f} MB", "", ""),
+            ("audit replayed over an empty store", size,
+             "same store" if not r["replay"]["differences"] else f"{r['replay']['differences']} differences",
+             "", _s(r["replay"]["seconds"])),
+            ("store on disk", size, f"{r['generate']['store_bytes'] / 1e6:,.1f} MB",
+             f"stock TinyDB {r['generate']['stock_bytes'] / 1e6:,.1f} MB",
+             f"{r['generate']['store_bytes'] / r['generate']['stock_bytes']:.2f}× stock"),
+            ("  of which " + " / ".join(r["generate"]["store_parts"]), size,
+             " / ".join(f"{b / 1e6:,.1f}" for b in r["generate"]["store_parts"].values()) + " MB", "", ""),
             ("generate through the store (one-off)", size, _s(r["generate"]["store_seconds"]), "", ""),
         ]
     return rows
@@ -394,6 +468,8 @@ def _value(t: dict) -> str:
     if t["unit"] == "×":
         return f"{t['value']:.2f}×"
     note = f"; {t['note']}" if t.get("note") else ""
+    if not t["limit"]:  # a count that must be 0 (the replay's differences): no ratio to show
+        return f"{t['value']:g}{note}"
     return f"{t['value']:.1f} {t['unit']} = {t['value'] / t['limit']:.2f}× the limit{note}"
 
 
@@ -415,7 +491,7 @@ def render_markdown(sizes: dict[int, dict], found: list[dict], command: str, mac
              "(stock TinyDB with its default JSONStorage holding the same documents, or a bare Textual app).", "",
              "| measure | N | cxtui | baseline | ratio |", "|---|---:|---:|---:|---|"]
     lines += [f"| {m.strip()} | {n} | {v} | {b} | {r} |" for m, n, v, b, r in table_rows(sizes)]
-    lines += ["", "| target (issue 6) | at | measured | |", "|---|---|---:|---|"]
+    lines += ["", "| target (issues 6 and 13) | at | measured | |", "|---|---|---:|---|"]
     for t in found:
         at = f"{t['at']:,}" if isinstance(t["at"], int) else t["at"]
         lines.append(f"| {t['target']} | {at} | {_value(t)} | {_verdict(t).lower()} |")

@@ -32,7 +32,8 @@ CONFLICT_COLUMNS = [
     "kind", "id", "rule", "severity", "status", "title", "departments", "goals", "incentives", "metrics",
     "objectives", "explanation",
 ]
-AUDIT_COLUMNS = ["at", "by", "real_user", "action", "entity", "entity_id", "tx", "id", "before", "after"]
+# `digest`: what the entry of a created reading holds instead of `after` (see AuditEntry.digest).
+AUDIT_COLUMNS = ["at", "by", "real_user", "action", "entity", "entity_id", "tx", "id", "before", "after", "digest"]
 
 _MODELS = {
     "departments": Department, "metrics": Metric, "objectives": Objective, "goals": Goal,
@@ -115,7 +116,8 @@ def _audit_rows(store, as_of: date | None) -> Iterable[list[Any]]:
     for e in store.audit():
         if as_of and e.at.date() > as_of:
             continue
-        yield [e.at, e.by, e.real_user, e.action, e.entity, e.entity_id, e.tx, e.id, _json(e.before), _json(e.after)]
+        yield [e.at, e.by, e.real_user, e.action, e.entity, e.entity_id, e.tx, e.id, _json(e.before), _json(e.after),
+               e.digest]
 
 
 def _json(value: dict | None) -> str | None:

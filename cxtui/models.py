@@ -603,8 +603,14 @@ class AuditEntry(Model):
     entity_id: RecordId
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
-    # Set on the entries of an undo: the transaction whose change this entry reverts.
-    reverts: RecordId | None = None
+    # Set on the entries of an undo: the transaction whose change this entry reverts. Left out of
+    # the line when unset, so every other entry reads as before (auditlog's fast line reader).
+    reverts: RecordId | None = Field(default=None, exclude_if=lambda value: value is None)
+    # A created reading is logged by digest (sha256 of its canonical stored document, see
+    # cxtui.store.documents.digest) instead of a copy: readings are most of the store, and the
+    # document is kept by the readings file and, once it changes, by the next entry's `before`.
+    # Trails written before this hold a full `after` for those entries; readers take both forms.
+    digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
     @model_validator(mode="after")
     def _sides_are_records(self) -> AuditEntry:
@@ -612,6 +618,8 @@ class AuditEntry(Model):
         each must be a record of the entry's entity, read as the store reads its records (STORED), so
         no text in them carries a control character and no field has a shape the readers do not
         expect. (A migration that changes a model's fields must carry the audit trail along.)"""
+        if self.digest is not None and (self.entity, self.action, self.before) != ("reading", "add", None):
+            raise PydanticCustomError("audit", "digest: only the entry of a created reading carries one")
         cls = ENTITIES[self.entity]
         for name, side in (("before", self.before), ("after", self.after)):
             if side is None:

@@ -38,6 +38,10 @@ def test_every_measurement_runs_once_and_reports(tmp_path: Path) -> None:
     assert result["export"]["readings_rows"] == 150
     assert result["tui"]["scorecard_rows"] > 300  # objectives, departments and their goals
     assert result["tui"]["tui_peak_rss_mb"] > 0
+    assert result["history"]["rows"] > 0 and result["history"]["peak_rss_mb"] > 0
+    assert result["doctor"]["problems"] == [] and result["doctor"]["peak_rss_mb"] > 0
+    assert result["replay"]["differences"] == 0
+    assert sum(result["generate"]["store_parts"].values()) <= result["generate"]["store_bytes"]
     assert all(len(figure["runs"]) == 1 for figure in result["record"].values())
     assert result["import"]["rows"] == 150
     assert result["import"]["peak_rss_mb"] > 0 and result["import"]["seconds"] > 0

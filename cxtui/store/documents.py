@@ -7,6 +7,7 @@ TinyDB works over an in-memory copy loaded inside the lock; the store writes the
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,13 @@ class Documents(TinyDB):
 
 def dumps(data: dict[str, Any]) -> bytes:
     return orjson.dumps(data)
+
+
+def digest(doc: dict[str, Any]) -> str:
+    """The sha256 of a stored document in canonical form (orjson, keys sorted): what the audit
+    trail keeps of a created reading. The same document gives the same digest whatever the order
+    of its keys in the file."""
+    return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def parse(path: Path, raw: bytes, *, required: tuple[str, ...]) -> dict[str, Any]:

@@ -167,6 +167,13 @@ def _open_read(path: Path, *, links: bool) -> tuple[int, os.stat_result] | None:
         return None
 
 
+def open_read(path: Path) -> tuple[int, os.stat_result] | None:
+    """An fd for reading the regular file `path` (checked as read_limited checks it) and its stat,
+    or None when it does not exist: for files read piece by piece (the audit trail). The caller
+    closes the fd."""
+    return _open_read(path, links=True)
+
+
 def read_limited(path: Path, limit: int, *, links: bool = True) -> tuple[bytes, os.stat_result] | None:
     """The bytes of the regular file `path` and its stat, or None when it does not exist.
 

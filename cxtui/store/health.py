@@ -7,12 +7,12 @@ import re
 import shlex
 import stat
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 
-from cxtui.models import AuditEntry, Snapshot
-from cxtui.store import fsio, sharing
+from cxtui.models import AuditEntry, Metric, Snapshot
+from cxtui.store import auditlog, fsio, sharing
 from cxtui.store.layout import Layout
 
 
@@ -42,14 +42,21 @@ def reference_problems(snapshot: Snapshot) -> list[Problem]:
         if incentive.department not in depts or incentive.metric not in metrics:
             bad(f"incentive {incentive.id} names an unknown department or metric")
     for reading in snapshot.readings:
-        metric = metrics.get(reading.metric)
-        if metric is None:
-            bad(f"reading {reading.id} names unknown metric {reading.metric}")
-        elif metric.scale and not metric.scale.contains(reading.value):
-            bad(f"reading {reading.id} value {reading.value:g} is outside the scale of {metric.id}")
-        if reading.department is not None and reading.department not in depts:
-            bad(f"reading {reading.id} names unknown department {reading.department}")
+        problems += reading_reference_problems(reading.model_dump(mode="json"), metrics, depts)
     return problems
+
+
+def reading_reference_problems(doc: dict[str, Any], metrics: dict[str, Metric], depts: set[str]) -> list[Problem]:
+    """What reference_problems says of one reading, from its stored document (doctor streams them)."""
+    found = []
+    metric = metrics.get(doc["metric"])
+    if metric is None:
+        found.append(f"reading {doc['id']} names unknown metric {doc['metric']}")
+    elif metric.scale and not metric.scale.contains(doc["value"]):
+        found.append(f"reading {doc['id']} value {doc['value']:g} is outside the scale of {metric.id}")
+    if doc["department"] is not None and doc["department"] not in depts:
+        found.append(f"reading {doc['id']} names unknown department {doc['department']}")
+    return [Problem(level="error", message=m) for m in found]
 
 
 _SHOWN = 10  # problems listed one by one; the rest are summed up with one command fixing all
@@ -141,13 +148,14 @@ def _fix_everything(layout: Layout, group: str | None) -> str:
 _SLUG_JSON = r"[a-z0-9][a-z0-9_-]{0,39}\.json"
 _OURS = {
     ".": re.compile(r"audit\.jsonl|journal\.json|journal\.json\.rejected-.+"),
+    "audit": re.compile(r"\d{6,9}(-\d{4}\.jsonl\.gz|\.jsonl)"),
     "readings": None,  # only month folders (checked as directories)
     "readings/*": re.compile(r"\d{4}-\d{2}(\.\d+)?\.json"),
     "series": re.compile(_SLUG_JSON),
     "backups": re.compile(rf"(readings-\d{{4}}-\d{{2}}(\.\d+)?\.json|series-{_SLUG_JSON}|[^/]+\.json)\.\d+"),
     "presence": re.compile(r"[^/]+\.json"),
 }
-_OUR_DIRS = {".": {"readings", "series", "backups", "presence"}, "readings": re.compile(r"\d{4}-\d{2}")}
+_OUR_DIRS = {".": {"readings", "series", "backups", "presence", "audit"}, "readings": re.compile(r"\d{4}-\d{2}")}
 
 
 def foreign_problems(layout: Layout) -> list[Problem]:
@@ -182,18 +190,10 @@ def foreign_problems(layout: Layout) -> list[Problem]:
 _READINGS_SHOWN = 10  # readings changed outside cxtui listed one by one; the rest are counted
 
 
-def audit_problems(snapshot: Snapshot, entries: list[AuditEntry],
-                   reading_docs: dict[str, dict[str, Any]]) -> list[Problem]:
-    """Records that differ from what the audit trail says the last change left behind: changed,
-    added or removed outside cxtui (a hand edit of store.json adding an admin, say). Readings are
-    compared as stored documents (`reading_docs` by id) with the audited ones."""
-    last: dict[tuple[str, str], AuditEntry] = {}
-    last_reading: dict[str, AuditEntry] = {}
-    for entry in entries:
-        if entry.entity == "reading":
-            last_reading[entry.entity_id] = entry
-        else:
-            last[(entry.entity, entry.entity_id)] = entry
+def audit_problems(snapshot: Snapshot, last: dict[tuple[str, str], AuditEntry]) -> list[Problem]:
+    """Records other than readings that differ from what the audit trail says the last change left
+    behind (`last`: the newest entry per (entity, id)): changed, added or removed outside cxtui (a
+    hand edit of store.json adding an admin, say). Readings: reading_audit_problems."""
     current = {
         (entity, record.id): record.model_dump(mode="json")
         for entity, records in (("department", snapshot.departments), ("metric", snapshot.metrics),
@@ -204,37 +204,145 @@ def audit_problems(snapshot: Snapshot, entries: list[AuditEntry],
         for record in records
     }
     problems = []
-
-    def bad(message: str) -> None:
-        problems.append(Problem(level="error", message=message + "; restore it from the audit trail or a "
-                                "backup, or ask who changed it (cxtui export audit)"))
-
     for (entity, record_id), doc in sorted(current.items()):
         entry = last.get((entity, record_id))
         if entry is None or entry.after is None:
-            bad(f"{entity} {record_id} is in the store but the audit trail has no change that made it "
-                f"(added outside cxtui)")
+            problems.append(_outside(f"{entity} {record_id} is in the store but the audit trail has no change that "
+                                     f"made it (added outside cxtui)"))
         elif entry.after != doc:
             fields = sorted(k for k in {*doc, *entry.after} if doc.get(k) != entry.after.get(k))
-            bad(f"{entity} {record_id} differs from its last audited state ({entry.id} by {entry.by}) in "
-                f"{'; '.join(_difference(k, entry.after.get(k), doc.get(k)) for k in fields)}: "
-                f"changed outside cxtui")
+            problems.append(_outside(
+                f"{entity} {record_id} differs from its last audited state ({entry.id} by {entry.by}) in "
+                f"{'; '.join(_difference(k, entry.after.get(k), doc.get(k)) for k in fields)}: changed outside cxtui"))
     for (entity, record_id), entry in sorted(last.items()):
         if entry.after is not None and (entity, record_id) not in current:
-            bad(f"{entity} {record_id} is gone from the store but the audit trail has no delete of it "
-                f"(removed outside cxtui)")
-    readings = [f"reading {record_id} is in the store but no audited change made it" for record_id in
-                sorted(reading_docs.keys() - last_reading.keys())]
-    readings += [f"reading {record_id} differs from its last audited state ({entry.id} by {entry.by})"
-                 for record_id, entry in sorted(last_reading.items())
-                 if entry.after is not None and record_id in reading_docs and reading_docs[record_id] != entry.after]
-    readings += [f"reading {record_id} is gone but the audit trail has no delete of it"
-                 for record_id, entry in sorted(last_reading.items())
-                 if entry.after is not None and record_id not in reading_docs]
-    for line in readings[:_READINGS_SHOWN]:
-        bad(line + " (changed outside cxtui)")
-    if len(readings) > _READINGS_SHOWN:
-        bad(f"and {len(readings) - _READINGS_SHOWN} more readings changed outside cxtui")
+            problems.append(_outside(f"{entity} {record_id} is gone from the store but the audit trail has no delete "
+                                     f"of it (removed outside cxtui)"))
+    return problems
+
+
+def _outside(message: str) -> Problem:
+    return Problem(level="error", message=message + "; restore it from the audit trail or a backup, or ask who "
+                   "changed it (cxtui export audit)")
+
+
+# --- readings against the audit trail, in bounded memory --------------------------------------------
+#
+# A million readings and their entries do not fit in doctor's memory as two dictionaries. Both sides
+# are summed instead, per bucket of reading ids: the count and the sum of digests of the readings the
+# store holds, and of those the trail's newest entry per reading leaves behind. Equal buckets hold
+# the same readings (a difference hiding in a sum of 128-bit digests is not found by chance); only
+# the readings of unequal buckets are then compared one by one.
+
+BUCKETS = 256
+
+
+def bucket(record_id: str) -> int:
+    return hash(record_id) & (BUCKETS - 1)
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.counts = [0] * BUCKETS
+        self.sums = [0] * BUCKETS
+
+    def add(self, id_hash: int, weight: int) -> None:
+        """Count a reading: `id_hash` is hash() of its id, `weight` weight() of its digest."""
+        b = id_hash & (BUCKETS - 1)
+        self.counts[b] += 1
+        self.sums[b] += weight
+
+    def differing(self, other: Tally) -> set[int]:
+        return {b for b in range(BUCKETS)
+                if (self.counts[b], self.sums[b]) != (other.counts[b], other.sums[b])}
+
+
+def weight(hex_digest: str) -> int:
+    """What a digest adds to its bucket's sum: its first 128 bits."""
+    return int(hex_digest[:32], 16)
+
+
+class AuditReading(NamedTuple):
+    """A reading's newest audit entry: its id, who made it, the digest it left (None: deleted)."""
+
+    entry: str
+    by: str
+    digest: str | None
+
+
+class TrailScan(NamedTuple):
+    tally: Tally  # of the readings the trail leaves behind
+    last: dict[tuple[str, str], AuditEntry]  # newest entry of every other record
+    bad: list[auditlog.Line]  # lines that are no entry
+
+
+def scan_trail(layout: Layout) -> TrailScan:
+    """One pass over the trail from its end: the newest entry of each record is the first met."""
+    tally, last, bad = Tally(), {}, []
+    seen: set[int] = set()  # hash() of reading ids met; a collision only sends a bucket to the exact check
+
+    def count(record_id: str, digest: str | None) -> None:
+        key = hash(record_id)
+        if key not in seen:
+            seen.add(key)
+            if digest is not None:
+                tally.add(key, weight(digest))
+
+    for path, compressed, live in reversed(auditlog.files(layout)):
+        if compressed:
+            piece = auditlog.piece_text(path)
+            created = auditlog.created_readings(piece)
+            if created is not None:  # a piece of created readings' entries only: the common case
+                for record_id, digest in reversed(created):
+                    count(record_id, digest)
+                continue
+        for line in auditlog.file_lines(path, compressed, reverse=True, live=live):
+            found = auditlog.created_reading(line.text)
+            if found is not None:
+                count(*found)
+                continue
+            try:
+                entry = auditlog.parse(line.text)
+            except ValueError:
+                bad.append(line)
+                continue
+            if entry.entity == "reading":
+                count(entry.entity_id, auditlog.reading_digest(entry))
+            else:
+                last.setdefault((entry.entity, entry.entity_id), entry)
+    return TrailScan(tally, last, bad)
+
+
+def audited_readings(layout: Layout, buckets: set[int]) -> dict[str, AuditReading]:
+    """The newest entry of each reading whose id falls in `buckets`."""
+    found: dict[str, AuditReading] = {}
+    for line in auditlog.lines(layout, reverse=True):
+        try:
+            entry = auditlog.parse(line.text)
+        except ValueError:
+            continue
+        if entry.entity == "reading" and bucket(entry.entity_id) in buckets and entry.entity_id not in found:
+            found[entry.entity_id] = AuditReading(entry.id, entry.by, auditlog.reading_digest(entry))
+    return found
+
+
+def reading_audit_problems(audited: dict[str, AuditReading], stored: dict[str, str]) -> list[Problem]:
+    """Readings the store holds (`stored`: id -> digest of its document) that no audited change
+    left there, or that differ from it, and audited readings that are gone."""
+    lines = [f"reading {record_id} is in the store but no audited change made it"
+             for record_id in sorted(stored.keys() - audited.keys())]
+    for record_id, entry in sorted(audited.items()):
+        held = stored.get(record_id)
+        if entry.digest is None and held is not None:
+            lines.append(f"reading {record_id} is in the store but its last audited change ({entry.entry} by "
+                         f"{entry.by}) deleted it")
+        elif entry.digest is not None and held is None:
+            lines.append(f"reading {record_id} is gone but the audit trail has no delete of it")
+        elif entry.digest is not None and held != entry.digest:
+            lines.append(f"reading {record_id} differs from its last audited state ({entry.entry} by {entry.by})")
+    problems = [_outside(line + " (changed outside cxtui)") for line in lines[:_READINGS_SHOWN]]
+    if len(lines) > _READINGS_SHOWN:
+        problems.append(_outside(f"and {len(lines) - _READINGS_SHOWN} more readings changed outside cxtui"))
     return problems
 
 
@@ -245,11 +353,7 @@ def _difference(field: str, audited: object, now: object) -> str:
     return shown if len(shown) <= 160 else field
 
 
-def duplicate_reading_problems(snapshot: Snapshot) -> list[Problem]:
-    seen: set[str] = set()
-    twice: set[str] = set()
-    for reading in snapshot.readings:
-        (twice if reading.id in seen else seen).add(reading.id)
+def duplicate_reading_problems(twice: set[str]) -> list[Problem]:
     return [Problem(level="error", message=f"reading id {record_id} is held by more than one reading "
                     f"(files edited outside cxtui); export readings, remove one, and check the values")
             for record_id in sorted(twice)]

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from cxtui.store import fsio
 from cxtui.store.errors import StoreError
-from cxtui.store.layout import _MONTH_RE, _PARTITION_RE, BACKUPS_KEPT, Layout
+from cxtui.store.layout import _MONTH_RE, _PARTITION_RE, BACKUPS_KEPT, READING_BACKUPS_KEPT, Layout
 
 REJECTED_MARK = ".rejected-"
 _SHA256 = r"^[0-9a-f]{64}$"
@@ -310,7 +310,9 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
     """Keep the version about to be replaced as backup 1, shifting older ones down.
 
     Every slot is checked without following links: anything but a regular file of one link found
-    in a slot was planted there and is removed (unlink removes a link, never its target)."""
+    in a slot was planted there and is removed (unlink removes a link, never its target). A readings
+    file or a series file keeps READING_BACKUPS_KEPT versions; slots past that (a store from before)
+    are removed."""
     try:
         st = fsio.lstat(target)
     except FileNotFoundError:
@@ -318,9 +320,12 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
     if not stat.S_ISREG(st.st_mode):
         return  # not a version worth keeping (a link put in its place): the rename replaces it
     fsio.ensure_dir(layout.backups_dir)
-    slots = [layout.backup(target, n) for n in range(1, BACKUPS_KEPT + 1)]
+    kept = READING_BACKUPS_KEPT if layout.keeps_one_backup(target) else BACKUPS_KEPT
+    for n in range(kept + 1, BACKUPS_KEPT + 1):
+        _clear_unless_regular(layout.backup(target, n), keep=False)
+    slots = [layout.backup(target, n) for n in range(1, kept + 1)]
     present = [_clear_unless_regular(slot) for slot in slots]
-    for n in range(BACKUPS_KEPT - 1, 0, -1):
+    for n in range(kept - 1, 0, -1):
         if present[n - 1]:
             fsio.replace(slots[n - 1], slots[n])
     newest = slots[0]
@@ -337,6 +342,19 @@ def _rotate_backups(layout: Layout, target: Path) -> None:
                 raise
             _copy(target, newest)
             return
+
+
+def prune_backups(layout: Layout) -> None:
+    """Remove the readings and series backups past READING_BACKUPS_KEPT that a store from before
+    kept (three per readings file, as large as the readings themselves); with the lock held."""
+    try:
+        names = fsio.listdir(layout.backups_dir)
+    except FileNotFoundError:
+        return
+    for name in names:
+        stem, _, number = name.rpartition(".")
+        if stem.startswith(("readings-", "series-")) and number.isdigit() and int(number) > READING_BACKUPS_KEPT:
+            _clear_unless_regular(layout.backups_dir / name, keep=False)
 
 
 def _clear_unless_regular(slot: Path, *, keep: bool = True) -> bool:

@@ -6,7 +6,8 @@ For a store at `team/store.json`:
     team/store.json.d/readings/YYYY-MM/YYYY-MM[.N].json   readings: a folder per month holding
                                        numbered TinyDB files ("chunks") of at most CHUNK_SIZE
     team/store.json.d/series/METRIC.json  per series, the readings a scorecard needs (series.py)
-    team/store.json.d/audit.jsonl      the append-only audit trail
+    team/store.json.d/audit.jsonl      the append-only audit trail: its newest entries
+    team/store.json.d/audit/NNNNNN-KKKK.jsonl.gz  its older entries, compressed (auditlog.py)
     team/store.json.d/journal.json     present only while a commit is being applied
     team/store.json.d/backups/NAME.N   the last few versions of each data file
 
@@ -24,6 +25,10 @@ from functools import cached_property
 from pathlib import Path
 
 BACKUPS_KEPT = 3
+# A readings file keeps one: there are thousands, each as large as its readings, and once a month
+# is written its files rarely change again (three backups each made them as large as the readings).
+# So does a series file: the index is rebuilt from the readings.
+READING_BACKUPS_KEPT = 1
 _PARTITION_RE = re.compile(r"^(\d{4})-(\d{2})(\.\d+)?\.json$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 # Readings of one month fill numbered chunks of at most this many ("2026-03", "2026-03.2", ...),
@@ -74,6 +79,10 @@ class Layout:
         return self.data_dir / "audit.jsonl"
 
     @cached_property
+    def audit_dir(self) -> Path:
+        return self.data_dir / "audit"
+
+    @cached_property
     def journal(self) -> Path:
         return self.data_dir / "journal.json"
 
@@ -83,7 +92,8 @@ class Layout:
 
     @cached_property
     def directories(self) -> tuple[Path, ...]:
-        return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir)
+        return (self.main.parent, self.data_dir, self.readings_dir, self.series_dir, self.backups_dir,
+                self.audit_dir)
 
     def partition(self, key: str) -> Path:
         found = self._chunk_paths.get(key)
@@ -111,11 +121,18 @@ class Layout:
         """Existing reading partitions by key ("2026-03", "2026-03.2"), oldest first."""
         return {key: self.partition(key) for month in self.month_dirs() for key in self.month_partitions(month.name)}
 
+    def is_partition(self, path: Path) -> bool:
+        return path.parent.parent == self.readings_dir
+
+    def keeps_one_backup(self, path: Path) -> bool:
+        """A readings or series file: see READING_BACKUPS_KEPT."""
+        return self.is_partition(path) or path.parent == self.series_dir
+
     def backup(self, target: Path, n: int) -> Path:
         return self.backups_dir / f"{self._backup_stem(target)}.{n}"
 
     def _backup_stem(self, target: Path) -> str:
-        if target.parent.parent == self.readings_dir:
+        if self.is_partition(target):
             return f"readings-{target.name}"
         if target.parent == self.series_dir:
             return f"series-{target.name}"

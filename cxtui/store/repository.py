@@ -54,8 +54,8 @@ from cxtui.models import (
     text_problem,
     utcnow,
 )
-from cxtui.store import fsio, journal, permissions, series, sharing
-from cxtui.store.documents import META, READINGS, SERIES, Documents, dumps, is_sound, parse
+from cxtui.store import auditlog, fsio, journal, permissions, series, sharing
+from cxtui.store.documents import META, READINGS, SERIES, Documents, digest, dumps, is_sound, parse
 from cxtui.store.errors import (
     ChangedSince,
     DuplicateRecord,
@@ -73,11 +73,18 @@ from cxtui.store.errors import (
 )
 from cxtui.store.health import (
     Problem,
+    Tally,
     audit_problems,
+    audited_readings,
+    bucket,
     duplicate_reading_problems,
     foreign_problems,
     mode_problems,
+    reading_audit_problems,
+    reading_reference_problems,
     reference_problems,
+    scan_trail,
+    weight,
 )
 from cxtui.store.identity import acting_identity
 from cxtui.store.layout import (
@@ -266,31 +273,82 @@ class Store:
         series that goals and objectives use, what series.trim keeps. The scorecard, conflicts and
         due lists come out the same as from every reading, and a large store opens far faster."""
         with self._reading() as view:
-            tables = {name: list(view.entity_models(name).values()) for name in _MAIN_TABLES}
+            entities = view.entity_snapshot()
             if as_of is None:
                 readings = list(view.reading_models(None, None))
             else:
-                readings = view.scorecard_readings(as_of, tables["goal"], tables["objective"])
+                readings = view.scorecard_readings(as_of, entities.goals, entities.objectives)
         readings.sort(key=lambda r: (r.date, r.recorded_at))
-        return Snapshot.model_construct(
-            departments=tables["department"], metrics=tables["metric"], objectives=tables["objective"],
-            goals=tables["goal"], incentives=tables["incentive"], tensions=tables["tension"],
-            flags=tables["flag"], dismissals=tables["dismissal"], readings=readings,
-            settings=tables["settings"][0] if tables["settings"] else Settings(),
-        )
+        return entities.model_copy(update={"readings": readings})
 
     def audit(self, entity: str | None = None, entity_id: str | None = None, user: str | None = None,
               limit: int | None = None) -> list[AuditEntry]:
-        """Audit entries, oldest first; with `limit`, the newest `limit` of them."""
+        """Audit entries, oldest first; with `limit`, the newest `limit` of them (read from the end,
+        so their cost does not grow with the trail). Lines that are not entries are left out
+        (doctor names them). A created reading's entry holds its digest, not the reading."""
+        if limit:
+            page, _ = self.audit_page(limit, entity=entity, entity_id=entity_id, user=user, resolve=False)
+            return page[::-1]
+        wanted = _audit_filter(entity, entity_id, user)
         with self._reading():
-            entries, _ = _read_audit(self.layout.audit)
-        found = [
-            e for e in entries
-            if (entity is None or e.entity == entity)
-            and (entity_id is None or e.entity_id == entity_id)
-            and (user is None or e.by == user)
-        ]
-        return found[-limit:] if limit else found
+            return [e for e in _entries(auditlog.lines(self.layout)) if wanted(e)]
+
+    def audit_page(self, limit: int, *, older_than: str | None = None, entity: str | None = None,
+                   entity_id: str | None = None, user: str | None = None,
+                   resolve: bool = True) -> tuple[list[AuditEntry], str | None]:
+        """Up to `limit` entries, newest first, older than the entry `older_than` (an id a previous
+        page returned) when given; and the id to ask the next page with (None: the trail's start).
+
+        With `resolve`, a created reading's entry comes with the reading as `after` where it can be
+        had cheaply: the `before` of its next change among the entries read, else the store's
+        document when it still has the entry's digest (validated as the store reads readings)."""
+        wanted = _audit_filter(entity, entity_id, user)
+        page: list[AuditEntry] = []
+        with self._reading() as view:
+            found = auditlog.lines(self.layout, reverse=True)
+            if older_than is not None:
+                mark = b'{"id":' + orjson.dumps(older_than) + b","
+                if not any(line.text.startswith(mark) for line in found):
+                    return [], None
+            last_id = None
+            for entry in _entries(found):
+                last_id = entry.id
+                if wanted(entry):
+                    page.append(entry)
+                    if len(page) == limit:
+                        break
+            else:
+                last_id = None
+            if resolve:
+                page = _resolved(view, page)
+        return page, last_id
+
+    def replay_audit(self) -> list[str]:
+        """How the store differs from what its audit trail, replayed over an empty store, leaves
+        (auditlog.replay): nothing when the trail accounts for every record and every reading."""
+        with self._reading() as view:
+            def entries() -> Iterator[AuditEntry]:
+                for line in auditlog.lines(self.layout):
+                    try:
+                        yield auditlog.parse(line.text)
+                    except ValueError as exc:
+                        raise auditlog.ReplayMismatch(f"{line.source.name} line {line.number}: {exc}") from None
+
+            try:
+                tables, readings = auditlog.replay(entries())
+            except auditlog.ReplayMismatch as exc:
+                return [str(exc)]
+            found = []
+            for entity in _MAIN_TABLES:
+                held, replayed = view.main.data.get(entity, {}), tables.get(entity, {})
+                ids = sorted(i for i in held.keys() | replayed.keys() if held.get(i) != replayed.get(i))
+                found += [f"{entity} {i}: the store holds {held.get(i)!r}, the trail {replayed.get(i)!r}" for i in ids]
+            for key in self.layout.partitions():
+                for record_id, doc in view.uncached_docs(self.layout.partition(key)).items():
+                    if readings.pop(record_id, None) != digest(doc):
+                        found.append(f"reading {record_id} is not the reading the trail holds")
+            found += [f"reading {record_id} is in the trail but not in the store" for record_id in sorted(readings)]
+        return found
 
     def change_token(self) -> tuple[Any, ...]:
         """Cheap: changes whenever any process commits to this store."""
@@ -346,45 +404,59 @@ class Store:
         Refused (NothingToUndo, ChangedSince) when there is nothing to undo, or when a record has
         changed since (naming who changed it and when): undo that later change first."""
         with self._transaction() as tx:
-            trail = self.audit()
-            targets = self._undo_targets(trail, change)
+            targets, newer = self._undo_scan(change)
+            shown = _resolved(tx, targets)  # created readings as they were, for the caller to name
             tx.reverts = targets[0].tx
             for entry in reversed(targets):
-                self._revert_one(tx, entry, trail)
-            return targets
+                self._revert_one(tx, entry, newer)
+            return shown
 
     def last_change(self) -> list[AuditEntry]:
         """What `revert()` without an id would undo now (this user's last change), or []."""
-        try:
-            return self._undo_targets(self.audit(), None)
-        except NothingToUndo:
-            return []
+        with self._reading() as view:
+            try:
+                return _resolved(view, self._undo_scan(None)[0])
+            except NothingToUndo:
+                return []
 
-    def _undo_targets(self, trail: list[AuditEntry], change: str | None) -> list[AuditEntry]:
-        undone = {e.reverts for e in trail if e.reverts}
-        if change is None:
-            mine = [e for e in trail if e.by == self.user and not e.reverts and e.tx not in undone]
-            if not mine:
-                raise NothingToUndo(f"{self.user} has no change left to undo")
-            change = mine[-1].tx
-        targets = [e for e in trail if change in (e.id, e.tx)]
+    def _undo_scan(self, change: str | None) -> tuple[list[AuditEntry], list[AuditEntry]]:
+        """The entries `change` names (None: this user's last transaction that is not an undo and
+        was not undone), oldest first, and every entry newer than them, newest first. Reads the
+        trail from its end only as far as the change."""
+        undone: set[str] = set()
+        newer: list[AuditEntry] = []
+        targets: list[AuditEntry] = []
+        for entry in _entries(auditlog.lines(self.layout, reverse=True)):
+            if targets and entry.tx != targets[-1].tx:
+                break  # a transaction's entries are written together
+            if change is None and entry.by == self.user and not entry.reverts and entry.tx not in undone:
+                change = entry.tx
+            if change is not None and change in (entry.id, entry.tx):
+                targets.append(entry)
+            elif not targets:
+                if entry.reverts:
+                    undone.add(entry.reverts)
+                newer.append(entry)
         if not targets:
+            if change is None:
+                raise NothingToUndo(f"{self.user} has no change left to undo")
             raise NothingToUndo(f"no change {change} is in the audit trail (cxtui history lists them)")
         if targets[0].tx in undone:
             raise NothingToUndo(f"change {change} was undone already")
-        return targets
+        return targets[::-1], newer
 
-    def _revert_one(self, tx: _Tx, entry: AuditEntry, trail: list[AuditEntry]) -> None:
+    def _revert_one(self, tx: _Tx, entry: AuditEntry, newer: list[AuditEntry]) -> None:
         cls = _entity_class(entry.entity)
         try:
             current = tx._current(entry.entity, entry.entity_id)
         except NotFound:
             current = None
         now = _dump(current) if current is not None else None
-        if now != entry.after:
-            later = [e for e in trail if (e.entity, e.entity_id) == (entry.entity, entry.entity_id)
-                     and e.tx != entry.tx and e.at >= entry.at]
-            raise ChangedSince(entry, later[-1] if later else None)
+        # A created reading's entry holds the digest of what it created, not a copy.
+        unchanged = (now is not None and digest(now) == entry.digest) if entry.digest else now == entry.after
+        if not unchanged:
+            later = next((e for e in newer if (e.entity, e.entity_id) == (entry.entity, entry.entity_id)), None)
+            raise ChangedSince(entry, later)
         if entry.action == "add":
             tx.delete(entry.entity, entry.entity_id, current.version)
         elif entry.action == "update":
@@ -394,7 +466,10 @@ class Store:
             tx.add(cls.model_validate(entry.before, context=STORED))
 
     def doctor(self) -> list[Problem]:
-        """Check every file and every reference; an empty list means the store is sound."""
+        """Check every file and every reference; an empty list means the store is sound.
+
+        Streams: readings files are read one at a time and not kept, the audit trail from its end a
+        piece at a time; what it holds per reading is a hash of its id (see health.Tally)."""
         problems: list[Problem] = []
         layout = self.layout
         try:
@@ -405,47 +480,105 @@ class Store:
                     problems.append(Problem(level="warning", message="finished a commit an interrupted writer left"))
                 if writable:
                     fsio.remove_temp_files(layout.month_dirs())
-                snapshot = self.snapshot()
                 with self._reading() as view:
-                    # The documents as stored (the models' dumps would cost seconds at a million).
-                    reading_docs = {doc["id"]: doc for _, docs in view.reading_partitions(None, None) for doc in docs}
-                    problems += self._series_problems(view, reading_docs)
+                    snapshot = view.entity_snapshot()
+                    problems += reference_problems(snapshot)
+                    series_docs, series_found = self._series_docs(view)
+                    problems += series_found
+                    stored, found = self._scan_readings(view, snapshot, series_docs)
+                    problems += found
+                    problems += self._audit_problems(view, snapshot, stored)
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, StoreIOError, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
-        problems += reference_problems(snapshot)
-        problems += duplicate_reading_problems(snapshot)
-        try:
-            entries, bad_lines = _read_audit(layout.audit)
-        except fsio.UnsafeFile as exc:
-            problems.append(Problem(level="error", message=str(exc)))
-            entries, bad_lines = None, []
-        if bad_lines:
-            problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {bad_lines[:10]}"))
-        if entries is not None:
-            problems += audit_problems(snapshot, entries, reading_docs)
         problems += mode_problems(layout)
         problems += foreign_problems(layout)
         return problems
 
-    def _series_problems(self, view: _View, reading_docs: dict[str, dict[str, Any]]) -> list[Problem]:
-        """The series index is what every scorecard reads: each file must load, and each reading it
-        holds must be the reading the readings files hold (else one member's edit of the index would
-        change everyone's scorecard while the readings, and the audit, say otherwise)."""
+    def _series_docs(self, view: _View) -> tuple[dict[str, tuple[Path, dict[str, Any]]], list[Problem]]:
+        """The readings the series index holds (id -> (file, document)), and the files that fail to
+        load. The index is what every scorecard reads: each reading it holds must be the reading the
+        readings files hold (else one member's edit of the index would change everyone's scorecard
+        while the readings, and the audit, say otherwise); _scan_readings checks that."""
+        docs: dict[str, tuple[Path, dict[str, Any]]] = {}
         problems = []
         for metric, path in self.layout.series_files().items():
             try:
                 cached = self._load_series(metric)
                 for entry in (cached.data[SERIES].values() if cached else ()):
-                    docs = [*entry["first"], *entry["recent"]]
-                    view.checked_moments(path, docs)
-                    stray = next((d["id"] for d in docs if reading_docs.get(d["id"]) != d), None)
-                    if stray is not None:
-                        raise self._corrupt(path, f"reading {stray} is not the reading the readings files hold")
+                    held = [*entry["first"], *entry["recent"]]
+                    view.checked_moments(path, held)
+                    docs.update((d["id"], (path, d)) for d in held)
             except (StoreCorrupt, fsio.UnsafeFile) as exc:
                 problems.append(Problem(level="error", message=str(exc)))
             except (KeyError, TypeError, AttributeError) as exc:
                 problems.append(Problem(level="error", message=str(self._corrupt(path, f"not a series index ({exc!r})"))))
+        return docs, problems
+
+    def _scan_readings(self, view: _View, snapshot: Snapshot,
+                       series_docs: dict[str, tuple[Path, dict[str, Any]]]) -> tuple[Tally, list[Problem]]:
+        """One pass over every readings file: each document checked as a read checks it, its
+        references, its id held once, the series index's copy of it; the tally of their digests."""
+        metrics = {m.id: m for m in snapshot.metrics}
+        departments = {d.id for d in snapshot.departments}
+        problems: list[Problem] = []
+        tally = Tally()
+        seen: set[int] = set()
+        maybe_twice: set[str] = set()  # ids whose hash() was met before: checked exactly below
+        strays: dict[Path, str] = {}
+        unseen = set(series_docs)
+        for key in self.layout.partitions():
+            path = self.layout.partition(key)
+            docs = list(view.uncached_docs(path).values())
+            view.checked_moments(path, docs)
+            for doc in docs:
+                record_id = doc["id"]
+                metric, department = metrics.get(doc["metric"]), doc["department"]
+                if (metric is None or (metric.scale is not None and not metric.scale.contains(doc["value"]))
+                        or (department is not None and department not in departments)):
+                    problems += reading_reference_problems(doc, metrics, departments)
+                h = hash(record_id)
+                if h in seen:
+                    maybe_twice.add(record_id)
+                seen.add(h)
+                indexed = series_docs.get(record_id)
+                if indexed is not None:
+                    unseen.discard(record_id)
+                    if indexed[1] != doc:
+                        strays.setdefault(indexed[0], record_id)
+                tally.add(h, weight(digest(doc)))
+        del seen
+        for record_id in unseen:
+            strays.setdefault(series_docs[record_id][0], record_id)
+        for path, record_id in sorted(strays.items()):
+            problems.append(Problem(level="error", message=str(
+                self._corrupt(path, f"reading {record_id} is not the reading the readings files hold"))))
+        if maybe_twice:
+            counts = dict.fromkeys(maybe_twice, 0)
+            for key in self.layout.partitions():
+                for doc in view.uncached_docs(self.layout.partition(key)).values():
+                    if doc["id"] in counts:
+                        counts[doc["id"]] += 1
+            problems += duplicate_reading_problems({i for i, n in counts.items() if n > 1})
+        return tally, problems
+
+    def _audit_problems(self, view: _View, snapshot: Snapshot, stored: Tally) -> list[Problem]:
+        """Records and readings against the newest audit entry of each: see health.Tally."""
+        layout = self.layout
+        try:
+            trail = scan_trail(layout)
+        except fsio.UnsafeFile as exc:
+            return [Problem(level="error", message=str(exc))]
+        problems = []
+        if trail.bad:
+            named = ", ".join(f"{line.source.relative_to(layout.data_dir)}:{line.number}" for line in trail.bad[:10])
+            problems.append(Problem(level="error", message=f"audit trail {layout.audit}: unreadable lines {named}"))
+        problems += audit_problems(snapshot, trail.last)
+        buckets = trail.tally.differing(stored)
+        if buckets:
+            held = {doc["id"]: digest(doc) for key in layout.partitions()
+                    for doc in view.uncached_docs(layout.partition(key)).values() if bucket(doc["id"]) in buckets}
+            problems += reading_audit_problems(audited_readings(layout, buckets), held)
         return problems
 
     # --- internals --------------------------------------------------------------------------------
@@ -556,6 +689,8 @@ class Store:
             raise StoreIOError(self.path, exc) from None
         try:
             journal.apply(self.layout, prepared)
+            if auditlog.close_if_due(self.layout, utcnow()):
+                journal.prune_backups(self.layout)  # rare work, done by the writer who closes the trail
         except OSError as exc:
             self._cache.clear()
             raise StoreIOError(self.path, exc, committed=True) from None
@@ -699,6 +834,27 @@ class _View:
         if cached.models is None:
             cached.models = {READINGS: [self.trusted_reading(path, doc) for doc in cached.data[READINGS].values()]}
         return cached.models[READINGS]
+
+    def entity_snapshot(self) -> Snapshot:
+        """Every record but the readings."""
+        tables = {name: list(self.entity_models(name).values()) for name in _MAIN_TABLES}
+        return Snapshot.model_construct(
+            departments=tables["department"], metrics=tables["metric"], objectives=tables["objective"],
+            goals=tables["goal"], incentives=tables["incentive"], tensions=tables["tension"],
+            flags=tables["flag"], dismissals=tables["dismissal"], readings=[],
+            settings=tables["settings"][0] if tables["settings"] else Settings(),
+        )
+
+    def uncached_docs(self, path: Path) -> dict[str, dict[str, Any]]:
+        """A readings file's documents by id, read without keeping them (whole-history scans)."""
+        cached = self.store._cache.get(path)
+        if cached is not None and cached.key == fsio.stat_key(path):
+            return cached.data[READINGS]
+        try:
+            found = fsio.read_limited(path, fsio.CHUNK_LIMIT)
+            return parse(path, found[0], required=(READINGS,))[READINGS] if found else {}
+        except (fsio.UnsafeFile, StoreCorrupt) as exc:
+            raise self.store._corrupt(path, getattr(exc, "problem", str(exc))) from None
 
     def checked_moments(self, path: Path, docs: list[dict[str, Any]]) -> list[datetime]:
         """Each document's recorded_at, parsed, once _check_reading_doc passes them all; else the
@@ -1078,10 +1234,15 @@ class _Tx(_View):
 
     def _log(self, action: Literal["add", "update", "delete"], entity: str, record_id: str,
              before: Record | None, after: Record | None) -> None:
+        after_doc = _dump(after) if after else None
+        # A created reading stays in its readings file; the trail keeps the digest that proves it
+        # unchanged since (and the next change's `before` holds it, should it change).
+        by_digest = entity == "reading" and action == "add" and after_doc is not None
         self.entries.append(AuditEntry(
             id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
             real_user=self.store.identity.real_user, action=action, entity=entity, entity_id=record_id,
-            before=_dump(before) if before else None, after=_dump(after) if after else None,
+            before=_dump(before) if before else None, after=None if by_digest else after_doc,
+            digest=digest(after_doc) if by_digest else None,  # type: ignore[arg-type]
             reverts=self.reverts,
         ))
 
@@ -1361,23 +1522,51 @@ class _AuditSpool:
         return self.count
 
 
-def _read_audit(path: Path) -> tuple[list[AuditEntry], list[int]]:
-    """Entries, and the line numbers that could not be read (a torn last line is not counted)."""
-    found = fsio.read_limited(path, fsio.AUDIT_LIMIT)
-    if found is None:
-        return [], []
-    raw = found[0]
-    # What follows the last newline is an append a writer died in; its journal re-applies it.
-    complete = raw.split(b"\n")[:-1]
-    entries, bad = [], []
-    for number, line in enumerate(complete, start=1):
-        if not line:
-            continue
-        if len(line) > fsio.AUDIT_LINE_LIMIT:
-            bad.append(number)
-            continue
+def _audit_filter(entity: str | None, entity_id: str | None, user: str | None):
+    return lambda e: ((entity is None or e.entity == entity) and (entity_id is None or e.entity_id == entity_id)
+                      and (user is None or e.by == user))
+
+
+def _entries(lines: Iterator[auditlog.Line]) -> Iterator[AuditEntry]:
+    """The entries among audit lines; lines that are not one are skipped (doctor names them)."""
+    for line in lines:
         try:
-            entries.append(AuditEntry.model_validate(orjson.loads(line)))
-        except (orjson.JSONDecodeError, ValidationError):
-            bad.append(number)
-    return entries, bad
+            yield auditlog.parse(line.text)
+        except ValueError:
+            continue
+
+
+def _resolved(view: _View, page: list[AuditEntry]) -> list[AuditEntry]:
+    """`page` (newest first) with each created reading's entry given the reading it created, where
+    that is cheap to find: see Store.audit_page."""
+    befores: dict[str, dict[str, Any]] = {}  # a reading's state before its oldest change seen so far
+    wanted: dict[str, set[str]] = {}  # month hinted by a reading id -> ids to look for there
+    for entry in page:
+        if entry.entity != "reading":
+            continue
+        if entry.before is not None:
+            befores[entry.entity_id] = entry.before
+        elif entry.digest is not None and entry.entity_id not in befores:
+            month = _hinted_month(entry.entity_id)
+            if month:
+                wanted.setdefault(month, set()).add(entry.entity_id)
+    current: dict[str, dict[str, Any]] = {}
+    for month, ids in wanted.items():
+        for path in (view.layout.partition(key) for key in view.layout.month_partitions(month)):
+            current.update((i, d) for i, d in view.uncached_docs(path).items() if i in ids)
+    resolved = []
+    for entry in page:
+        if entry.digest is not None:
+            doc = befores.get(entry.entity_id) or current.get(entry.entity_id)
+            if doc is not None and digest(doc) == entry.digest and _is_stored_reading(doc):
+                entry = entry.model_copy(update={"after": doc})
+        resolved.append(entry)
+    return resolved
+
+
+def _is_stored_reading(doc: dict[str, Any]) -> bool:
+    try:
+        Reading.model_validate(doc, context=STORED)
+    except ValidationError:
+        return False
+    return True

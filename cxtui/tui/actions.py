@@ -136,6 +136,7 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
     "history": (
         Action("history.department", "d", "department", "Dept", "Only changes touching one department."),
         Action("history.user", "u", "user", "User", "Only changes made by one user."),
+        Action("history.older", "o", "older", "Older", "Read the next page of older changes."),
         Action("history.back", "escape", "back", "Back", "Back to the scorecard."),
     ),
     "raise": (

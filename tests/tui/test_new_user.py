@@ -51,7 +51,7 @@ async def type_ahead(app, pilot, *keys: str) -> None:
         ([], {"c", "x", "n", "e", "q", "f1"}),
         (["x"], {"f", "d", "n", "escape", "q", "f1"}),
         (["w"], {"right", "left", "l", "escape", "q", "f1"}),
-        (["h"], {"d", "u", "escape", "q", "f1"}),
+        (["h"], {"d", "u", "o", "escape", "q", "f1"}),
         (["c"], {"ctrl+s", "escape", "f1"}),
     ],
     ids=["scorecard", "conflicts", "meeting", "history", "checkin"],
@@ -223,16 +223,28 @@ async def test_history_table_is_readable_and_says_what_it_reads(app):
         assert "changes, newest first" in str(app.screen.query_one("#history-note", Static).render())
 
 
-async def test_history_says_when_only_the_newest_are_read(app, monkeypatch):
+async def test_history_reads_a_page_at_a_time_and_says_so(app, monkeypatch):
     from cxtui.tui.screens import history
 
-    monkeypatch.setattr(history, "LIMIT", 5)
+    monkeypatch.setattr(history, "PAGE", 5)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
         await pilot.press("h")
         await settle(app, pilot)
         note = str(app.screen.query_one("#history-note", Static).render())
-        assert "Only the newest 5 changes are read" in note
+        assert "The newest 5 changes" in note and "o reads older ones" in note
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 5
+        newest = table.get_row_at(0)
+        table.move_cursor(row=3)
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert table.row_count == 10 and table.get_row_at(0) == newest and table.cursor_row == 3
+        while app.screen.older is not None:
+            await pilot.press("o")
+            await settle(app, pilot)
+        note = str(app.screen.query_one("#history-note", Static).render())
+        assert note.startswith(f"All {table.row_count} changes")
 
 
 async def test_metric_table_is_readable(app):

@@ -18,7 +18,7 @@ from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
-LIMIT = 2000  # newest entries read; the trail grows without bound
+PAGE = 500  # entries read at a time, from the newest; the trail grows without bound
 
 
 def cell(text: str) -> Text:
@@ -39,6 +39,9 @@ def touches(entry: AuditEntry, department: str) -> bool:
 
 def summary(entry: AuditEntry) -> str:
     side: dict[str, Any] = entry.after or entry.before or {}
+    if not side and entry.digest:
+        # A created reading whose document was not found unchanged (Store.audit_page).
+        return f"reading with digest {entry.digest[:12]}"
     if entry.action == "update" and entry.before and entry.after:
         changed = [k for k in entry.after if k not in ("version", "updated_at", "updated_by")
                    and entry.after.get(k) != entry.before.get(k)]
@@ -59,7 +62,9 @@ class HistoryScreen(Screen):
         super().__init__()
         self.department: str | None = None
         self.user: str | None = None
-        self.entries: list[AuditEntry] = []
+        self.entries: list[AuditEntry] = []  # newest first: the pages read so far
+        self.older: str | None = None  # where the next page starts; None when the trail is read
+        self.reading = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -77,25 +82,38 @@ class HistoryScreen(Screen):
 
     def _load(self, board: Board | None) -> None:
         if board is not None:
-            self.app.run_job(self, "audit", lambda store: store.audit(limit=LIMIT), reload=False)
+            self.reading = True
+            self.app.run_job(self, "audit", lambda store: store.audit_page(PAGE), reload=False)
+
+    def action_older(self) -> None:
+        older = self.older
+        if older is None:
+            self.notify("The whole trail is read.", title="History")
+            return
+        if self.reading:
+            return
+        self.reading = True
+        self.app.run_job(self, "audit-older", lambda store: store.audit_page(PAGE, older_than=older), reload=False)
 
     def on_job_done(self, message: JobDone) -> None:
-        if message.tag != "audit":
+        if message.tag not in ("audit", "audit-older"):
             return
+        self.reading = False
         if not message.ok:
             self.notify(message.error, title="History", severity="error")
             return
-        self.entries = list(reversed(message.result))
-        # Only the newest LIMIT entries are read (the trail grows without bound); say so.
-        if len(self.entries) >= LIMIT:
-            note = (f"Only the newest {LIMIT} changes are read, and filters apply to those; "
-                    "for older ones: cxtui export audit")
+        page, self.older = message.result
+        self.entries = page if message.tag == "audit" else [*self.entries, *page]
+        # The trail is read a page at a time, from the newest; say how far.
+        if self.older is not None:
+            note = (f"The newest {len(self.entries)} changes, newest first; filters apply to those. "
+                    "o reads older ones (all of them: cxtui export audit).")
         else:
             note = f"All {len(self.entries)} changes, newest first."
         self.query_one("#history-note", Static).update(Content(note))
-        self._show()
+        self._show(keep_row=message.tag == "audit-older")
 
-    def _show(self) -> None:
+    def _show(self, *, keep_row: bool = False) -> None:
         board: Board = self.app.board
         shown = [
             e for e in self.entries
@@ -105,10 +123,13 @@ class HistoryScreen(Screen):
                    f"user {self.user}" if self.user else "all users", f"{len(shown)} changes"]
         self.query_one(TitleBar).set_parts("History", *filters)
         table = self.query_one(DataTable)
+        row = table.cursor_row
         table.clear()
         for e in shown:
             table.add_row(*(cell(x) for x in (
                 e.at.strftime("%Y-%m-%d %H:%M"), f"{e.real_user} as {e.by}" if e.real_user else e.by, e.action, e.entity, summary(e), e.entity_id)))
+        if keep_row:
+            table.move_cursor(row=row)
 
     def action_department(self) -> None:
         board: Board = self.app.board
