@@ -43,8 +43,10 @@ from cxtui.models import (
     check_goal_scale,
     check_in_scale,
     check_incentive_weights,
+    check_link_cycle,
     describe_errors,
     entity_name,
+    link_id,
     sequence_number,
     slugify,
     tension_id,
@@ -96,7 +98,8 @@ LOCK_PERMISSION_GRACE = 1.0
 M = TypeVar("M", bound=Record)
 
 # Entities kept in the main file, in the order a snapshot lists them.
-_MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings")
+_MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings",
+                "link", "initiative")
 _READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
 
 
@@ -253,6 +256,7 @@ class Store:
             goals=tables["goal"], incentives=tables["incentive"], tensions=tables["tension"],
             flags=tables["flag"], dismissals=tables["dismissal"], readings=readings,
             settings=tables["settings"][0] if tables["settings"] else Settings(),
+            links=tables["link"], initiatives=tables["initiative"],
         )
 
     def audit(self, entity: str | None = None, entity_id: str | None = None, user: str | None = None,
@@ -923,6 +927,8 @@ class _Tx(_View):
             return model.model_copy(update={"id": candidate})
         if entity == "tension":
             return model.model_copy(update={"id": tension_id(model.a, model.b)})  # type: ignore[attr-defined]
+        if entity == "link":
+            return model.model_copy(update={"id": link_id(model.driver, model.outcome)})  # type: ignore[attr-defined]
         if entity == "dismissal":
             return model.model_copy(update={"id": model.finding})  # type: ignore[attr-defined]
         raise RuleViolation("id", f"id: a {entity} needs an explicit id")
@@ -976,6 +982,15 @@ class _Tx(_View):
             elif entity == "tension":
                 self._need("metric", model.a, "a", owner)
                 self._need("metric", model.b, "b", owner)
+            elif entity == "link":
+                self._need("metric", model.driver, "driver", owner)
+                self._need("metric", model.outcome, "outcome", owner)
+                check_link_cycle(model, self.models_of("link"))
+            elif entity == "initiative":
+                for department in model.departments:
+                    self._need("department", department, "departments", owner)
+                for metric in model.expected():
+                    self._need("metric", metric, "metrics", owner)
             elif entity == "flag":
                 for department in model.departments:
                     self._need("department", department, "departments", owner)
@@ -999,6 +1014,8 @@ class _Tx(_View):
             scan("objective", lambda d: d["metric"] == record_id)
             scan("incentive", lambda d: d["metric"] == record_id)
             scan("tension", lambda d: record_id in (d["a"], d["b"]))
+            scan("link", lambda d: record_id in (d["driver"], d["outcome"]))
+            scan("initiative", lambda d: any(m.split(":")[0] == record_id for m in d["metrics"]))
             count = sum(1 for r in self.reading_models(None, None) if r.metric == record_id)
             if count:
                 names.append(f"{count} reading(s)")
@@ -1006,6 +1023,7 @@ class _Tx(_View):
             scan("goal", lambda d: d["department"] == record_id)
             scan("incentive", lambda d: d["department"] == record_id)
             scan("flag", lambda d: record_id in d["departments"])
+            scan("initiative", lambda d: record_id in d["departments"])
             count = sum(1 for r in self.reading_models(None, None) if r.department == record_id)
             if count:
                 names.append(f"{count} reading(s)")
