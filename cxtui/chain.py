@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,6 +39,7 @@ class LinkRow(_Row):
     cadence: Cadence
     first: date | None
     last: date | None
+    kind: Literal["link", "tension"] = "link"
 
 
 class ImpactRow(_Row):
@@ -57,7 +59,7 @@ class ImpactRow(_Row):
 
 
 LINK_COLUMNS = ("driver", "outcome", "department", "sign", "lag", "n", "rho", "p", "verdict", "cadence", "first",
-                "last")
+                "last", "kind")
 IMPACT_COLUMNS = ("initiative", "metric", "department", "expected", "before_n", "after_n", "projected", "actual",
                   "shift", "verdict", "cadence")
 
@@ -86,8 +88,8 @@ def measure_pairs(series: SeriesMap, metrics: dict[str, Metric], driver: str, ou
             for department, d, o in pairs]
 
 
-def _row(driver: str, outcome: str, result: LinkResult) -> LinkRow:
-    return LinkRow(driver=driver, outcome=outcome, **result.model_dump())
+def _row(driver: str, outcome: str, result: LinkResult, kind: Literal["link", "tension"] = "link") -> LinkRow:
+    return LinkRow(driver=driver, outcome=outcome, kind=kind, **result.model_dump())
 
 
 def link_rows(links: Iterable[Link], metrics: Iterable[Metric], series: SeriesMap,
@@ -102,11 +104,14 @@ def link_rows(links: Iterable[Link], metrics: Iterable[Metric], series: SeriesMa
     return rows
 
 
-def tension_rows(tensions: Iterable[Tension], metrics: Iterable[Metric], series: SeriesMap) -> list[LinkRow]:
-    """A tension says its two metrics move against each other: a negative link without lag."""
+def tension_rows(tensions: Iterable[Tension], metrics: Iterable[Metric], series: SeriesMap,
+                 department: str | None = None) -> list[LinkRow]:
+    """A tension says its two metrics move against each other: a negative link without lag.
+    (Which of the two drives does not matter: the rank correlation is symmetric.)"""
     by_id = {m.id: m for m in metrics}
-    return [_row(t.a, t.b, result) for t in tensions
-            for result in measure_pairs(series, by_id, t.a, t.b, "negative", 0)]
+    return [_row(t.a, t.b, result, "tension") for t in tensions
+            for result in measure_pairs(series, by_id, t.a, t.b, "negative", 0)
+            if department is None or result.department == department]
 
 
 def impact_rows(initiatives: Iterable[Initiative], metrics: Iterable[Metric], series: SeriesMap) -> list[ImpactRow]:

@@ -560,19 +560,21 @@ def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @db_option
 def links(dept: str | None, as_of: str | None, fmt: str) -> None:
-    """Measure each declared link of the driver chain in each pair of series it touches.
+    """Measure each declared link of the driver chain, then each tension, in each pair of series it touches.
 
     The period-to-period changes of driver and outcome are rank-correlated (docs/evidence.md):
-    supported, contradicted, no_evidence or not_enough_data, with n, rho and p. Evidence, not cause."""
-    from cxtui.chain import LINK_COLUMNS, chain_metrics, link_rows, series_of
-    from cxtui.models import Link, Metric
+    supported, contradicted, no_evidence or not_enough_data, with n, rho and p. A tension counts as a
+    negative link: supported when the data bears it out. Evidence, not cause."""
+    from cxtui.chain import LINK_COLUMNS, chain_metrics, link_rows, series_of, tension_rows
+    from cxtui.models import Link, Metric, Tension
 
     store = open_store()
     department = department_id(store, dept)
     day = parse_day("--as-of", as_of)
-    declared = store.list(Link)
-    series = series_of(store.readings(end=day), day, chain_metrics(declared))
-    rows = [r.model_dump(mode="json") for r in link_rows(declared, store.list(Metric), series, department)]
+    declared, tensions, metrics = store.list(Link), store.list(Tension), store.list(Metric)
+    series = series_of(store.readings(end=day), day, chain_metrics(declared, tensions=tensions))
+    measured = link_rows(declared, metrics, series, department) + tension_rows(tensions, metrics, series, department)
+    rows = [r.model_dump(mode="json") for r in measured]
     _print_rows("links", rows, LINK_COLUMNS, day, fmt)
 
 

@@ -208,11 +208,11 @@ def print_evidence(what: str, rows: list[dict]) -> None:
         return
     table = Table(box=box.SIMPLE_HEAD)
     if what == "links":
-        for name in ("driver", "outcome", "department", "sign", "lag", "n", "rho", "p", "verdict", "periods"):
+        for name in ("kind", "driver", "outcome", "department", "sign", "lag", "n", "rho", "p", "verdict", "periods"):
             table.add_column(name, justify="right" if name in ("lag", "n", "rho", "p") else "left")
         for r in rows:
             periods = f"{r['first']}..{r['last']} ({r['cadence']})" if r["first"] else r["cadence"]
-            table.add_row(_t(r["driver"]), _t(r["outcome"]), _t(r["department"] or "company"), _t(r["sign"]),
+            table.add_row(_t(r["kind"]), _t(r["driver"]), _t(r["outcome"]), _t(r["department"] or "company"), _t(r["sign"]),
                           _t(r["lag"]), _t(r["n"]), _t(_figure(r["rho"])), _t(_figure(r["p"], 3)),
                           _t(r["verdict"], VERDICT_STYLE.get(r["verdict"], "")), _t(periods))
     else:

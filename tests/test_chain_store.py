@@ -135,3 +135,17 @@ def test_a_store_of_schema_1_is_upgraded_to_2(seeded):
     data = orjson.loads(seeded.path.read_bytes())
     assert data["_meta"]["1"]["schema"] == migrations.SCHEMA_VERSION == 2
     assert list(data["link"]) == ["aht:nps"] and data["initiative"] == {}
+
+
+def test_a_scorecard_snapshot_holds_the_whole_history_of_linked_metrics(seeded):
+    from datetime import date
+
+    for month in range(1, 13):
+        seeded.record("aht", 5 + month, department="sales", date=date(2025, month, 3))
+    trimmed = seeded.snapshot(date(2026, 6, 1))
+    assert not [r for r in trimmed.readings if r.metric == "aht"]
+    seeded.add(Link(driver="aht", outcome="nps"))
+    linked = seeded.snapshot(date(2025, 6, 30))
+    assert sorted(r.value for r in linked.readings if r.metric == "aht") == [6, 7, 8, 9, 10, 11]
+    ids = [r.id for r in linked.readings]
+    assert len(ids) == len(set(ids))

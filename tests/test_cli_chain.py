@@ -152,3 +152,28 @@ def test_empty_store_says_how_to_declare(store, cli):
     assert "No links declared" in cli("links").output
     assert "No initiatives" in cli("initiatives").output
     assert json.loads(cli("initiatives", "--format", "json").output) == {"as_of": None, "initiatives": []}
+
+
+def test_tensions_are_measured_as_negative_links(chain, cli):
+    from cxtui.models import Tension
+
+    chain.add(Tension(a="fcr", b="csat", why="declared the wrong way round"))
+    rows = json.loads(cli("links", "--format", "json").output)["links"]
+    assert [(r["kind"], r["driver"], r["outcome"], r["sign"], r["lag"], r["verdict"]) for r in rows] == [
+        ("tension", "fcr", "csat", "negative", 0, "contradicted")]
+
+
+def test_conflicts_name_a_push_through_a_contradicted_link(chain, cli):
+    from cxtui.models import Incentive, Objective
+
+    chain.add_many([
+        Objective(id="O-1", title="Happy customers", metric="csat", target=80, deadline="2027-01-01"),
+        Incentive(id="I-1", department="service", title="Train less", metric="training", direction="down",
+                  weight=0.2),
+        Link(driver="training", outcome="csat", sign="negative", lag=1, why="a deliberately wrong arrow"),
+    ])
+    out = json.loads(cli("conflicts", "--as-of", "2025-12-31", "--format", "json").output)
+    (finding,) = [f for f in out["findings"] if f["rule"] == "evidence_against"]
+    assert finding["id"] == "evidence_against:I-1~O-1~training:csat"
+    assert finding["links"] == ["training:csat"]
+    assert "CSAT fell 1 month after Training hours fell" in finding["explanation"]

@@ -242,7 +242,8 @@ class Store:
 
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
-        series that goals and objectives use, what series.trim keeps. The scorecard, conflicts and
+        series that goals and objectives use, what series.trim keeps, and every reading up to that
+        date of the metrics declared links join. The scorecard, conflicts and
         due lists come out the same as from every reading, and a large store opens far faster."""
         with self._reading() as view:
             tables = {name: list(view.entity_models(name).values()) for name in _MAIN_TABLES}
@@ -250,6 +251,11 @@ class Store:
                 readings = list(view.reading_models(None, None))
             else:
                 readings = view.scorecard_readings(as_of, tables["goal"], tables["objective"])
+                # The driver chain's links are measured over their whole history (the conflict rule
+                # evidence_against reads them): those metrics' readings up to as_of come in full.
+                chain = {m for link in tables["link"] for m in (link.driver, link.outcome)}
+                if chain:
+                    readings += view.history(chain, as_of, {r.id for r in readings})
         readings.sort(key=lambda r: (r.date, r.recorded_at))
         return Snapshot.model_construct(
             departments=tables["department"], metrics=tables["metric"], objectives=tables["objective"],
@@ -589,6 +595,13 @@ class _View:
     def trusted_reading(self, path: Path, doc: dict[str, Any]) -> Reading:
         self.checked_moments(path, [doc])
         return _reading_from_doc(doc)
+
+    def history(self, metrics: set[str], as_of: Date, known: set[str]) -> list[Reading]:
+        """The readings of `metrics` dated up to `as_of` whose ids are not in `known`."""
+        last = as_of.isoformat()
+        return [self.trusted_reading(path, doc) for path, docs in self.reading_partitions(None, as_of)
+                for doc in docs
+                if doc["metric"] in metrics and doc["date"] <= last and doc["id"] not in known]
 
     def scorecard_readings(self, as_of: Date, goals: list[Goal], objectives: list[Objective]) -> list[Reading]:
         """What series.trim keeps at `as_of` of the series that goals and objectives read.
