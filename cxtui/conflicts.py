@@ -599,6 +599,8 @@ def _measured_for(rows: list[LinkRow], department: str) -> LinkRow | None:
 def evidence_against(ctx: _Context) -> list[Finding]:
     findings = []
     for push in ctx.pushes:
+        # (contradicted link, the push's move of its driver) -> the objectives the push hopes to help
+        hoped: dict[tuple[str, Direction], tuple[Link, LinkRow, list[Objective]]] = {}
         for chain in _chains(ctx.links, push.metric, push.direction):
             last, moved = chain[-1]
             arrives: Direction = moved if last.sign == "positive" else _FLIP[moved]
@@ -607,26 +609,29 @@ def evidence_against(ctx: _Context) -> list[Finding]:
                     continue
                 for link, driver_move in chain:
                     row = _measured_for(ctx.evidence(link), push.department)
-                    if row is None or row.verdict != "contradicted" or row.rho is None:
-                        continue
-                    expected: Direction = driver_move if link.sign == "positive" else _FLIP[driver_move]
-                    driver, outcome = ctx.metric(link.driver).name, ctx.metric(link.outcome).name
-                    route = " -> ".join([push.metric, *(k.outcome for k, _ in chain)])
-                    where = "the company's" if row.department is None else f"{ctx.dept_name(row.department)}'s"
-                    explanation = (
-                        f"{_push_phrase(ctx, push)}, expecting it to help {_objective_phrase(ctx, objective)} "
-                        f"through the declared chain {route}; but over {row.n} {_PERIODS[row.cadence]} of "
-                        f"{where} readings ({row.first}..{row.last}) {outcome} {_MOVED[_FLIP[expected]]} "
-                        f"{_when(row)} {driver} {_MOVED[driver_move]} "
-                        f"(ρ = {row.rho:.2f}, n = {row.n}, {_p_text(row.p)}), against the declared link "
-                        f"{link.driver} -> {link.outcome}."
-                    )
-                    parts = _parts((push, push))
-                    findings.append(_make(
-                        ctx, "evidence_against", explanation, departments=parts["departments"],
-                        goals=parts["goals"], incentives=parts["incentives"], objectives=[objective],
-                        links=[link], id_parts=[push.id, objective.id, link.id],
-                    ))
+                    if row is not None and row.verdict == "contradicted" and row.rho is not None:
+                        entry = hoped.setdefault((link.id, driver_move), (link, row, []))
+                        if objective not in entry[2]:
+                            entry[2].append(objective)
+        for (_, driver_move), (link, row, objectives) in sorted(hoped.items()):
+            expected: Direction = driver_move if link.sign == "positive" else _FLIP[driver_move]
+            driver, outcome = ctx.metric(link.driver).name, ctx.metric(link.outcome).name
+            where = "the company's" if row.department is None else f"{ctx.dept_name(row.department)}'s"
+            objectives.sort(key=_by_id)
+            helped = ", ".join(f"{o.id} '{o.title}'" for o in objectives)
+            explanation = (
+                f"{_push_phrase(ctx, push)}, expecting it to help the shared "
+                f"objective{'s' if len(objectives) > 1 else ''} {helped} through the declared link "
+                f"{link.driver} -> {link.outcome}; but over "
+                f"{row.n} {_PERIODS[row.cadence]} of {where} readings ({row.first}..{row.last}) {outcome} "
+                f"{_MOVED[_FLIP[expected]]} {_when(row)} {driver} {_MOVED[driver_move]} "
+                f"(ρ = {row.rho:.2f}, n = {row.n}, {_p_text(row.p)})."
+            )
+            parts = _parts((push, push))
+            findings.append(_make(
+                ctx, "evidence_against", explanation, departments=parts["departments"], goals=parts["goals"],
+                incentives=parts["incentives"], objectives=objectives, links=[link], id_parts=[push.id, link.id],
+            ))
     return findings
 
 

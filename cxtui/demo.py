@@ -23,7 +23,8 @@ def _records(snapshot: Snapshot) -> list:
     # References point up this list, so one add_many can check each record against those before it.
     return [
         *snapshot.departments, *snapshot.metrics, *snapshot.objectives, *snapshot.goals,
-        *snapshot.incentives, *snapshot.tensions, *snapshot.flags, *snapshot.readings,
+        *snapshot.incentives, *snapshot.tensions, *snapshot.links, *snapshot.initiatives, *snapshot.flags,
+        *snapshot.readings,
     ]
 
 

@@ -174,6 +174,6 @@ def test_conflicts_name_a_push_through_a_contradicted_link(chain, cli):
     ])
     out = json.loads(cli("conflicts", "--as-of", "2025-12-31", "--format", "json").output)
     (finding,) = [f for f in out["findings"] if f["rule"] == "evidence_against"]
-    assert finding["id"] == "evidence_against:I-1~O-1~training:csat"
+    assert finding["id"] == "evidence_against:I-1~training:csat"
     assert finding["links"] == ["training:csat"]
     assert "CSAT fell 1 month after Training hours fell" in finding["explanation"]
