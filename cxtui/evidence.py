@@ -103,6 +103,7 @@ __all__ = [
     "measure_link",
     "pair_series",
     "paired_changes",
+    "pre_trend",
     "period_index",
     "period_start",
     "permutation_p",
@@ -409,3 +410,16 @@ def _t975(df: int) -> float:
         return _T975[df - 1]
     z = 1.959964  # beyond the table, the Cornish-Fisher expansion (within 0.001 from 30 on)
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def pre_trend(series: Series, cadence: Cadence, start: date) -> tuple[float, float] | None:
+    """(intercept, slope) of the line `measure_impact` fits to the periods before `start`, value =
+    intercept + slope * period number; None when it fits none (fewer than MIN_BEFORE periods)."""
+    cut = period_index(cadence, start)
+    before = sorted((p, v) for p, v in aggregate(series, cadence).items() if p < cut)
+    if len(before) < MIN_BEFORE:
+        return None
+    tb = sum(p for p, _ in before) / len(before)
+    yb = sum(v for _, v in before) / len(before)
+    slope = sum((p - tb) * (v - yb) for p, v in before) / sum((p - tb) ** 2 for p, _ in before)
+    return yb - slope * tb, slope
