@@ -13,7 +13,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cxtui.evidence import LinkResult, Sign, measure_impact, measure_link, pair_series
+from cxtui.evidence import (
+    LinkResult,
+    Series,
+    Sign,
+    aggregate,
+    coarser,
+    measure_aggregated,
+    measure_impact,
+    pair_series,
+)
 from cxtui.models import Cadence, Direction, Initiative, Link, Metric, Reading, Tension
 
 # (metric, department or None) -> [(date, value)], in date order
@@ -79,13 +88,27 @@ def _by_department(series: SeriesMap, metric: str) -> dict[str | None, list[tupl
 
 
 def measure_pairs(series: SeriesMap, metrics: dict[str, Metric], driver: str, outcome: str, sign: Sign,
-                  lag: int) -> list[LinkResult]:
-    """Every pair of series a link between two metrics touches (evidence.pair_series), measured."""
+                  lag: int, aggregated: dict | None = None) -> list[LinkResult]:
+    """Every pair of series a link between two metrics touches (evidence.pair_series), measured.
+    `aggregated` keeps each series' per-period means across calls: a metric in many links (and each
+    of its departments) is aggregated once per cadence."""
     if driver not in metrics or outcome not in metrics:
         return []
-    pairs = pair_series(_by_department(series, driver), _by_department(series, outcome))
-    return [measure_link(d, o, metrics[driver].cadence, metrics[outcome].cadence, sign, lag, department)
-            for department, d, o in pairs]
+    cadence = coarser(metrics[driver].cadence, metrics[outcome].cadence)
+    cache = {} if aggregated is None else aggregated
+
+    def means(metric: str, department: str | None, values: Series) -> dict[int, float]:
+        key = (metric, department, cadence)
+        if key not in cache:
+            cache[key] = aggregate(values, cadence)
+        return cache[key]
+
+    results = []
+    for department, d, o in pair_series(_by_department(series, driver), _by_department(series, outcome)):
+        outcome_department = department if series.get((outcome, department)) is o else None
+        results.append(measure_aggregated(means(driver, department, d), means(outcome, outcome_department, o),
+                                          cadence, sign, lag, department))
+    return results
 
 
 def _row(driver: str, outcome: str, result: LinkResult, kind: Literal["link", "tension"] = "link") -> LinkRow:
@@ -97,8 +120,9 @@ def link_rows(links: Iterable[Link], metrics: Iterable[Metric], series: SeriesMa
     """Each link's measured pairs, in the links' order; only `department`'s pairs when given."""
     by_id = {m.id: m for m in metrics}
     rows = []
+    aggregated: dict = {}
     for link in links:
-        for result in measure_pairs(series, by_id, link.driver, link.outcome, link.sign, link.lag):
+        for result in measure_pairs(series, by_id, link.driver, link.outcome, link.sign, link.lag, aggregated):
             if department is None or result.department == department:
                 rows.append(_row(link.driver, link.outcome, result))
     return rows

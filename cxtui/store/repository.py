@@ -243,7 +243,7 @@ class Store:
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
         series that goals and objectives use, what series.trim keeps, and every reading up to that
-        date of the metrics declared links join. The scorecard, conflicts and
+        date of the metrics that links join and initiatives should move. The scorecard, conflicts and
         due lists come out the same as from every reading, and a large store opens far faster."""
         with self._reading() as view:
             tables = {name: list(view.entity_models(name).values()) for name in _MAIN_TABLES}
@@ -251,9 +251,11 @@ class Store:
                 readings = list(view.reading_models(None, None))
             else:
                 readings = view.scorecard_readings(as_of, tables["goal"], tables["objective"])
-                # The driver chain's links are measured over their whole history (the conflict rule
-                # evidence_against reads them): those metrics' readings up to as_of come in full.
+                # The driver chain is measured over its whole history (the conflict rule
+                # evidence_against, the chain screen): the readings up to as_of of the metrics that
+                # links join and initiatives should move come in full.
                 chain = {m for link in tables["link"] for m in (link.driver, link.outcome)}
+                chain |= {m.split(":")[0] for initiative in tables["initiative"] for m in initiative.metrics}
                 if chain:
                     readings += view.history(chain, as_of, {r.id for r in readings})
         readings.sort(key=lambda r: (r.date, r.recorded_at))

@@ -1,7 +1,7 @@
 """The driver chain: every declared link measured, laid out by perspective from money at the top
 down to people, then the initiatives; the highlighted one plotted beneath.
 
-The readings are read and measured in a worker thread (evidence is the rules of docs/evidence.md);
+The scorecard's snapshot (which holds the chain metrics' whole history) is measured in a worker thread (evidence is the rules of docs/evidence.md);
 the screen only lays out the result. A verdict is always a word and a symbol, never colour alone.
 """
 
@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 
 from cxtui.chain import ImpactRow, LinkRow, SeriesMap, chain_metrics, impact_rows, link_rows, series_of
 from cxtui.evidence import aggregate, coarser, paired_changes, period_index, period_start, pre_trend
-from cxtui.models import PERSPECTIVES, Initiative, Link, Metric
+from cxtui.models import PERSPECTIVES, Initiative, Metric, Snapshot
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.widgets.title_bar import TitleBar
@@ -48,10 +48,11 @@ class ChainData:
     initiatives: dict[str, Initiative] = field(default_factory=dict)
 
 
-def measure(store, as_of: date) -> ChainData:
-    """Read the chain's readings up to `as_of` and measure every link and initiative."""
-    links, initiatives, metrics = store.list(Link), store.list(Initiative), store.list(Metric)
-    series = series_of(store.readings(end=as_of), as_of, chain_metrics(links, initiatives))
+def measure(snapshot: Snapshot, as_of: date) -> ChainData:
+    """Every link and initiative measured from the readings up to `as_of`. The scorecard's snapshot
+    holds the whole history of the chain's metrics (Store.snapshot), so nothing is read again."""
+    links, initiatives, metrics = snapshot.links, snapshot.initiatives, snapshot.metrics
+    series = series_of(snapshot.readings, as_of, chain_metrics(links, initiatives))
     return ChainData(as_of, link_rows(links, metrics, series), impact_rows(initiatives, metrics, series), series,
                      {m.id: m for m in metrics}, {i.id: i for i in initiatives})
 
@@ -108,11 +109,11 @@ class ChainScreen(Screen):
 
     def _load(self, board: Board | None) -> None:
         if board is not None:
-            self._measure(board.as_of)
+            self._measure(board.snapshot, board.as_of)
 
     @work(thread=True, exit_on_error=False, group="chain", exclusive=True)
-    def _measure(self, as_of: date) -> None:
-        data = self.app.read_store(lambda store: measure(store, as_of))
+    def _measure(self, snapshot: Snapshot, as_of: date) -> None:
+        data = measure(snapshot, as_of)
         self.app.call_from_thread(self._show, data)
 
     def _show(self, data: ChainData) -> None:
@@ -212,9 +213,12 @@ class ChainScreen(Screen):
         outcome = series.get((row.outcome, row.department)) or series.get((row.outcome, None), [])
         return driver, outcome
 
-    def _ticks(self, plt, cadence, periods: list[int]) -> None:
+    def _ticks(self, plt, cadence, periods: list[int], width: int) -> None:
+        # Few enough date labels that none overlap: plotext drops overlapping ones in no fixed order.
         if periods:
-            shown = periods[:: max(1, len(periods) // 4)]
+            count = max(2, min(5, width // 10))
+            first, span = periods[0], periods[-1] - periods[0]
+            shown = sorted({first + round(i * span / (count - 1)) for i in range(count)})
             plt.xticks(shown, [period_start(cadence, p).strftime("%Y-%m") for p in shown])
 
     def _plot_link(self, row: LinkRow, over_time, changes) -> None:
@@ -227,7 +231,7 @@ class ChainScreen(Screen):
         if o:
             over_time.plot(sorted(o), [o[p] for p in sorted(o)], label=row.outcome, yside="right",
                            marker="braille")
-        self._ticks(over_time, cadence, sorted({*d, *o}))
+        self._ticks(over_time, cadence, sorted({*d, *o}), self.query_one("#chain-over-time").size.width - 12)
         over_time.title("over time")
         pairs = paired_changes(d, o, row.lag)
         if pairs:
@@ -252,7 +256,7 @@ class ChainScreen(Screen):
             if after:
                 plt.plot(after, [line[0] + line[1] * p for p in after], label="projected", marker="dot")
         plt.vertical_line(cut)
-        self._ticks(plt, row.cadence, periods)
+        self._ticks(plt, row.cadence, periods, self.query_one("#chain-over-time").size.width - 8)
         plt.title(f"{row.metric}: actual and the trend before {initiative.start.isoformat()}")
 
     def action_back(self) -> None:
