@@ -376,7 +376,8 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
     ),
 )
 @click.argument("what", type=click.Choice(("scorecard", "readings", "goals", "incentives", "objectives",
-                                           "departments", "metrics", "tensions", "conflicts", "audit")))
+                                           "departments", "metrics", "tensions", "conflicts", "audit", "links",
+                                           "initiatives")))
 @click.argument("out", default="-", metavar="[OUT]")
 @click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
 @click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")
@@ -433,7 +434,7 @@ class _Counter:
     ),
 )
 @click.argument("what", type=click.Choice(("readings", "departments", "metrics", "objectives", "goals",
-                                           "incentives", "tensions")))
+                                           "incentives", "tensions", "links", "initiatives")))
 @click.argument("file", metavar="FILE")
 @click.option("--dry-run", is_flag=True, help="Check every row and report what would be added; write nothing.")
 @db_option
@@ -551,6 +552,67 @@ def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
         from cxtui.report import print_conflicts
 
         print_conflicts(findings, flags)
+
+
+@cli.command(epilog=_example("cxtui links", "cxtui links --dept service --as-of 2026-06-30",
+                             "cxtui links --format json | jq '.links[] | select(.verdict == \"contradicted\")'"))
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department's pairs (id or name).")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="From the readings up to this date (default: all).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def links(dept: str | None, as_of: str | None, fmt: str) -> None:
+    """Measure each declared link of the driver chain, then each tension, in each pair of series it touches.
+
+    The period-to-period changes of driver and outcome are rank-correlated (docs/evidence.md):
+    supported, contradicted, no_evidence or not_enough_data, with n, rho and p. A tension counts as a
+    negative link: supported when the data bears it out. Evidence, not cause."""
+    from cxtui.chain import LINK_COLUMNS, chain_metrics, link_rows, series_of, tension_rows
+    from cxtui.models import Link, Metric, Tension
+
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of)
+    declared, tensions, metrics = store.list(Link), store.list(Tension), store.list(Metric)
+    series = series_of(store.readings(end=day), day, chain_metrics(declared, tensions=tensions))
+    measured = link_rows(declared, metrics, series, department) + tension_rows(tensions, metrics, series, department)
+    rows = [r.model_dump(mode="json") for r in measured]
+    _print_rows("links", rows, LINK_COLUMNS, day, fmt)
+
+
+@cli.command(epilog=_example("cxtui initiatives", "cxtui initiatives --as-of 2026-06-30 --format csv > impact.csv"))
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="From the readings up to this date (default: all).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def initiatives(as_of: str | None, fmt: str) -> None:
+    """What each initiative changed in each metric it should move: the periods after its start
+    against the trend of those before (docs/evidence.md): improved, worsened, no_change, too_early."""
+    from cxtui.chain import IMPACT_COLUMNS, chain_metrics, impact_rows, series_of
+    from cxtui.models import Initiative, Metric
+
+    store = open_store()
+    day = parse_day("--as-of", as_of)
+    declared = store.list(Initiative)
+    series = series_of(store.readings(end=day), day, chain_metrics((), declared))
+    rows = [r.model_dump(mode="json") for r in impact_rows(declared, store.list(Metric), series)]
+    _print_rows("initiatives", rows, IMPACT_COLUMNS, day, fmt)
+
+
+def _print_rows(what: str, rows: list[dict[str, Any]], columns: tuple[str, ...], day: date | None, fmt: str) -> None:
+    if fmt == "json":
+        import orjson
+
+        payload = {"as_of": day.isoformat() if day else None, what: rows}
+        click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
+    elif fmt == "csv":
+        from cxtui import csvsafe
+
+        sys.stdout.flush()
+        csvsafe.write_stream(csvsafe.render(list(columns), ([r[c] for c in columns] for r in rows), excel=False),
+                             sys.stdout.buffer)
+    else:
+        from cxtui.report import print_evidence
+
+        print_evidence(what, rows)
 
 
 @cli.command(

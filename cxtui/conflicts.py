@@ -16,14 +16,20 @@ Definitions (DESIGN.md "Silo-conflict detection", made exact):
 - inward_incentive (medium): a paying incentive whose metric is not customer-centric, is not the
   metric of any objective and is in no tension with an objective's metric.
 - silo_goal (low): an active goal that names no existing objective.
+- evidence_against (medium): a push moves a metric that drives, through a chain of declared links
+  (`Link`), a shared objective's metric the way the objective needs (each negative link turns the
+  move around), but the readings contradict one link of that chain (`cxtui.evidence`): for the
+  pushing department's pair of series, or the company level's when the department has none. The
+  push is expected to help the customer through an arrow the data says points the other way.
 - local_win_customer_loss (medium): every active goal of a department supporting an objective is
   on_track or achieved, while the objective is off_track or missed, or is falling: not achieved
   and its last reading moved against its metric's better direction.
 
 Ids are `rule:` + the sorted ids involved joined by `~` (record ids allow no `+`), e.g.
-`opposed_targets:G-3~G-7`; local win uses the objective and department ids. Ids longer than a
+`opposed_targets:G-3~G-7`; local win uses the objective and department ids; evidence_against the
+push's, the objective's and the contradicted link's. Ids longer than a
 record id allows are cut and end in a hash of the full id. `fingerprint` hashes the full record
-(version and content) of every goal, incentive, objective, metric and tension a finding names;
+(version and content) of every goal, incentive, objective, metric, tension and link a finding names;
 a dismissal hides a finding only while its fingerprint matches. Content, not just versions: stored
 dismissals hold fingerprints made this way, and records built outside the store carry version 0.
 Each record is serialised once per detection however many findings name it.
@@ -40,11 +46,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from cxtui.chain import LinkRow, link_rows, series_of
 from cxtui.models import (
     Department,
     Direction,
     Goal,
     Incentive,
+    Link,
     Metric,
     Objective,
     Record,
@@ -70,6 +78,7 @@ Rule = Literal[
     "inward_incentive",
     "silo_goal",
     "local_win_customer_loss",
+    "evidence_against",
 ]
 
 RULES: tuple[Rule, ...] = (
@@ -79,6 +88,7 @@ RULES: tuple[Rule, ...] = (
     "inward_incentive",
     "silo_goal",
     "local_win_customer_loss",
+    "evidence_against",
 )
 
 SEVERITY: dict[str, Severity] = {
@@ -88,6 +98,7 @@ SEVERITY: dict[str, Severity] = {
     "inward_incentive": "medium",
     "silo_goal": "low",
     "local_win_customer_loss": "medium",
+    "evidence_against": "medium",
 }
 
 SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
@@ -99,6 +110,7 @@ RULE_TITLES: dict[str, str] = {
     "inward_incentive": "Inward-looking incentive",
     "silo_goal": "Silo goal",
     "local_win_customer_loss": "Local win, customer loss",
+    "evidence_against": "Pushing a lever the data contradicts",
 }
 
 _MAX_ID = 80
@@ -117,6 +129,7 @@ class Finding(BaseModel):
     metrics: list[str]
     objectives: list[str]
     tensions: list[str]
+    links: list[str] = []
     explanation: str
     fingerprint: str
     dismissed: bool = False
@@ -153,6 +166,9 @@ class _Context:
         # Readings are only read through the standings: the scorecard passes its own, so the
         # series and standings it computed are not computed again here.
         self.standings = standings if standings is not None else Standings(snapshot, as_of)
+        self.links = sorted(snapshot.links, key=_by_id)
+        self._evidence: dict[str, list[LinkRow]] | None = None
+        self._readings = snapshot.readings
         self.pushes = [_Push(g.department, g.metric, goal_direction(g), goal=g) for g in self.goals] + [
             _Push(i.department, i.metric, i.direction, incentive=i) for i in self.incentives
         ]
@@ -178,6 +194,15 @@ class _Context:
     def objective_standing(self, objective: Objective) -> Standing:
         return self.standings.objective(objective)[0]
 
+    def evidence(self, link: Link) -> list[LinkRow]:
+        """The link's measured pairs from the readings up to as_of, measured once per detection."""
+        if self._evidence is None:
+            series = series_of(self._readings, self.as_of, {m for k in self.links for m in (k.driver, k.outcome)})
+            self._evidence = {}
+            for row in link_rows(self.links, self.metrics.values(), series):
+                self._evidence.setdefault(f"{row.driver}:{row.outcome}", []).append(row)
+        return self._evidence.get(link.id, [])
+
     def tensions_of(self, metric_id: str) -> list[Tension]:
         return self._tensions_of.get(metric_id, [])
 
@@ -192,7 +217,7 @@ class _Context:
         return _fingerprint_of(parts)
 
 
-def _by_id(record: Goal | Incentive | Objective) -> str:
+def _by_id(record: Goal | Incentive | Objective | Link) -> str:
     return record.id
 
 
@@ -216,10 +241,19 @@ def fingerprint(records: list[Record]) -> str:
     return _fingerprint_of([_fingerprint_part(r) for r in records])
 
 
+# Fields a record gained after dismissals began storing fingerprints: left out while unset, so
+# that a dismissal made before still matches the record it hid.
+_ADDED_LATER: dict[str, tuple[str, ...]] = {"metric": ("perspective",)}
+
+
 def _fingerprint_part(record: Record) -> tuple[tuple[str, str], str]:
     """A record's entry in a fingerprint: its sort key and its JSON text."""
     key = (entity_name(record), record.id)
-    entry = [*key, record.model_dump(mode="json")]
+    dumped = record.model_dump(mode="json")
+    for name in _ADDED_LATER.get(key[0], ()):
+        if dumped.get(name) is None:
+            del dumped[name]
+    entry = [*key, dumped]
     return key, json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -287,12 +321,13 @@ def _make(
     incentives: Sequence[Incentive] = (),
     objectives: Sequence[Objective] = (),
     tensions: Sequence[Tension] = (),
+    links: Sequence[Link] = (),
     id_parts: Sequence[str] | None = None,
 ) -> Finding:
     metric_ids = sorted(
         {g.metric for g in goals} | {i.metric for i in incentives} | {o.metric for o in objectives}
     )
-    named: list[Record] = [*goals, *incentives, *objectives, *tensions]
+    named: list[Record] = [*goals, *incentives, *objectives, *tensions, *links]
     named += [ctx.metrics[m] for m in metric_ids if m in ctx.metrics]
     ids = id_parts if id_parts is not None else [r.id for r in (*goals, *incentives, *objectives)]
     return Finding(
@@ -306,6 +341,7 @@ def _make(
         metrics=metric_ids,
         objectives=sorted({o.id for o in objectives}),
         tensions=sorted({t.id for t in tensions}),
+        links=sorted({k.id for k in links}),
         explanation=explanation,
         fingerprint=ctx.fingerprint(named),
     )
@@ -526,6 +562,79 @@ def local_win_customer_loss(ctx: _Context) -> list[Finding]:
     return findings
 
 
+_MOVED = {"up": "rose", "down": "fell"}
+_PERIODS = {"weekly": "weeks", "monthly": "months", "quarterly": "quarters"}
+_FLIP: dict[str, Direction] = {"up": "down", "down": "up"}
+
+
+def _chains(links: list[Link], start: str, move: Direction) -> Iterator[list[tuple[Link, Direction]]]:
+    """Every path of links from `start`, each link with the way its driver is moved; links form no
+    cycle (the store refuses one), so the walk ends."""
+    for link in links:
+        if link.driver == start:
+            step = [(link, move)]
+            yield step
+            after: Direction = move if link.sign == "positive" else _FLIP[move]
+            for rest in _chains(links, link.outcome, after):
+                yield step + rest
+
+
+def _when(row: LinkRow) -> str:
+    periods = _PERIODS[row.cadence]
+    if row.lag == 0:
+        return f"in the {periods} when"
+    return f"{row.lag} {periods if row.lag > 1 else periods[:-1]} after"
+
+
+def _p_text(p: float | None) -> str:
+    return "p < 0.001" if p is not None and p < 0.001 else f"p = {p:.3f}"
+
+
+def _measured_for(rows: list[LinkRow], department: str) -> LinkRow | None:
+    """The pair measuring the department's own series, else the company level's."""
+    by_department = {r.department: r for r in rows}
+    return by_department.get(department) or by_department.get(None)
+
+
+def evidence_against(ctx: _Context) -> list[Finding]:
+    findings = []
+    for push in ctx.pushes:
+        # (contradicted link, the push's move of its driver) -> the objectives the push hopes to help
+        hoped: dict[tuple[str, Direction], tuple[Link, LinkRow, list[Objective]]] = {}
+        for chain in _chains(ctx.links, push.metric, push.direction):
+            last, moved = chain[-1]
+            arrives: Direction = moved if last.sign == "positive" else _FLIP[moved]
+            for objective in ctx.objectives.values():
+                if last.outcome != objective.metric or arrives != ctx.better(objective.metric):
+                    continue
+                for link, driver_move in chain:
+                    row = _measured_for(ctx.evidence(link), push.department)
+                    if row is not None and row.verdict == "contradicted" and row.rho is not None:
+                        entry = hoped.setdefault((link.id, driver_move), (link, row, []))
+                        if objective not in entry[2]:
+                            entry[2].append(objective)
+        for (_, driver_move), (link, row, objectives) in sorted(hoped.items()):
+            expected: Direction = driver_move if link.sign == "positive" else _FLIP[driver_move]
+            driver, outcome = ctx.metric(link.driver).name, ctx.metric(link.outcome).name
+            where = "the company's" if row.department is None else f"{ctx.dept_name(row.department)}'s"
+            objectives.sort(key=_by_id)
+            helped = ", ".join(f"{o.id} '{o.title}'" for o in objectives)
+            explanation = (
+                f"{_push_phrase(ctx, push)}, expecting it to help the shared "
+                f"objective{'s' if len(objectives) > 1 else ''} {helped} through the declared link "
+                f"{link.driver} -> {link.outcome}; but over "
+                f"{row.n} {_PERIODS[row.cadence]} of {where} readings ({row.first}..{row.last}) {outcome} "
+                f"{_MOVED[_FLIP[expected]]} {_when(row)} {driver} {_MOVED[driver_move]} "
+                f"(ρ = {row.rho:.2f}, n = {row.n}, {_p_text(row.p)})."
+            )
+            parts = _parts((push, push))
+            findings.append(_make(
+                ctx, "evidence_against", explanation, departments=parts["departments"], goals=parts["goals"],
+                incentives=parts["incentives"], objectives=objectives, links=[link], id_parts=[push.id, link.id],
+            ))
+    return findings
+
+
 _RULE_FUNCTIONS = (
     opposed_targets,
     tension,
@@ -533,6 +642,7 @@ _RULE_FUNCTIONS = (
     inward_incentive,
     silo_goal,
     local_win_customer_loss,
+    evidence_against,
 )
 
 

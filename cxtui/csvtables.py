@@ -16,6 +16,8 @@ from cxtui.models import (
     Department,
     Goal,
     Incentive,
+    Initiative,
+    Link,
     Metric,
     Objective,
     Reading,
@@ -87,6 +89,8 @@ TABLES: dict[str, Table] = {
     "goals": _table("goals", Goal, optional=("id",)),
     "incentives": _table("incentives", Incentive, optional=("id",)),
     "tensions": _table("tensions", Tension, omit=("id",)),
+    "links": _table("links", Link, omit=("id",)),
+    "initiatives": _table("initiatives", Initiative, optional=("id",)),
     "readings": _table(
         "readings",
         Reading,

@@ -99,10 +99,12 @@ __all__ = [
     "average_ranks",
     "changes",
     "coarser",
+    "measure_aggregated",
     "measure_impact",
     "measure_link",
     "pair_series",
     "paired_changes",
+    "pre_trend",
     "period_index",
     "period_start",
     "permutation_p",
@@ -130,6 +132,8 @@ _T975 = (
     2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
 )  # fmt: skip
 _ORDER: dict[str, int] = {"weekly": 0, "monthly": 1, "quarterly": 2}
+# cadence -> {date: period number}; bounded by the dates readings can carry (a few hundred years).
+_PERIOD_OF: dict[str, dict[date, int]] = {}
 
 
 class _Frozen(BaseModel):
@@ -190,12 +194,21 @@ def coarser(a: Cadence, b: Cadence) -> Cadence:
 
 def aggregate(series: Iterable[tuple[date, float]], cadence: Cadence) -> dict[int, float]:
     """The mean of the readings per period, keyed by period number."""
-    sums: dict[int, list[float]] = {}
+    # Many readings share a date: each date's period is looked up, not computed, after its first.
+    periods = _PERIOD_OF.setdefault(cadence, {})
+    totals: dict[int, float] = {}
+    counts: dict[int, int] = {}
     for day, value in series:
-        acc = sums.setdefault(period_index(cadence, day), [0.0, 0])
-        acc[0] += value
-        acc[1] += 1
-    return {p: total / count for p, (total, count) in sums.items()}
+        p = periods.get(day)
+        if p is None:
+            p = periods[day] = period_index(cadence, day)
+        if p in counts:
+            totals[p] += value
+            counts[p] += 1
+        else:
+            totals[p] = value
+            counts[p] = 1
+    return {p: totals[p] / n for p, n in counts.items()}
 
 
 def changes(values: Mapping[int, float]) -> dict[int, float]:
@@ -314,7 +327,19 @@ def measure_link(
 ) -> LinkResult:
     """One pair of series measured against the declared sign (the rules in the module docstring)."""
     cadence = coarser(driver_cadence, outcome_cadence)
-    pairs = paired_changes(aggregate(driver, cadence), aggregate(outcome, cadence), lag)
+    return measure_aggregated(aggregate(driver, cadence), aggregate(outcome, cadence), cadence, sign, lag, department)
+
+
+def measure_aggregated(
+    driver: Mapping[int, float],
+    outcome: Mapping[int, float],
+    cadence: Cadence,
+    sign: Sign,
+    lag: int = 0,
+    department: str | None = None,
+) -> LinkResult:
+    """`measure_link` on series already aggregated to `cadence` (one series may serve many links)."""
+    pairs = paired_changes(driver, outcome, lag)
     x = [d for _, d, _ in pairs]
     y = [o for _, _, o in pairs]
     rho, p = _rank_test(x, y)
@@ -409,3 +434,16 @@ def _t975(df: int) -> float:
         return _T975[df - 1]
     z = 1.959964  # beyond the table, the Cornish-Fisher expansion (within 0.001 from 30 on)
     return z + (z**3 + z) / (4 * df) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+
+
+def pre_trend(series: Series, cadence: Cadence, start: date) -> tuple[float, float] | None:
+    """(intercept, slope) of the line `measure_impact` fits to the periods before `start`, value =
+    intercept + slope * period number; None when it fits none (fewer than MIN_BEFORE periods)."""
+    cut = period_index(cadence, start)
+    before = sorted((p, v) for p, v in aggregate(series, cadence).items() if p < cut)
+    if len(before) < MIN_BEFORE:
+        return None
+    tb = sum(p for p, _ in before) / len(before)
+    yb = sum(v for _, v in before) / len(before)
+    slope = sum((p - tb) * (v - yb) for p, v in before) / sum((p - tb) ** 2 for p, _ in before)
+    return yb - slope * tb, slope

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 
 from cxtui.csvtables import TABLES
-from cxtui.models import Department, Goal, Incentive, Metric, Objective, Tension
+from cxtui.models import Department, Goal, Incentive, Initiative, Link, Metric, Objective, Tension
 
 EXPORTS = (
     "scorecard", "readings", "goals", "incentives", "objectives", "departments", "metrics", "tensions",
-    "conflicts", "audit",
+    "conflicts", "audit", "links", "initiatives",
 )
 # Which exports the --dept and --as-of filters mean something for.
 BY_DEPARTMENT = frozenset({"scorecard", "readings", "goals", "incentives", "departments", "conflicts"})
@@ -37,7 +37,7 @@ AUDIT_COLUMNS = ["at", "by", "real_user", "action", "entity", "entity_id", "tx",
 
 _MODELS = {
     "departments": Department, "metrics": Metric, "objectives": Objective, "goals": Goal,
-    "incentives": Incentive, "tensions": Tension,
+    "incentives": Incentive, "tensions": Tension, "links": Link, "initiatives": Initiative,
 }
 
 Rows = tuple[list[str], Iterable[list[Any]]]

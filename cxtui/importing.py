@@ -26,6 +26,8 @@ from cxtui.models import (
     Department,
     Goal,
     Incentive,
+    Initiative,
+    Link,
     Metric,
     Objective,
     Reading,
@@ -35,6 +37,7 @@ from cxtui.models import (
     check_goal_scale,
     check_in_scale,
     check_incentive_weights,
+    check_link_cycle,
     describe_errors,
     entity_name,
     slugify,
@@ -118,6 +121,7 @@ class _Context:
         self.metrics = {m.id: m for m in store.list(Metric)}
         self.objectives = store.list(Objective) if table.name in ("goals", "objectives") else []
         self.incentives = store.list(Incentive) if table.name == "incentives" else []
+        self.links = store.list(Link) if table.name == "links" else []
         existing = {
             "departments": lambda: self.departments,
             "metrics": lambda: list(self.metrics.values()),
@@ -125,6 +129,8 @@ class _Context:
             "goals": lambda: store.list(Goal),
             "incentives": lambda: self.incentives,
             "tensions": lambda: store.list(Tension),
+            "links": lambda: self.links,
+            "initiatives": lambda: store.list(Initiative),
             "readings": lambda: [],  # checked lazily: there may be many (see _reading_ids)
         }[table.name]()
         self.taken: dict[str, int | None] = {r.id: None for r in existing}
@@ -235,6 +241,8 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
         ("metric", "metric", context.metrics.values()),
         ("a", "metric", context.metrics.values()),
         ("b", "metric", context.metrics.values()),
+        ("driver", "metric", context.metrics.values()),
+        ("outcome", "metric", context.metrics.values()),
     ):
         if key in data and key in table.columns:
             try:
@@ -263,6 +271,8 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
         raise _RowProblem(str(exc)) from None
     if record.id != NEW_ID:
         context.claim(record.id, line, entity_name(record))
+    if isinstance(record, Link):
+        context.links.append(record)
     if isinstance(record, Incentive):
         # Rows still waiting for an id all say "new"; a row-unique id keeps each one in the weight sum.
         context.incentives.append(record.model_copy(update={"id": f"{record.id}@{line}"}))
@@ -301,6 +311,15 @@ def _check_rules(context: _Context, record: Record) -> None:
             check_in_scale(record.baseline, metric, "baseline")
     elif isinstance(record, Incentive):
         check_incentive_weights(record, [i for i in context.incentives if i.department == record.department])
+    elif isinstance(record, Link):
+        check_link_cycle(record, context.links)
+    elif isinstance(record, Initiative):
+        for department in record.departments:
+            if department not in context.departments_by_id:
+                raise RuleError("departments", f"no department {department!r} in the store")
+        for metric_id in record.expected():
+            if metric_id not in context.metrics:
+                raise RuleError("metrics", f"no metric {metric_id!r} in the store")
 
 
 def apply(store, plan: ImportPlan) -> int:

@@ -309,6 +309,10 @@ Cadence = Literal["weekly", "monthly", "quarterly"]
 GoalKind = Literal["increase", "decrease", "reach", "stay_above", "stay_below"]
 FlagStatus = Literal["open", "acknowledged", "resolved"]
 Severity = Literal["high", "medium", "low"]
+# The balanced scorecard's four layers, from the bottom of the driver chain to its top.
+Perspective = Literal["people", "process", "customer", "financial"]
+PERSPECTIVES: tuple[str, ...] = ("people", "process", "customer", "financial")
+Sign = Literal["positive", "negative"]
 
 
 class Model(BaseModel):
@@ -316,7 +320,8 @@ class Model(BaseModel):
 
 
 # Ids the store numbers itself, per entity: G-1, G-2, ... Its counter is kept in the store file.
-SEQUENCE_PREFIX: dict[str, str] = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F"}
+SEQUENCE_PREFIX: dict[str, str] = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F",
+                                   "initiative": "IN"}
 # The largest number such an id may carry: a counter past it would not fit the store's JSON.
 MAX_SEQUENCE = 10**9
 
@@ -399,7 +404,16 @@ class Metric(Record):
     direction: Direction = "up"
     customer_centric: bool = False
     cadence: Cadence = "monthly"
+    perspective: Perspective | None = None
     description: Note = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_perspective(cls, data: Any) -> Any:
+        # A spreadsheet leaves "no perspective" as an empty cell.
+        if isinstance(data, dict) and isinstance(data.get("perspective"), str) and not data["perspective"].strip():
+            data = {**data, "perspective": None}
+        return data
 
 
 class Objective(Record):
@@ -514,6 +528,89 @@ def tension_id(a: str, b: str) -> str:
     return "~".join(sorted((a, b)))
 
 
+# Far beyond any real lag (ten years of months), small enough that period arithmetic stays trivial.
+MAX_LAG = 120
+
+
+class Link(Record):
+    """A declared cause-and-effect arrow: a rise in `driver` should move `outcome` the way `sign`
+    says, `lag` whole periods later. The id is "driver:outcome", so an arrow is declared once."""
+
+    id: RecordId = ""
+    driver: Slug
+    outcome: Slug
+    sign: Sign = "positive"
+    lag: int = Field(default=0, ge=0, le=MAX_LAG)
+    why: Note = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _arrow_id(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if isinstance(data.get("lag"), str) and not data["lag"].strip():
+                data = {**data, "lag": 0}
+            if not data.get("id") and data.get("driver") and data.get("outcome"):
+                data = {**data, "id": link_id(str(data["driver"]).strip(), str(data["outcome"]).strip())}
+        return data
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Link:
+        if self.driver == self.outcome:
+            raise PydanticCustomError("link", f"outcome: a metric cannot drive itself ({self.driver})")
+        if self.id != link_id(self.driver, self.outcome):
+            raise PydanticCustomError("link_id", f"id: must be {link_id(self.driver, self.outcome)}")
+        return self
+
+
+def link_id(driver: str, outcome: str) -> str:
+    return f"{driver}:{outcome}"
+
+
+_MOVE_RE = re.compile(r"^([a-z0-9][a-z0-9_-]{0,39})\s*:\s*(up|down)$")
+
+
+def _expected_move(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("move_type", "must be text like fcr:up")
+    match = _MOVE_RE.match(value.strip().lower())
+    if not match:
+        raise PydanticCustomError(
+            "move", f"each must be a metric id and the way it should move, like fcr:up or aht:down (got {value!r})"
+        )
+    return f"{match.group(1)}:{match.group(2)}"
+
+
+# "fcr:up": a metric an initiative should move and the direction it should move it.
+ExpectedMove = Annotated[str, BeforeValidator(_expected_move)]
+
+
+class Initiative(Record):
+    """Something departments do to move metrics (a new service training), from `start` on."""
+
+    id: _sequenced(SEQUENCE_PREFIX["initiative"])  # type: ignore[valid-type]
+    title: Title
+    departments: Annotated[list[Slug], Field(min_length=1, max_length=100)]
+    start: Day
+    end: Day | None = None
+    metrics: Annotated[list[ExpectedMove], Field(min_length=1, max_length=50)]
+    description: Note = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Initiative:
+        if self.end is not None and not self.end > self.start:
+            raise PydanticCustomError("end", f"end: must be after start ({self.start.isoformat()})")
+        if len(set(self.departments)) != len(self.departments):
+            raise PydanticCustomError("departments", "departments: each department may be listed once")
+        names = [m.split(":")[0] for m in self.metrics]
+        if len(set(names)) != len(names):
+            raise PydanticCustomError("metrics", "metrics: each metric may be listed once")
+        return self
+
+    def expected(self) -> dict[str, Direction]:
+        """{metric id: the direction the initiative should move it}, in the order given."""
+        return {m.split(":")[0]: m.split(":")[1] for m in self.metrics}  # type: ignore[misc]
+
+
 class FlagEvent(Model):
     at: Timestamp
     by: Login
@@ -599,7 +696,7 @@ class AuditEntry(Model):
     real_user: Login | None = None
     action: Literal["add", "update", "delete"]
     entity: Literal["department", "metric", "objective", "goal", "incentive", "reading", "tension", "flag",
-                    "dismissal", "settings"]
+                    "dismissal", "settings", "link", "initiative"]
     entity_id: RecordId
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
@@ -644,6 +741,8 @@ ENTITIES: dict[str, type[Record]] = {
     "flag": Flag,
     "dismissal": Dismissal,
     "settings": Settings,
+    "link": Link,
+    "initiative": Initiative,
 }
 
 ENTITY_OF: dict[type[Record], str] = {cls: name for name, cls in ENTITIES.items()}
@@ -677,6 +776,31 @@ def check_goal_scale(goal: Goal, metric: Metric) -> None:
     check_in_scale(goal.target, metric, "target")
 
 
+def check_link_cycle(link: Link, others: list[Link]) -> None:
+    """Refuse `link` when the declared arrows would lead from its outcome back to its driver.
+    `others` are the store's links (a link with `link`'s id is replaced by it)."""
+    graph: dict[str, set[str]] = {}
+    for other in others:
+        if other.id != link.id:
+            graph.setdefault(other.driver, set()).add(other.outcome)
+    # A path outcome -> ... -> driver closes a loop with the new arrow; parents rebuild it for the message.
+    parents: dict[str, str] = {link.outcome: ""}
+    todo = [link.outcome]
+    while todo:
+        node = todo.pop()
+        if node == link.driver:
+            path = [node]
+            while parents[path[-1]]:
+                path.append(parents[path[-1]])
+            loop = " -> ".join([link.driver, *reversed(path)])
+            raise RuleError("outcome", f"{link.driver} -> {link.outcome} would close a cycle ({loop}); "
+                                       "a driver chain runs one way")
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in parents:
+                parents[nxt] = node
+                todo.append(nxt)
+
+
 def check_incentive_weights(incentive: Incentive, others: list[Incentive]) -> None:
     """`others` are the department's other incentives (not `incentive` itself)."""
     total = incentive.weight + sum(i.weight for i in others if i.id != incentive.id)
@@ -705,7 +829,8 @@ def describe_errors(exc: ValidationError) -> list[str]:
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         # Model-level rules already name their field in the message.
-        if not loc or msg.split(":", 1)[0] in {"deadline", "target", "scale", "b", "id", "objectives", "weights"}:
+        if not loc or msg.split(":", 1)[0] in {"deadline", "target", "scale", "b", "id", "objectives", "weights",
+                                               "outcome", "end", "departments", "metrics"}:
             lines.append(msg)
         else:
             lines.append(f"{loc}: {msg}")
@@ -729,3 +854,5 @@ class Snapshot(Model):
     flags: list[Flag] = Field(default_factory=list)
     dismissals: list[Dismissal] = Field(default_factory=list)
     settings: Settings = Settings()
+    links: list[Link] = Field(default_factory=list)
+    initiatives: list[Initiative] = Field(default_factory=list)

@@ -210,3 +210,41 @@ def print_due(items, as_of) -> None:
 
 def _plain_number(value: float) -> str:
     return f"{value:g}"
+
+
+VERDICT_STYLE = {
+    "supported": "green", "contradicted": "bold red", "no_evidence": "dim", "not_enough_data": "dim",
+    "improved": "green", "worsened": "bold red", "no_change": "dim", "too_early": "dim",
+}
+
+
+def _figure(value, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def print_evidence(what: str, rows: list[dict]) -> None:
+    """`cxtui links` or `cxtui initiatives` as a table: the verdict as a word, with its figures."""
+    console = _console()
+    if not rows:
+        console.print("No links declared (an admin declares them: cxtui import links FILE)." if what == "links"
+                      else "No initiatives (a lead adds them: cxtui import initiatives FILE).")
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    if what == "links":
+        for name in ("kind", "driver", "outcome", "department", "sign", "lag", "n", "rho", "p", "verdict", "periods"):
+            table.add_column(name, justify="right" if name in ("lag", "n", "rho", "p") else "left")
+        for r in rows:
+            periods = f"{r['first']}..{r['last']} ({r['cadence']})" if r["first"] else r["cadence"]
+            table.add_row(_t(r["kind"]), _t(r["driver"]), _t(r["outcome"]), _t(r["department"] or "company"), _t(r["sign"]),
+                          _t(r["lag"]), _t(r["n"]), _t(_figure(r["rho"])), _t(_figure(r["p"], 3)),
+                          _t(r["verdict"], VERDICT_STYLE.get(r["verdict"], "")), _t(periods))
+    else:
+        for name in ("initiative", "metric", "department", "expected", "before", "after", "projected", "actual",
+                     "shift", "verdict"):
+            right = name in ("before", "after", "projected", "actual", "shift")
+            table.add_column(name, justify="right" if right else "left")
+        for r in rows:
+            table.add_row(_t(r["initiative"]), _t(r["metric"]), _t(r["department"] or "company"), _t(r["expected"]),
+                          _t(r["before_n"]), _t(r["after_n"]), _t(_figure(r["projected"])), _t(_figure(r["actual"])),
+                          _t(_figure(r["shift"])), _t(r["verdict"], VERDICT_STYLE.get(r["verdict"], "")))
+    console.print(table)

@@ -471,7 +471,8 @@ def engine_problems(snapshot: Snapshot, as_of: date | None = None) -> list[str]:
 
 def _records(snapshot: Snapshot) -> Iterable[Record]:
     yield from (*snapshot.departments, *snapshot.metrics, *snapshot.objectives, *snapshot.goals,
-                *snapshot.incentives, *snapshot.tensions, *snapshot.flags, *snapshot.dismissals)
+                *snapshot.incentives, *snapshot.tensions, *snapshot.flags, *snapshot.dismissals,
+                *snapshot.links, *snapshot.initiatives)
     yield from snapshot.readings
 
 

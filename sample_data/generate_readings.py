@@ -315,12 +315,106 @@ def rows() -> list[list[str]]:
     return out
 
 
+# --- the driver chain (issue 15) --------------------------------------------------------------
+# Customer Service's chain runs two years back, from CHAIN_FIRST: training hours and agent
+# attrition move FCR a month later; FCR and (against the link the company declared) handle time
+# move Customer Service's CSAT; the company's CSAT follows Customer Service's and retention follows
+# CSAT a month later. These series replace the ones above (whose random draws still happen, so the
+# other series keep their values); each keeps its trend, gaps, notes and exact last two values.
+CHAIN_FIRST = date(2024, 9, 2)
+CHAIN_SEED = 15
+CHAIN = {("fcr", "customer-service"), ("aht", "customer-service"), ("csat", "customer-service"),
+         ("csat", ""), ("retention_rate", "")}
+
+
+def _chain_weekly() -> list[date]:
+    days, day = [], CHAIN_FIRST
+    while day <= ANCHOR:
+        days.append(day)
+        day += timedelta(weeks=1)
+    return days
+
+
+def _chain_monthly() -> list[date]:
+    return [first_monday(y, m) for y in (2024, 2025, 2026) for m in range(1, 13)
+            if CHAIN_FIRST <= first_monday(y, m) <= ANCHOR]
+
+
+def _month(day: date) -> tuple[int, int]:
+    return day.year, day.month
+
+
+def _smooth(knots: dict[date, float]):
+    """A value for any day, interpolated between monthly knots: monthly means and readings taken on
+    any day of the month tell the same story, however `cxtui demo` shifts the dates by whole weeks."""
+    ordered = sorted(knots.items())
+
+    def at(day: date) -> float:
+        if day <= ordered[0][0]:
+            return ordered[0][1]
+        for (d0, v0), (d1, v1) in pairwise(ordered):
+            if day <= d1:
+                return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
+        return ordered[-1][1]
+
+    return at
+
+
+def chain_rows() -> list[list[str]]:
+    rng = random.Random(CHAIN_SEED)
+    base = {(s.metric, s.department): s for s in SERIES}
+    months = _chain_monthly()
+    mid = [date(d.year, d.month, 15) for d in months]
+    # The people-side drivers and handle time's own swings: monthly knots, each swinging around its
+    # usual level (not wandering off, which would bend the trends initiatives are measured against).
+    knots: dict[str, dict[date, float]] = {"training": {}, "attrition": {}, "aht": {}}
+    t = a = h = 0.0
+    for day in mid:
+        t, a, h = 0.2 * t + rng.gauss(0, 3.0), 0.2 * a + rng.gauss(0, 0.6), 0.2 * h + rng.gauss(0, 0.3)
+        knots["training"][day], knots["attrition"][day], knots["aht"][day] = t, a, h
+    training, attrition, aht_swing = (_smooth(knots[k]) for k in ("training", "attrition", "aht"))
+    month = timedelta(days=30)
+
+    def fcr_swing(day: date) -> float:  # FCR follows training and attrition a month later
+        return 0.5 * training(day - month) - 3.0 * attrition(day - month)
+
+    def service_swing(day: date) -> float:  # CSAT follows FCR, and (against the link) handle time
+        return 0.4 * fcr_swing(day) + 5.0 * aht_swing(day)
+
+    out: list[list[str]] = []
+
+    def emit(series: Series, days: list[date], swing, noise: float) -> None:
+        """Readings of `series` on `days`: its trend plus `swing` plus noise; its gaps left out, its
+        last two values exact (they decide the statuses at the anchor)."""
+        days = [d for d in days if d.isoformat() not in series.gaps]
+        for i, day in enumerate(days):
+            key = day.isoformat()
+            if i >= len(days) - 2:
+                value = series.end[i - len(days) + 2]
+            else:
+                value = series.level(day) + swing(day) + rng.gauss(0, noise)
+            conf = series.confidence.get(key)
+            out.append([series.metric, series.department, key, f"{value:.{series.decimals}f}",
+                        "" if conf is None else str(conf), series.notes.get(key, "")])
+
+    for day in months:
+        out.append(["training_hours", "customer-service", day.isoformat(), f"{14 + training(day):.1f}", "", ""])
+        out.append(["agent_attrition", "customer-service", day.isoformat(), f"{2.4 + attrition(day):.2f}", "", ""])
+    emit(base[("fcr", "customer-service")], _chain_weekly(), fcr_swing, 0.1)
+    emit(base[("aht", "customer-service")], _chain_weekly(), aht_swing, 0.02)
+    emit(base[("csat", "customer-service")], months, service_swing, 0.05)
+    emit(base[("csat", "")], months, lambda d: 0.6 * service_swing(d), 0.1)
+    emit(base[("retention_rate", "")], months, lambda d: 0.3 * service_swing(d - month), 0.05)
+    return out
+
+
 def main() -> None:
     path = Path(__file__).with_name("readings.csv")
+    kept = [row for row in rows() if (row[0], row[1]) not in CHAIN]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(HEADER)
-        writer.writerows(rows())
+        writer.writerows(sorted(kept + chain_rows(), key=lambda r: (r[2], r[0], r[1])))
 
 
 if __name__ == "__main__":

@@ -56,3 +56,12 @@ def test_every_measurement_runs_once_and_reports(tmp_path: Path) -> None:
     assert "record, whole `cxtui record` process" in run.render_text(sizes, found)
     assert run.render_markdown(sizes, found, "python -m benchmarks.run", run.machine()).startswith("## Performance")
     json.dumps({"sizes": {str(n): r for n, r in sizes.items()}, "targets": found})
+
+
+def test_the_chain_benchmark_runs_once_and_reports(tmp_path: Path) -> None:
+    from benchmarks import chain
+
+    computed = chain.measure_compute(400, repeat=1, years=2)
+    assert computed["link_pairs"] > 0 and computed["impact_rows"] == 20
+    stored = chain.measure_store(200, tmp_path, repeat=1, years=1, batch=100)
+    assert set(stored) == {"generate_s", "scorecard_without_links", "scorecard_with_links", "chain_screen_measure"}

@@ -336,3 +336,16 @@ def test_the_start_period_counts_as_after():
     values = trend(18, step=3.0)
     mid_month = LAUNCH.replace(day=20)
     assert measure_impact(monthly(values), "monthly", mid_month, "up").before_n == 12
+
+
+def test_pre_trend_is_the_line_the_impact_is_projected_from():
+    from cxtui.evidence import aggregate, measure_impact, period_index, pre_trend
+
+    start = date(2025, 1, 1)
+    series = [(date(2024, m, 1), 10 + 2 * m + (m % 2) * 0.5) for m in range(1, 13)]
+    series += [(date(2025, m, 1), 40.0 + m) for m in range(1, 7)]
+    intercept, slope = pre_trend(series, "monthly", start)
+    after = [p for p in aggregate(series, "monthly") if p >= period_index("monthly", start)]
+    projected = sum(intercept + slope * p for p in after) / len(after)
+    assert projected == pytest.approx(measure_impact(series, "monthly", start, "up").projected)
+    assert pre_trend(series[:3], "monthly", start) is None

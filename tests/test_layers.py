@@ -15,7 +15,7 @@ LAYERS = {
     "cli": 5, "tui": 5, "demo": 4, "report": 4,
     "describe": 4,
     "export": 3, "importing": 3, "csvtables": 3, "csvsafe": 3, "resolve": 3, "presence": 3,
-    "scorecard": 2, "conflicts": 2, "evidence": 2, "progress": 2, "flags": 2, "tensions": 2, "sample": 2,
+    "scorecard": 2, "conflicts": 2, "evidence": 2, "chain": 2, "progress": 2, "flags": 2, "tensions": 2, "sample": 2,
     "starter": 2, "changes": 2,
     "store": 1,
     "models": 0, "__init__": 0,

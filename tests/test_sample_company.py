@@ -80,3 +80,37 @@ def test_shifted_sample_gives_the_same_findings():
     assert [f.id for f in detect(load_sample(monday), monday)] == [
         f.id for f in detect(load_sample(), ANCHOR)
     ]
+
+
+def test_the_driver_chain_tells_its_story():
+    from cxtui.chain import link_rows, series_of
+
+    sample = load_sample()
+    rows = link_rows(sample.links, sample.metrics, series_of(sample.readings, ANCHOR))
+    verdicts = {(r.driver, r.outcome, r.department): r.verdict for r in rows}
+    assert verdicts == {
+        ("training_hours", "fcr", "customer-service"): "supported",
+        ("agent_attrition", "fcr", "customer-service"): "supported",
+        ("fcr", "csat", "customer-service"): "supported",
+        ("aht", "csat", "customer-service"): "contradicted",  # faster calls did not lift CSAT
+        ("csat", "retention_rate", None): "supported",
+        ("csat", "clv", None): "not_enough_data",  # CLV is counted once a quarter
+        ("csat", "clv", "customer-service"): "not_enough_data",
+    }
+
+
+def test_one_initiative_worked_one_did_nothing_one_is_too_early():
+    from cxtui.chain import impact_rows, series_of
+
+    sample = load_sample()
+    rows = impact_rows(sample.initiatives, sample.metrics, series_of(sample.readings, ANCHOR))
+    assert [(r.initiative, r.metric, r.verdict) for r in rows] == [
+        ("IN-1", "fcr", "improved"), ("IN-2", "csat", "no_change"), ("IN-3", "csat", "too_early")]
+
+
+def test_the_short_call_bonus_rests_on_a_contradicted_link(scorecard):
+    f = by_id(scorecard)["evidence_against:I-6~aht:csat"]
+    assert f.links == ["aht:csat"] and f.objectives == ["O-2", "O-4", "O-5"]
+    for text in ("Short-call bonus", "Customer satisfaction (CSAT) fell in the months when Average handle time fell",
+                 "n = 26"):
+        assert text in f.explanation

@@ -60,6 +60,8 @@ def test_ids_are_unique(sample: Snapshot) -> None:
         "incentives",
         "readings",
         "tensions",
+        "links",
+        "initiatives",
         "flags",
     ):
         ids = [record.id for record in getattr(sample, table)]
@@ -88,6 +90,11 @@ def test_every_reference_resolves(sample: Snapshot) -> None:
         assert reading.department is None or reading.department in departments, reading.id
     for tension in sample.tensions:
         assert {tension.a, tension.b} <= metrics, tension.id
+    for link in sample.links:
+        assert {link.driver, link.outcome} <= metrics, link.id
+    for initiative in sample.initiatives:
+        assert set(initiative.departments) <= departments, initiative.id
+        assert set(initiative.expected()) <= metrics, initiative.id
     for flag in sample.flags:
         assert set(flag.departments) <= departments, flag.id
         assert set(flag.goals) <= goals, flag.id
@@ -166,3 +173,19 @@ def test_shift_moves_the_anchor_to_the_monday_on_or_before(sample: Snapshot, tod
     assert all(after - before == delta for before, after in moved)
     assert all(after.weekday() == before.weekday() for before, after in moved)
     assert all(r.id.startswith(f"R-{r.date:%Y%m%d}-") for r in shifted.readings)
+
+
+def test_every_metric_has_a_perspective_and_the_chain_runs_one_way(sample: Snapshot) -> None:
+    from cxtui.models import check_link_cycle
+
+    assert all(m.perspective for m in sample.metrics)
+    assert {m.perspective for m in sample.metrics} == {"people", "process", "customer", "financial"}
+    for link in sample.links:
+        check_link_cycle(link, sample.links)
+
+
+def test_the_chain_has_two_years_of_readings(sample: Snapshot) -> None:
+    for metric, department in (("training_hours", "customer-service"), ("fcr", "customer-service"),
+                               ("csat", "customer-service"), ("retention_rate", None)):
+        days = [r.date for r in sample.readings if r.metric == metric and r.department == department]
+        assert ANCHOR - min(days) >= timedelta(days=2 * 365), (metric, department)

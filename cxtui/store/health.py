@@ -200,6 +200,7 @@ def audit_problems(snapshot: Snapshot, last: dict[tuple[str, str], AuditEntry]) 
                                 ("objective", snapshot.objectives), ("goal", snapshot.goals),
                                 ("incentive", snapshot.incentives), ("tension", snapshot.tensions),
                                 ("flag", snapshot.flags), ("dismissal", snapshot.dismissals),
+                                ("link", snapshot.links), ("initiative", snapshot.initiatives),
                                 ("settings", [snapshot.settings] if snapshot.settings.version else []))
         for record in records
     }

@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 RawTables = dict[str, Any]
-STEPS: dict[int, Callable[[RawTables], None]] = {}
+
+
+def _driver_chain(data: RawTables) -> None:
+    """1 -> 2: the link and initiative tables, and metrics' perspective. Nothing to convert, but an
+    older cxtui must refuse the store: it would not know a metric's perspective, could delete a
+    metric a link uses, and could not read the audit entries of links and initiatives."""
+    data.setdefault("link", {})
+    data.setdefault("initiative", {})
+
+
+STEPS: dict[int, Callable[[RawTables], None]] = {1: _driver_chain}
 
 
 def migrate(data: RawTables, found: int, target: int = SCHEMA_VERSION) -> bool:

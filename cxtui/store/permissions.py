@@ -1,11 +1,13 @@
 """Who may change what. The rule lives in the store, so the CLI and the TUI both get it.
 
 - an admin (listed in the store's settings) may change anything;
-- a lead may change the goals, incentives and readings of the departments they lead;
+- a lead may change the goals, incentives and readings of the departments they lead, and the
+  initiatives whose departments they all lead;
 - a lead of a department a finding involves may dismiss it; that lead, or whoever dismissed it,
   may take the dismissal back;
 - everyone may raise and comment on flags (add or update them);
-- departments, metrics, objectives, tensions, company-level readings and settings are the admins'.
+- departments, metrics, objectives, tensions, links, company-level readings and settings are the
+  admins'.
 
 File permissions are the real boundary between users of a shared store; this rule keeps honest
 people out of each other's numbers and says clearly why a change was refused.
@@ -35,6 +37,9 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
     if entity == "dismissal":
         _check_dismissal(user, settings, led, action, before, after)
         return
+    if entity == "initiative":
+        _check_initiative(user, settings, led, before, after)
+        return
     if entity in _DEPARTMENT_OWNED:
         for record in (before, after):
             if record is None:
@@ -63,6 +68,23 @@ def refusal(user: str, settings: Settings, departments: Mapping[str, Department]
     except PermissionDenied as exc:
         return str(exc)
     return None
+
+
+def _check_initiative(user: str, settings: Settings, led: list[str], before: Any, after: Any) -> None:
+    # Every department an initiative names, before and after the change: a lead may not put
+    # another department's name to their initiative, nor take over someone else's.
+    for record in (before, after):
+        if record is None:
+            continue
+        others = [d for d in getattr(record, "departments", [getattr(record, "department", None)]) if d not in led]
+        if not others:
+            continue
+        if not led:
+            raise PermissionDenied(f"{user} leads no department, so may not change initiatives; "
+                                   f"ask a lead or an admin ({_admins(settings)})")
+        named = ", ".join(str(d) if d else "the company" for d in others)
+        raise PermissionDenied(f"{user} leads {', '.join(led)}, not {named}; an initiative may name only "
+                               f"departments its lead leads (ask an admin: {_admins(settings)})")
 
 
 def _check_dismissal(user: str, settings: Settings, led: list[str], action: str, before: Any, after: Any) -> None:

@@ -46,8 +46,10 @@ from cxtui.models import (
     check_goal_scale,
     check_in_scale,
     check_incentive_weights,
+    check_link_cycle,
     describe_errors,
     entity_name,
+    link_id,
     sequence_number,
     slugify,
     tension_id,
@@ -108,7 +110,8 @@ LOCK_PERMISSION_GRACE = 1.0
 M = TypeVar("M", bound=Record)
 
 # Entities kept in the main file, in the order a snapshot lists them.
-_MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings")
+_MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings",
+                "link", "initiative")
 _READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
 
 
@@ -270,7 +273,8 @@ class Store:
 
     def snapshot(self, as_of: Date | None = None) -> Snapshot:
         """Every record. With `as_of`, only the readings a scorecard at that date reads: of the
-        series that goals and objectives use, what series.trim keeps. The scorecard, conflicts and
+        series that goals and objectives use, what series.trim keeps, and every reading up to that
+        date of the metrics that links join and initiatives should move. The scorecard, conflicts and
         due lists come out the same as from every reading, and a large store opens far faster."""
         with self._reading() as view:
             entities = view.entity_snapshot()
@@ -278,6 +282,13 @@ class Store:
                 readings = list(view.reading_models(None, None))
             else:
                 readings = view.scorecard_readings(as_of, entities.goals, entities.objectives)
+                # The driver chain is measured over its whole history (the conflict rule
+                # evidence_against, the chain screen): the readings up to as_of of the metrics that
+                # links join and initiatives should move come in full.
+                chain = {m for link in entities.links for m in (link.driver, link.outcome)}
+                chain |= {m.split(":")[0] for initiative in entities.initiatives for m in initiative.metrics}
+                if chain:
+                    readings += view.history(chain, as_of, {r.id for r in readings})
         readings.sort(key=lambda r: (r.date, r.recorded_at))
         return entities.model_copy(update={"readings": readings})
 
@@ -843,6 +854,7 @@ class _View:
             goals=tables["goal"], incentives=tables["incentive"], tensions=tables["tension"],
             flags=tables["flag"], dismissals=tables["dismissal"], readings=[],
             settings=tables["settings"][0] if tables["settings"] else Settings(),
+            links=tables["link"], initiatives=tables["initiative"],
         )
 
     def uncached_docs(self, path: Path) -> dict[str, dict[str, Any]]:
@@ -870,6 +882,13 @@ class _View:
     def trusted_reading(self, path: Path, doc: dict[str, Any]) -> Reading:
         self.checked_moments(path, [doc])
         return _reading_from_doc(doc)
+
+    def history(self, metrics: set[str], as_of: Date, known: set[str]) -> list[Reading]:
+        """The readings of `metrics` dated up to `as_of` whose ids are not in `known`."""
+        last = as_of.isoformat()
+        return [self.trusted_reading(path, doc) for path, docs in self.reading_partitions(None, as_of)
+                for doc in docs
+                if doc["metric"] in metrics and doc["date"] <= last and doc["id"] not in known]
 
     def scorecard_readings(self, as_of: Date, goals: list[Goal], objectives: list[Objective]) -> list[Reading]:
         """What series.trim keeps at `as_of` of the series that goals and objectives read.
@@ -1277,6 +1296,8 @@ class _Tx(_View):
             return model.model_copy(update={"id": candidate})
         if entity == "tension":
             return model.model_copy(update={"id": tension_id(model.a, model.b)})  # type: ignore[attr-defined]
+        if entity == "link":
+            return model.model_copy(update={"id": link_id(model.driver, model.outcome)})  # type: ignore[attr-defined]
         if entity == "dismissal":
             return model.model_copy(update={"id": model.finding})  # type: ignore[attr-defined]
         raise RuleViolation("id", f"id: a {entity} needs an explicit id")
@@ -1334,6 +1355,15 @@ class _Tx(_View):
             elif entity == "tension":
                 self._need("metric", model.a, "a", owner)
                 self._need("metric", model.b, "b", owner)
+            elif entity == "link":
+                self._need("metric", model.driver, "driver", owner)
+                self._need("metric", model.outcome, "outcome", owner)
+                check_link_cycle(model, self.models_of("link"))
+            elif entity == "initiative":
+                for department in model.departments:
+                    self._need("department", department, "departments", owner)
+                for metric in model.expected():
+                    self._need("metric", metric, "metrics", owner)
             elif entity == "flag":
                 for department in model.departments:
                     self._need("department", department, "departments", owner)
@@ -1357,6 +1387,8 @@ class _Tx(_View):
             scan("objective", lambda d: d["metric"] == record_id)
             scan("incentive", lambda d: d["metric"] == record_id)
             scan("tension", lambda d: record_id in (d["a"], d["b"]))
+            scan("link", lambda d: record_id in (d["driver"], d["outcome"]))
+            scan("initiative", lambda d: any(m.split(":")[0] == record_id for m in d["metrics"]))
             count = sum(1 for r in self.reading_models(None, None) if r.metric == record_id)
             if count:
                 names.append(f"{count} reading(s)")
@@ -1364,6 +1396,7 @@ class _Tx(_View):
             scan("goal", lambda d: d["department"] == record_id)
             scan("incentive", lambda d: d["department"] == record_id)
             scan("flag", lambda d: record_id in d["departments"])
+            scan("initiative", lambda d: record_id in d["departments"])
             count = sum(1 for r in self.reading_models(None, None) if r.department == record_id)
             if count:
                 names.append(f"{count} reading(s)")

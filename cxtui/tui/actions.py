@@ -58,6 +58,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                show=False, priority=True),
         Action("app.meeting", "w", "meeting", "Meeting", "Walk the scorecard one department at a time.",
                show=False, priority=True),
+        Action("app.chain", "g", "chain", "Driver chain", "Each declared link and initiative, measured "
+               "from the readings, by perspective.", show=False, priority=True),
     ),
     "scorecard": (
         # The footer at 80 columns holds: c, x, n, e, q and F1 (the rest: F1 and the palette).
@@ -76,6 +78,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("scorecard.as_of", "a", "as_of", "As of", "See the scorecard as it stood on another date.",
                show=False),
         Action("scorecard.export", "e", "export", "Export", "Write the scorecard to a CSV file."),
+        Action("scorecard.chain", "g", "app.chain", "Driver chain", "Each declared link and initiative, "
+               "measured from the readings, by perspective.", show=False, priority=True),
         Action("scorecard.reload", "r", "reload", "Reload", "Read the store again now.", show=False),
         Action("scorecard.new_incentive", "I", "new_incentive", "New incentive",
                "Create an incentive a department pays.", show=False),
@@ -109,6 +113,9 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("conflicts.resolve", "r", "resolve", "Resolve", "Resolve the highlighted flag, with a note."),
         Action("conflicts.reopen", "o", "reopen", "Reopen", "Reopen an acknowledged or resolved flag, with a note."),
         Action("conflicts.back", "escape", "back", "Back", "Back to the scorecard."),
+    ),
+    "chain": (
+        Action("chain.back", "escape", "back", "Back", "Back to the scorecard."),
     ),
     "form": (
         Action("form.save", "ctrl+s", "save", "Save", "Validate and save the record."),

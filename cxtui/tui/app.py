@@ -42,7 +42,7 @@ POLL_INTERVAL = 0.5
 _REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
 
 # Actions that open a top-level screen; unavailable while a dialog is open or nothing is loaded.
-_NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting", "undo"}
+_NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting", "undo", "chain"}
 
 
 class CxtuiApp(App[str | None]):
@@ -308,6 +308,11 @@ class CxtuiApp(App[str | None]):
         from cxtui.tui.screens.history import HistoryScreen
 
         await self._show(HistoryScreen())
+
+    async def action_chain(self) -> None:
+        from cxtui.tui.screens.chain import ChainScreen
+
+        await self._show(ChainScreen())
 
     async def action_meeting(self) -> None:
         from cxtui.tui.screens.meeting import MeetingScreen

@@ -24,6 +24,8 @@ def fill(store: Store) -> None:
             *sample.goals,
             *sample.incentives,
             *sample.tensions,
+            *sample.links,
+            *sample.initiatives,
             *sample.flags,
             *sample.readings,
         ]
