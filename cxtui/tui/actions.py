@@ -144,6 +144,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("history.department", "d", "department", "Dept", "Only changes touching one department."),
         Action("history.user", "u", "user", "User", "Only changes made by one user."),
         Action("history.older", "o", "older", "Older", "Read the next page of older changes."),
+        Action("history.revert", "z", "revert", "Undo it", "Undo the highlighted change (asks first; refused "
+               "if the record has changed since).", show=False),
         Action("history.back", "escape", "back", "Back", "Back to the scorecard."),
     ),
     "raise": (

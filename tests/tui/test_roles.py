@@ -125,3 +125,30 @@ async def test_ctrl_z_with_nothing_to_undo_says_so(store_path):
         await settle(app, pilot)
         assert isinstance(app.screen, ScorecardScreen)
         assert _said(app, "You have no change left to undo.")
+
+
+async def test_history_shows_old_to_new_and_undoes_the_highlighted_change(store_path, store):
+    from textual.widgets import DataTable
+
+    from cxtui.models import Goal
+    from cxtui.tui.screens.dialogs import ConfirmScreen
+    from cxtui.tui.screens.history import HistoryScreen
+
+    old = store.get(Goal, "G-1")
+    store.update(old.model_copy(update={"target": old.target + 5}))  # omar's change
+    app = make_app(store_path)  # kim, an admin
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.query_one(DataTable)
+        row = [str(c) for c in table.get_row_at(0)]
+        assert f"target {old.target:g} → {old.target + 5:g}" in row
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "by omar" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert store.get(Goal, "G-1").target == old.target
+        assert _said(app, "Undone: changed goal G-1")

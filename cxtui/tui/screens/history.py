@@ -10,12 +10,13 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from cxtui.changes import describe, field_changes, touches, value_text
 from cxtui.models import AuditEntry
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.board import Board
 from cxtui.tui.messages import JobDone
-from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
+from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
 PAGE = 500  # entries read at a time, from the newest; the trail grows without bound
@@ -27,25 +28,14 @@ def cell(text: str) -> Text:
     return Text(text, no_wrap=True, end="")
 
 
-def touches(entry: AuditEntry, department: str) -> bool:
-    """Whether a change concerns a department: the department itself, or a record naming it."""
-    if entry.entity == "department" and entry.entity_id == department:
-        return True
-    for side in (entry.before, entry.after):
-        if side and (side.get("department") == department or department in (side.get("departments") or [])):
-            return True
-    return False
-
-
 def summary(entry: AuditEntry) -> str:
     side: dict[str, Any] = entry.after or entry.before or {}
     if not side and entry.digest:
         # A created reading whose document was not found unchanged (Store.audit_page).
         return f"reading with digest {entry.digest[:12]}"
     if entry.action == "update" and entry.before and entry.after:
-        changed = [k for k in entry.after if k not in ("version", "updated_at", "updated_by")
-                   and entry.after.get(k) != entry.before.get(k)]
-        return "changed " + ", ".join(changed) if changed else "touched"
+        changed = field_changes(entry)
+        return "; ".join(f"{c.field} {value_text(c.old)} → {value_text(c.new)}" for c in changed) or "touched"
     if entry.entity == "reading" and isinstance(side.get("value"), (int, float)):
         # "nps 42 on 2026-11-16 (sales)" says which reading; a bare "42.0" does not.
         where = f" ({side['department']})" if side.get("department") else ""
@@ -63,6 +53,7 @@ class HistoryScreen(Screen):
         self.department: str | None = None
         self.user: str | None = None
         self.entries: list[AuditEntry] = []  # newest first: the pages read so far
+        self.shown: list[AuditEntry] = []  # the rows on screen, in order
         self.older: str | None = None  # where the next page starts; None when the trail is read
         self.reading = False
 
@@ -96,6 +87,12 @@ class HistoryScreen(Screen):
         self.app.run_job(self, "audit-older", lambda store: store.audit_page(PAGE, older_than=older), reload=False)
 
     def on_job_done(self, message: JobDone) -> None:
+        if message.tag == "revert":
+            if message.ok:
+                self.notify(f"Undone: {describe(message.result[0])}", title="History", markup=False)
+            else:
+                self.notify(message.error, title="Not undone", severity="error", timeout=10, markup=False)
+            return
         if message.tag not in ("audit", "audit-older"):
             return
         self.reading = False
@@ -125,11 +122,28 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
+        self.shown = shown
         for e in shown:
             table.add_row(*(cell(x) for x in (
                 e.at.strftime("%Y-%m-%d %H:%M"), f"{e.real_user} as {e.by}" if e.real_user else e.by, e.action, e.entity, summary(e), e.entity_id)))
         if keep_row:
             table.move_cursor(row=row)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "revert":
+            return bool(self.shown)
+        return True
+
+    def action_revert(self) -> None:
+        """Undo the highlighted change (one record's): asks first, naming it."""
+        row = self.query_one(DataTable).cursor_row
+        if not 0 <= row < len(self.shown):
+            return
+        entry = self.shown[row]
+        self.app.push_screen(
+            ConfirmScreen(f"Undo this change of {entry.at.strftime('%Y-%m-%d %H:%M')} UTC by {entry.by}: "
+                          f"{describe(entry)}?", "Undo"),
+            lambda yes: yes and self.app.run_job(self, "revert", lambda store: store.revert(entry.id)))
 
     def action_department(self) -> None:
         board: Board = self.app.board
