@@ -11,6 +11,7 @@ import contextlib
 import gc
 import os
 import sys
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
@@ -576,7 +577,9 @@ def links(dept: str | None, as_of: str | None, fmt: str) -> None:
     series = series_of(store.readings(end=day), day, chain_metrics(declared, tensions=tensions))
     measured = link_rows(declared, metrics, series, department) + tension_rows(tensions, metrics, series, department)
     rows = [r.model_dump(mode="json") for r in measured]
-    _print_rows("links", rows, LINK_COLUMNS, day, fmt)
+    from cxtui.report import print_evidence
+
+    _print_rows("links", rows, LINK_COLUMNS, day, fmt, lambda: print_evidence("links", rows))
 
 
 @cli.command(epilog=_example("cxtui initiatives", "cxtui initiatives --as-of 2026-06-30 --format csv > impact.csv"))
@@ -594,14 +597,19 @@ def initiatives(as_of: str | None, fmt: str) -> None:
     declared = store.list(Initiative)
     series = series_of(store.readings(end=day), day, chain_metrics((), declared))
     rows = [r.model_dump(mode="json") for r in impact_rows(declared, store.list(Metric), series)]
-    _print_rows("initiatives", rows, IMPACT_COLUMNS, day, fmt)
+    from cxtui.report import print_evidence
+
+    _print_rows("initiatives", rows, IMPACT_COLUMNS, day, fmt, lambda: print_evidence("initiatives", rows))
 
 
-def _print_rows(what: str, rows: list[dict[str, Any]], columns: tuple[str, ...], day: date | None, fmt: str) -> None:
+def _print_rows(what: str, rows: list[dict[str, Any]], columns: Sequence[str], day: date | None, fmt: str,
+                table: Callable[[], None], *, dated: bool = True) -> None:
+    """Rows of a listing command in `fmt`: JSON ({"as_of": day, what: rows}, no as_of unless
+    `dated`), CSV of `columns` (formula-guarded, to stdout), or `table()` for the terminal."""
     if fmt == "json":
         import orjson
 
-        payload = {"as_of": day.isoformat() if day else None, what: rows}
+        payload = ({"as_of": day.isoformat() if day else None} if dated else {}) | {what: rows}
         click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
     elif fmt == "csv":
         from cxtui import csvsafe
@@ -610,9 +618,7 @@ def _print_rows(what: str, rows: list[dict[str, Any]], columns: tuple[str, ...],
         csvsafe.write_stream(csvsafe.render(list(columns), ([r[c] for c in columns] for r in rows), excel=False),
                              sys.stdout.buffer)
     else:
-        from cxtui.report import print_evidence
-
-        print_evidence(what, rows)
+        table()
 
 
 @cli.command(
@@ -729,21 +735,9 @@ def dismissals(every: bool, as_of: str | None, fmt: str) -> None:
         "at": line.dismissal.at.isoformat(),
         "in_effect": line.in_effect,
     } for line in lines]
-    if fmt == "json":
-        import orjson
+    from cxtui.report import print_dismissals
 
-        click.echo(orjson.dumps({"as_of": day.isoformat(), "dismissals": rows}, option=orjson.OPT_INDENT_2).decode())
-    elif fmt == "csv":
-        from cxtui import csvsafe
-
-        header = list(DISMISSAL_COLUMNS)
-        sys.stdout.flush()
-        csvsafe.write_stream(csvsafe.render(header, ([r[c] for c in header] for r in rows), excel=False),
-                             sys.stdout.buffer)
-    else:
-        from cxtui.report import print_dismissals
-
-        print_dismissals(rows)
+    _print_rows("dismissals", rows, DISMISSAL_COLUMNS, day, fmt, lambda: print_dismissals(rows))
 
 
 DISMISSAL_COLUMNS = ("finding", "title", "departments", "reason", "by", "at", "in_effect")
@@ -878,21 +872,9 @@ def due(dept: str | None, mine: bool, as_of: str | None, fmt: str, brief: bool, 
             "last_date": i.last.date.isoformat() if i.last else None,
             "due_by": i.due_by.isoformat(), "status": "overdue" if i.overdue else "due",
         } for i in items]
-        if fmt == "json":
-            import orjson
+        from cxtui.report import print_due
 
-            click.echo(orjson.dumps({"as_of": day.isoformat(), "due": rows}, option=orjson.OPT_INDENT_2).decode())
-        elif fmt == "csv":
-            from cxtui import csvsafe
-
-            header = list(DUE_COLUMNS)
-            sys.stdout.flush()
-            csvsafe.write_stream(csvsafe.render(header, ([r[c] for c in header] for r in rows), excel=False),
-                                 sys.stdout.buffer)
-        else:
-            from cxtui.report import print_due
-
-            print_due(items, day)
+        _print_rows("due", rows, DUE_COLUMNS, day, fmt, lambda: print_due(items, day))
     if check and any(i.overdue for i in items):
         click.get_current_context().exit(1)
 
@@ -922,18 +904,8 @@ def history(dept: str | None, user: str | None, limit: int, fmt: str) -> None:
         "action": e.action, "entity": e.entity, "entity_id": e.entity_id, "what": describe_change(e),
         "reverts": e.reverts, "before": e.before, "after": e.after,
     } for e in entries]
-    if fmt == "json":
-        import orjson
 
-        click.echo(orjson.dumps({"changes": rows}, option=orjson.OPT_INDENT_2).decode())
-    elif fmt == "csv":
-        from cxtui import csvsafe
-
-        header = ["change", "tx", "at", "by", "real_user", "action", "entity", "entity_id", "what", "reverts"]
-        sys.stdout.flush()
-        csvsafe.write_stream(csvsafe.render(header, ([r[c] for c in header] for r in rows), excel=False),
-                             sys.stdout.buffer)
-    else:
+    def table() -> None:
         from cxtui.describe import one_line
 
         if not rows:
@@ -941,6 +913,11 @@ def history(dept: str | None, user: str | None, limit: int, fmt: str) -> None:
         for e, row in zip(entries, rows, strict=True):
             who = f"{e.real_user} as {e.by}" if e.real_user else e.by
             click.echo(one_line(f"{e.at.strftime('%Y-%m-%d %H:%M')}  {who}  {row['what']}  [{e.tx}]"))
+
+    _print_rows("changes", rows, HISTORY_COLUMNS, None, fmt, table, dated=False)
+
+
+HISTORY_COLUMNS = ("change", "tx", "at", "by", "real_user", "action", "entity", "entity_id", "what", "reverts")
 
 
 @cli.command(epilog=_example("cxtui undo", "cxtui history --user kim && cxtui undo 20261203T074012345678-123-a1b2c3"))
