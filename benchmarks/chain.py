@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks import synthetic
-from cxtui.chain import chain_metrics, impact_rows, link_rows, series_of
+from cxtui.engine.chain import chain_metrics, impact_rows, link_rows, series_of
 from cxtui.models import Initiative, Link, Metric
 
 HERE = Path(__file__).resolve().parent
@@ -98,7 +98,7 @@ def measure_compute(n: int, repeat: int, years: int) -> dict:
 
 
 def measure_store(n: int, workdir: Path, repeat: int, years: int, batch: int) -> dict:
-    from cxtui.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard
     from cxtui.store import Store
     from cxtui.tui.screens.chain import measure
 

@@ -43,8 +43,8 @@ def _rss_mb() -> float:
 
 def open_scorecard(path: str) -> dict:
     started = time.perf_counter()
-    from cxtui.conflicts import detect
-    from cxtui.scorecard import build_scorecard
+    from cxtui.engine.conflicts import detect
+    from cxtui.engine.scorecard import build_scorecard
     from cxtui.store import Store
 
     imported = time.perf_counter()
@@ -66,8 +66,8 @@ def open_scorecard(path: str) -> dict:
 def export(path: str, out_dir: str) -> dict:
     """What `cxtui export scorecard FILE` and `cxtui export readings FILE` do, minus argument parsing."""
     started = time.perf_counter()
-    from cxtui.csvsafe import render, write_file
-    from cxtui.export import export_rows
+    from cxtui.exchange.csv_files import render, write_file
+    from cxtui.exchange.exporting import export_rows
     from cxtui.store import Store
 
     imported = time.perf_counter()

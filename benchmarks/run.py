@@ -140,7 +140,7 @@ def measure_record(store_path: Path, stock_path: Path, repeat: int) -> dict:
 
 
 def measure_open(store_path: Path, repeat: int) -> dict:
-    from cxtui.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard
     from cxtui.store import Store
 
     today = date.today()

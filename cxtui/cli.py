@@ -48,7 +48,7 @@ class CxGroup(click.Group):
         except Exception as exc:
             if os.environ.get("CXTUI_DEBUG"):
                 raise
-            from cxtui.describe import describe
+            from cxtui.runtime.describe import describe
 
             _exit(1, describe(exc))
         sys.exit(result if isinstance(result, int) else 0)
@@ -70,7 +70,7 @@ def echo_saved(message: str) -> None:
 
 
 def _exit(code: int, message: str) -> NoReturn:
-    from cxtui.describe import one_line
+    from cxtui.runtime.describe import one_line
 
     click.echo(f"error: {one_line(message)}", err=True)
     sys.exit(code)
@@ -148,7 +148,7 @@ def department_id(store, text: str | None) -> str | None:
     if text is None:
         return None
     from cxtui.models import Department
-    from cxtui.resolve import resolve
+    from cxtui.engine.resolve import resolve
 
     return resolve("department", text, store.list(Department))
 
@@ -243,7 +243,7 @@ def demo(no_tui: bool, reset: bool, yes: bool) -> None:
     The demo store is reopened however it was changed; an empty store is filled; any other store
     is refused, so a team's data is never mixed with the sample.
     """
-    from cxtui.demo import NotADemoStore, is_demo, reset_demo, seed_demo
+    from cxtui.demo.demo_store import NotADemoStore, is_demo, reset_demo, seed_demo
 
     store = open_store()
     if reset:
@@ -271,7 +271,7 @@ def init(group: str | None, empty: bool) -> None:
     """Create a store holding the standard customer metrics (NPS, CSAT, CES, retention, CLV).
 
     You become its first admin."""
-    from cxtui.starter import standard_metrics
+    from cxtui.engine.starter_metrics import standard_metrics
     from cxtui.store import Store, sharing
 
     if group is not None:
@@ -313,7 +313,7 @@ def init(group: str | None, empty: bool) -> None:
 def record(metric: str, value: str, dept: str | None, day: str | None, note: str, confidence: str | None) -> None:
     """Record one reading of METRIC (id or name)."""
     from cxtui.models import Metric, number_text
-    from cxtui.resolve import resolve
+    from cxtui.engine.resolve import resolve
 
     store = open_store()
     metrics = store.list(Metric)
@@ -348,7 +348,7 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
     if fmt == "csv":
         _write_export(store, "scorecard", "-", department, day, excel=False)
         return
-    from cxtui.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard
 
     day = day or date.today()
     card = build_scorecard(store.snapshot(day), as_of=day)
@@ -363,7 +363,7 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(card.model_dump_json(indent=2))
     else:
-        from cxtui.report import print_scorecard
+        from cxtui.exchange.printed import print_scorecard
 
         print_scorecard(card)
 
@@ -386,7 +386,7 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
 @db_option
 def export_command(what: str, out: str, dept: str | None, as_of: str | None, excel: bool) -> None:
     """Write WHAT as CSV to OUT (a file, written atomically; '-' or nothing for stdout)."""
-    from cxtui.export import AS_OF, BY_DEPARTMENT
+    from cxtui.exchange.exporting import AS_OF, BY_DEPARTMENT
 
     if dept is not None and what not in BY_DEPARTMENT:
         raise click.UsageError(f"--dept does not apply to {what}")
@@ -399,17 +399,17 @@ def export_command(what: str, out: str, dept: str | None, as_of: str | None, exc
 
 
 def _write_export(store, what: str, out: str, dept: str | None, as_of: date | None, *, excel: bool) -> int:
-    from cxtui import csvsafe
-    from cxtui.export import export_rows
+    from cxtui.exchange import csv_files
+    from cxtui.exchange.exporting import export_rows
 
     header, rows = export_rows(store, what, dept=dept, as_of=as_of)
     counted = _Counter(rows)
-    chunks = csvsafe.render(header, counted, excel=excel)
+    chunks = csv_files.render(header, counted, excel=excel)
     if out == "-":
         sys.stdout.flush()
-        csvsafe.write_stream(chunks, sys.stdout.buffer)
+        csv_files.write_stream(chunks, sys.stdout.buffer)
     else:
-        csvsafe.write_file(chunks, out)
+        csv_files.write_file(chunks, out)
     return counted.count
 
 
@@ -441,7 +441,7 @@ class _Counter:
 @db_option
 def import_command(what: str, file: str, dry_run: bool) -> None:
     """Add the rows of a CSV FILE ('-' for stdin) to the store: all rows, or none if any is wrong."""
-    from cxtui.importing import apply, plan_import
+    from cxtui.exchange.importing import apply, plan_import
 
     store = open_store()
     name = "stdin" if file == "-" else file
@@ -537,7 +537,7 @@ def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
     if fmt == "csv":
         _write_export(store, "conflicts", "-", department, day, excel=False)
         return
-    from cxtui.export import conflicts as find_conflicts
+    from cxtui.exchange.exporting import conflicts as find_conflicts
 
     findings, flags = find_conflicts(store, dept=department, as_of=day)
     if fmt == "json":
@@ -550,7 +550,7 @@ def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
         }
         click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
     else:
-        from cxtui.report import print_conflicts
+        from cxtui.exchange.printed import print_conflicts
 
         print_conflicts(findings, flags)
 
@@ -567,7 +567,7 @@ def links(dept: str | None, as_of: str | None, fmt: str) -> None:
     The period-to-period changes of driver and outcome are rank-correlated (docs/evidence.md):
     supported, contradicted, no_evidence or not_enough_data, with n, rho and p. A tension counts as a
     negative link: supported when the data bears it out. Evidence, not cause."""
-    from cxtui.chain import LINK_COLUMNS, chain_metrics, link_rows, series_of, tension_rows
+    from cxtui.engine.chain import LINK_COLUMNS, chain_metrics, link_rows, series_of, tension_rows
     from cxtui.models import Link, Metric, Tension
 
     store = open_store()
@@ -577,7 +577,7 @@ def links(dept: str | None, as_of: str | None, fmt: str) -> None:
     series = series_of(store.readings(end=day), day, chain_metrics(declared, tensions=tensions))
     measured = link_rows(declared, metrics, series, department) + tension_rows(tensions, metrics, series, department)
     rows = [r.model_dump(mode="json") for r in measured]
-    from cxtui.report import print_evidence
+    from cxtui.exchange.printed import print_evidence
 
     _print_rows("links", rows, LINK_COLUMNS, day, fmt, lambda: print_evidence("links", rows))
 
@@ -589,7 +589,7 @@ def links(dept: str | None, as_of: str | None, fmt: str) -> None:
 def initiatives(as_of: str | None, fmt: str) -> None:
     """What each initiative changed in each metric it should move: the periods after its start
     against the trend of those before (docs/evidence.md): improved, worsened, no_change, too_early."""
-    from cxtui.chain import IMPACT_COLUMNS, chain_metrics, impact_rows, series_of
+    from cxtui.engine.chain import IMPACT_COLUMNS, chain_metrics, impact_rows, series_of
     from cxtui.models import Initiative, Metric
 
     store = open_store()
@@ -597,7 +597,7 @@ def initiatives(as_of: str | None, fmt: str) -> None:
     declared = store.list(Initiative)
     series = series_of(store.readings(end=day), day, chain_metrics((), declared))
     rows = [r.model_dump(mode="json") for r in impact_rows(declared, store.list(Metric), series)]
-    from cxtui.report import print_evidence
+    from cxtui.exchange.printed import print_evidence
 
     _print_rows("initiatives", rows, IMPACT_COLUMNS, day, fmt, lambda: print_evidence("initiatives", rows))
 
@@ -612,10 +612,10 @@ def _print_rows(what: str, rows: list[dict[str, Any]], columns: Sequence[str], d
         payload = ({"as_of": day.isoformat() if day else None} if dated else {}) | {what: rows}
         click.echo(orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode())
     elif fmt == "csv":
-        from cxtui import csvsafe
+        from cxtui.exchange import csv_files
 
         sys.stdout.flush()
-        csvsafe.write_stream(csvsafe.render(list(columns), ([r[c] for c in columns] for r in rows), excel=False),
+        csv_files.write_stream(csv_files.render(list(columns), ([r[c] for c in columns] for r in rows), excel=False),
                              sys.stdout.buffer)
     else:
         table()
@@ -637,9 +637,9 @@ def _print_rows(what: str, rows: list[dict[str, Any]], columns: Sequence[str], d
 def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str, ...],
          incentives: tuple[str, ...]) -> None:
     """Raise a silo conflict between two departments (ids or names) by hand."""
-    from cxtui.flags import raise_flag
+    from cxtui.engine.flags import raise_flag
     from cxtui.models import Department, Goal, Incentive, utcnow
-    from cxtui.resolve import resolve
+    from cxtui.engine.resolve import resolve
     from cxtui.store import NEW_ID
 
     if not note.strip():
@@ -663,7 +663,7 @@ def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str
 
 def _findings_as_of(store, as_of: str | None):
     """(the day, the scorecard then): its findings, and those dismissals hide."""
-    from cxtui.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard
 
     day = parse_day("--as-of", as_of) or date.today()
     return day, build_scorecard(store.snapshot(day), as_of=day)
@@ -678,7 +678,7 @@ def dismiss(finding_id: str, reason: str, as_of: str | None) -> None:
     """Dismiss a detected finding (an id from `cxtui conflicts`) until what it names changes.
 
     Only a lead of a department the finding involves, or an admin, may dismiss it."""
-    from cxtui.flags import dismiss as dismissal_of
+    from cxtui.engine.flags import dismiss as dismissal_of
     from cxtui.models import utcnow
 
     if not reason.strip():
@@ -720,7 +720,7 @@ def undismiss(finding_id: str) -> None:
 @db_option
 def dismissals(every: bool, as_of: str | None, fmt: str) -> None:
     """List dismissed findings: the finding, why, who and when, and whether it still applies."""
-    from cxtui.flags import dismissal_lines
+    from cxtui.engine.flags import dismissal_lines
 
     store = open_store()
     day, card = _findings_as_of(store, as_of)
@@ -735,7 +735,7 @@ def dismissals(every: bool, as_of: str | None, fmt: str) -> None:
         "at": line.dismissal.at.isoformat(),
         "in_effect": line.in_effect,
     } for line in lines]
-    from cxtui.report import print_dismissals
+    from cxtui.exchange.printed import print_dismissals
 
     _print_rows("dismissals", rows, DISMISSAL_COLUMNS, day, fmt, lambda: print_dismissals(rows))
 
@@ -846,7 +846,7 @@ def due(dept: str | None, mine: bool, as_of: str | None, fmt: str, brief: bool, 
     A reading is due when the metric has none yet this week, month or quarter (its cadence), and
     overdue when the period before went without one too."""
     from cxtui.models import Department
-    from cxtui.scorecard import due as due_items
+    from cxtui.engine.scorecard import due as due_items
 
     store = open_store()
     department = department_id(store, dept)
@@ -872,7 +872,7 @@ def due(dept: str | None, mine: bool, as_of: str | None, fmt: str, brief: bool, 
             "last_date": i.last.date.isoformat() if i.last else None,
             "due_by": i.due_by.isoformat(), "status": "overdue" if i.overdue else "due",
         } for i in items]
-        from cxtui.report import print_due
+        from cxtui.exchange.printed import print_due
 
         _print_rows("due", rows, DUE_COLUMNS, day, fmt, lambda: print_due(items, day))
     if check and any(i.overdue for i in items):
@@ -892,8 +892,8 @@ DUE_COLUMNS = ("department", "department_name", "leads", "metric", "metric_name"
 @db_option
 def history(dept: str | None, user: str | None, limit: int, fmt: str) -> None:
     """List changes, newest first, with their ids (for cxtui undo) and each field's old → new value."""
-    from cxtui.changes import describe as describe_change
-    from cxtui.changes import touches
+    from cxtui.engine.changes import describe as describe_change
+    from cxtui.engine.changes import touches
 
     store = open_store()
     department = department_id(store, dept)
@@ -906,7 +906,7 @@ def history(dept: str | None, user: str | None, limit: int, fmt: str) -> None:
     } for e in entries]
 
     def table() -> None:
-        from cxtui.describe import one_line
+        from cxtui.runtime.describe import one_line
 
         if not rows:
             click.echo("No changes.")
@@ -926,7 +926,7 @@ HISTORY_COLUMNS = ("change", "tx", "at", "by", "real_user", "action", "entity", 
 def undo(change: str | None) -> None:
     """Undo a change: CHANGE is a change or transaction id from `cxtui history`; without it, your
     own last change. Refused, naming who and when, when a record has changed since."""
-    from cxtui.changes import describe as describe_change
+    from cxtui.engine.changes import describe as describe_change
 
     store = open_store()
     undone = store.revert(change)
@@ -955,7 +955,7 @@ def _engine_problems(store) -> list:
     """Records the scorecard fails on (errors: everyone's scorecard is at stake) and records an input
     bound added after they were stored refuses (warnings: they load, but must be fixed to be edited).
     The store's own checks cannot run the engine, which sits above it."""
-    from cxtui.scorecard import engine_problems
+    from cxtui.engine.scorecard import engine_problems
     from cxtui.store import Problem, StoreError
 
     try:

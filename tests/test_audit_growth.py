@@ -7,13 +7,13 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
-from cxtui.models import UTC, Department, Metric, Reading, Scale
+from cxtui.models import Department, Metric, Reading, Scale
 from cxtui.store import NEW_ID, Store
 from cxtui.store import auditlog
 from cxtui.store.documents import digest

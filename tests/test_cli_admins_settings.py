@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cxtui.models import Settings
-from cxtui.scorecard import build_scorecard
+from cxtui.engine.scorecard import build_scorecard
 
 
 def test_admins_are_listed_added_and_removed(seeded, cli, store):

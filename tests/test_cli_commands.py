@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cxtui.models import Department, Flag
-from cxtui.sample import load_sample
+from cxtui.demo.sample_company import load_sample
 from cxtui.store import Store
 
 from store_helpers import child_env
@@ -331,7 +331,7 @@ from click.testing import CliRunner
 from cxtui.cli import cli
 result = CliRunner().invoke(cli, sys.argv[1:])
 loaded = sorted({m.split(".")[0] for m in sys.modules} & {"textual", "rich", "tinydb", "cxtui"})
-print(result.exit_code, " ".join(loaded), "cxtui.tui" in sys.modules, "cxtui.scorecard" in sys.modules)
+print(result.exit_code, " ".join(loaded), "cxtui.tui" in sys.modules, "cxtui.engine.scorecard" in sys.modules)
 """
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from rich.cells import cell_len
 
-from cxtui.report import NARROW_BELOW
+from cxtui.exchange.printed import NARROW_BELOW
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxtui.models import Department, Goal, Metric
-from cxtui.resolve import Unresolved, resolve
+from cxtui.engine.resolve import Unresolved, resolve
 
 METRICS = [
     Metric(id="nps", name="Net Promoter Score"),

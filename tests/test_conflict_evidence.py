@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from engine_helpers import goal, incentive, metric, objective, reading, snapshot
 
-from cxtui.conflicts import detect
+from cxtui.engine.conflicts import detect
 from cxtui.models import Link
 
 AS_OF = date(2026, 3, 1)

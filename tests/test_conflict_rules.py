@@ -9,9 +9,9 @@ from engine_helpers import dismissal, goal, incentive, metric, objective, readin
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxtui.conflicts import detect, detect_all, finding_id
+from cxtui.engine.conflicts import detect, detect_all, finding_id
 from cxtui.models import Snapshot
-from cxtui.tensions import CATALOGUE, effective_tensions
+from cxtui.engine.tensions import CATALOGUE, effective_tensions
 
 AS_OF = date(2026, 3, 1)
 START = date(2026, 1, 1)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cxtui import csvsafe
+from cxtui.exchange import csv_files
 from cxtui.models import Department, Goal
 
 from test_cli_record import one_error_line
@@ -33,8 +33,8 @@ from test_cli_record import one_error_line
     ],
 )
 def test_text_cells_that_could_run_are_guarded(text, written):
-    assert csvsafe.cell(text) == written
-    assert csvsafe.unneutralise(written) == text
+    assert csv_files.cell(text) == written
+    assert csv_files.unneutralise(written) == text
 
 
 @pytest.mark.parametrize(
@@ -55,13 +55,13 @@ def test_text_cells_that_could_run_are_guarded(text, written):
     ],
 )
 def test_numbers_dates_and_lists(value, written):
-    assert csvsafe.cell(value) == written
+    assert csv_files.cell(value) == written
 
 
 @given(st.text())
 def test_guarding_is_undone_exactly(text):
-    assert csvsafe.unneutralise(csvsafe.neutralise(text)) == text
-    assert not csvsafe.neutralise(text).startswith(tuple(csvsafe.FORMULA_STARTS))
+    assert csv_files.unneutralise(csv_files.neutralise(text)) == text
+    assert not csv_files.neutralise(text).startswith(tuple(csv_files.FORMULA_STARTS))
 
 
 def _rows(result) -> list[dict[str, str]]:
@@ -156,7 +156,7 @@ def test_file_export_is_atomic(seeded, cli, tmp_path, monkeypatch):
                 "recorded_at"], rows()
 
     with monkeypatch.context() as patch:
-        patch.setattr("cxtui.export.export_rows", failing_rows)
+        patch.setattr("cxtui.exchange.exporting.export_rows", failing_rows)
         result = cli("export", "readings", out)
     assert result.exit_code == 1
     assert "No space left on device" in one_error_line(result)
@@ -196,8 +196,8 @@ def test_render_writes_what_the_csv_module_writes(rows, excel):
     """render() joins plain lines itself; every line must be what csv.writer makes of the cells."""
     header = ["a", "b"]
     expected = io.StringIO()
-    expected.write(csvsafe.BOM if excel else "")
+    expected.write(csv_files.BOM if excel else "")
     writer = csv.writer(expected, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([csvsafe.cell(v) for v in row] for row in rows)
-    assert "".join(csvsafe.render(header, rows, excel=excel)) == expected.getvalue()
+    writer.writerows([csv_files.cell(v) for v in row] for row in rows)
+    assert "".join(csv_files.render(header, rows, excel=excel)) == expected.getvalue()

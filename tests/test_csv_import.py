@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from cxtui.csvtables import BOOKKEEPING, TABLES
+from cxtui.exchange.table_columns import BOOKKEEPING, TABLES
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Reading, Tension
 from cxtui.store import Store
 

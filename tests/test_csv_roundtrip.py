@@ -9,16 +9,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cxtui import csvsafe
-from cxtui.csvtables import BOOKKEEPING, TABLES
+from cxtui.exchange import csv_files
+from cxtui.exchange.table_columns import BOOKKEEPING, TABLES
 from cxtui.models import Department, Reading
 
 
 def _through_csv(table_name: str, record):
     table = TABLES[table_name]
-    text = "".join(csvsafe.render(list(table.columns), [table.row(record)], excel=True))
-    (_, header), (_, cells) = csvsafe.read_rows(io.BytesIO(text.encode("utf-8")), "t.csv")
-    back = table.fields(dict(zip(header, map(csvsafe.unneutralise, cells))))
+    text = "".join(csv_files.render(list(table.columns), [table.row(record)], excel=True))
+    (_, header), (_, cells) = csv_files.read_rows(io.BytesIO(text.encode("utf-8")), "t.csv")
+    back = table.fields(dict(zip(header, map(csv_files.unneutralise, cells))))
     return table.model.model_validate(back)
 
 

@@ -1,4 +1,4 @@
-"""One line for any failure, and user text made safe to show (cxtui/describe.py)."""
+"""One line for any failure, and user text made safe to show (cxtui/runtime/describe.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxtui.describe import describe, visible
+from cxtui.runtime.describe import describe, visible
 from cxtui.store import StoreMissing
 
 

@@ -8,7 +8,7 @@ import os
 import orjson
 import pytest
 
-import cxtui.scorecard
+import cxtui.engine.scorecard
 
 
 def edit_main(store, change) -> None:
@@ -76,14 +76,14 @@ def test_a_fifo_in_the_store_is_named_without_blocking(seeded, cli):
 
 
 def test_a_record_the_scorecard_fails_on_is_named(seeded, cli, monkeypatch):
-    working = cxtui.scorecard.is_active
+    working = cxtui.engine.scorecard.is_active
 
     def failing_on_g2(goal, *args, **kwargs):
         if getattr(goal, "id", None) == "G-2":
             raise OverflowError("date value out of range")
         return working(goal, *args, **kwargs)
 
-    monkeypatch.setattr(cxtui.scorecard, "is_active", failing_on_g2)
+    monkeypatch.setattr(cxtui.engine.scorecard, "is_active", failing_on_g2)
     result = cli("doctor")
     assert result.exit_code == 1
     assert "goal G-2: the scorecard fails on it (OverflowError: date value out of range)" in result.stderr

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from cxtui.scorecard import due, next_period_start, period_start
+from cxtui.engine.scorecard import due, next_period_start, period_start
 from engine_helpers import goal, metric, reading, snapshot
 
 START = date(2026, 1, 1)

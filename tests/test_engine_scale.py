@@ -22,10 +22,10 @@ from engine_helpers import AT, dismissal, reading, synthetic_snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxtui.conflicts import detect, detect_all
+from cxtui.engine.conflicts import detect, detect_all
 from cxtui.models import Reading, Snapshot
-from cxtui.progress import Lines, Point, series
-from cxtui.scorecard import Scorecard, build_scorecard, due
+from cxtui.engine.standings import Lines, Point, series
+from cxtui.engine.scorecard import Scorecard, build_scorecard, due
 
 REFERENCE = Path(__file__).with_name("engine_reference.json")
 TODAY = date(2026, 3, 1)

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from cxtui import evidence
-from cxtui.evidence import (
+from cxtui.engine import evidence
+from cxtui.engine.evidence import (
     aggregate,
     average_ranks,
     changes,
@@ -339,7 +339,7 @@ def test_the_start_period_counts_as_after():
 
 
 def test_pre_trend_is_the_line_the_impact_is_projected_from():
-    from cxtui.evidence import aggregate, measure_impact, period_index, pre_trend
+    from cxtui.engine.evidence import aggregate, measure_impact, period_index, pre_trend
 
     start = date(2025, 1, 1)
     series = [(date(2024, m, 1), 10 + 2 * m + (m % 2) * 0.5) for m in range(1, 13)]

@@ -9,8 +9,8 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxtui import evidence
-from cxtui.evidence import measure_impact, measure_link, permutation_p, spearman
+from cxtui.engine import evidence
+from cxtui.engine.evidence import measure_impact, measure_link, permutation_p, spearman
 
 
 def monthly(values):

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from cxtui import csvsafe
-from cxtui.csvtables import TABLES
+from cxtui.exchange import csv_files
+from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Reading, utcnow
 from cxtui.store import NEW_ID, Store
-from cxtui.store.layout import CHUNK_SIZE
+from cxtui.store.files import CHUNK_SIZE
 from cxtui.store.repository import _iso_moment, _moment
 
 
@@ -42,7 +42,7 @@ def test_rows_of_a_month_spread_over_chunks_come_in_date_order(seeded, store_pat
     for department, end in (("*", None), ("sales", date(2026, 5, 20)), (None, None)):
         fast = store.reading_rows(table.columns, department=department, end=end)
         slow = [table.row(r) for r in store.readings(department=department, end=end)]
-        assert [[csvsafe.cell(v) for v in row] for row in fast] == [[csvsafe.cell(v) for v in row] for row in slow]
+        assert [[csv_files.cell(v) for v in row] for row in fast] == [[csv_files.cell(v) for v in row] for row in slow]
         assert len(fast) > 0
 
 
@@ -89,6 +89,6 @@ def test_a_file_the_fast_check_leaves_to_the_slow_one_sorts_with_the_others(seed
     table = TABLES["readings"]
     fast = store.reading_rows(table.columns)
     slow = [table.row(r) for r in store.readings()]
-    assert [[csvsafe.cell(v) for v in row] for row in fast] == [[csvsafe.cell(v) for v in row] for row in slow]
+    assert [[csv_files.cell(v) for v in row] for row in fast] == [[csv_files.cell(v) for v in row] for row in slow]
     added = [row[3] for row in fast if row[2] == "2026-03-01" and row[3] > 0]
     assert added == [3.0, 1.0, 2.0]

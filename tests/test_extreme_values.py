@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxtui.conflicts import detect_all
-from cxtui.export import scorecard_rows
+from cxtui.engine.conflicts import detect_all
+from cxtui.exchange.exporting import scorecard_rows
 from cxtui.models import (
     FIRST_DAY,
     LAST_DAY,
@@ -32,8 +32,8 @@ from cxtui.models import (
     Snapshot,
     utcnow,
 )
-from cxtui.progress import is_active
-from cxtui.scorecard import build_scorecard, due, engine_problems
+from cxtui.engine.standings import is_active
+from cxtui.engine.scorecard import build_scorecard, due, engine_problems
 from cxtui.store import NEW_ID, Store
 
 HUGE = 1.7e308
@@ -150,16 +150,16 @@ def test_engine_problems_is_empty_for_a_sound_store(seeded):
 
 
 def test_engine_problems_names_a_record_the_scorecard_fails_on(seeded, monkeypatch):
-    import cxtui.progress
+    import cxtui.engine.standings
 
-    real = cxtui.progress.goal_standing_on
+    real = cxtui.engine.standings.goal_standing_on
 
     def fails_on_g2(goal, *args):
         if goal.id == "G-2":
             raise OverflowError("date value out of range")
         return real(goal, *args)
 
-    monkeypatch.setattr(cxtui.progress, "goal_standing_on", fails_on_g2)
+    monkeypatch.setattr(cxtui.engine.standings, "goal_standing_on", fails_on_g2)
     assert engine_problems(seeded.snapshot()) == [
         "goal G-2: the scorecard fails on it (OverflowError: date value out of range)"
     ]

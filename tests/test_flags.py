@@ -8,8 +8,8 @@ import pytest
 from engine_helpers import goal, snapshot
 from pydantic import ValidationError
 
-from cxtui.conflicts import detect
-from cxtui.flags import dismiss, flag_from_finding, raise_flag, transition
+from cxtui.engine.conflicts import detect
+from cxtui.engine.flags import dismiss, flag_from_finding, raise_flag, transition
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 LATER = AT + timedelta(hours=1)

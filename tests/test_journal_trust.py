@@ -152,7 +152,7 @@ def test_a_genuine_interrupted_commit_still_rolls_forward(store):
                               "2026-02.2.json", "nps.json", "x", "/", "store.json"]), max_size=5).map("/".join),
 ))
 def test_a_journal_path_names_a_store_data_file_or_nothing(relative):
-    from cxtui.store.layout import Layout
+    from cxtui.store.files import Layout
 
     layout = Layout(Path("/srv/cx/store.json"))
     target = journal.target_path(layout, relative)

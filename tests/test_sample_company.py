@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from cxtui.conflicts import RULES, detect
-from cxtui.sample import ANCHOR, load_sample
-from cxtui.scorecard import build_scorecard
+from cxtui.engine.conflicts import RULES, detect
+from cxtui.demo.sample_company import ANCHOR, load_sample
+from cxtui.engine.scorecard import build_scorecard
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_shifted_sample_gives_the_same_findings():
 
 
 def test_the_driver_chain_tells_its_story():
-    from cxtui.chain import link_rows, series_of
+    from cxtui.engine.chain import link_rows, series_of
 
     sample = load_sample()
     rows = link_rows(sample.links, sample.metrics, series_of(sample.readings, ANCHOR))
@@ -100,7 +100,7 @@ def test_the_driver_chain_tells_its_story():
 
 
 def test_one_initiative_worked_one_did_nothing_one_is_too_early():
-    from cxtui.chain import impact_rows, series_of
+    from cxtui.engine.chain import impact_rows, series_of
 
     sample = load_sample()
     rows = impact_rows(sample.initiatives, sample.metrics, series_of(sample.readings, ANCHOR))

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from cxtui.models import Snapshot
-from cxtui.sample import ANCHOR, READINGS_HEADER, load_sample, sample_dir
+from cxtui.demo.sample_company import ANCHOR, READINGS_HEADER, load_sample, sample_dir
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxtui.models import AlignmentWeights
-from cxtui.progress import STATUS_RANK, goal_direction, goal_standing
-from cxtui.scorecard import build_scorecard, compare, due, period_start
+from cxtui.engine.standings import STATUS_RANK, goal_direction, goal_standing
+from cxtui.engine.scorecard import build_scorecard, compare, due, period_start
 
 START = date(2026, 1, 1)
 DEADLINE = START + timedelta(days=100)
@@ -488,7 +488,7 @@ def test_compare_leaves_out_unchanged_goals():
 
 def test_engine_does_not_import_textual():
     code = (
-        "import sys, cxtui.scorecard, cxtui.conflicts, cxtui.flags, cxtui.tensions; "
+        "import sys, cxtui.engine.scorecard, cxtui.engine.conflicts, cxtui.engine.flags, cxtui.engine.tensions; "
         "print([m for m in sys.modules if m == 'textual' or m.startswith('textual.')])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,4 +1,4 @@
-"""Live presence: heartbeat files (cxtui/presence.py) and the TUI line naming who else is here."""
+"""Live presence: heartbeat files (cxtui/store/presence.py) and the TUI line naming who else is here."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cxtui import presence
-from cxtui.presence import STALE_AFTER, Heartbeat
+from cxtui.store import presence
+from cxtui.store.presence import STALE_AFTER, Heartbeat
 from cxtui.store import Store
 
 
@@ -125,7 +125,7 @@ async def _wait_for(pilot, condition, timeout: float = 5.0) -> None:
 
 async def test_the_scorecard_names_who_else_is_here_and_forgets_who_left(db):
     from cxtui.tui.app import create_app
-    from cxtui.tui.widgets.presence import PresenceBar
+    from cxtui.tui.widgets.also_here import PresenceBar
 
     app = create_app(db, user="kim", poll_interval=0.2, presence_interval=0.1, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -172,7 +172,7 @@ def test_a_hostile_heartbeat_is_skipped_without_blocking(db, how):
     planted = _plant_heartbeat(db, how)
     me = Heartbeat(db, "kim")
     me.beat()
-    code = ("import sys; from cxtui import presence; from pathlib import Path; "
+    code = ("import sys; from cxtui.store import presence; from pathlib import Path; "
             "print(presence.sessions(Path(sys.argv[1]), now=float(sys.argv[2])))")
     result = subprocess.run([sys.executable, "-c", code, str(db), str(time.time())], capture_output=True,
                             text=True, timeout=60)

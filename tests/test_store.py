@@ -407,7 +407,7 @@ def test_a_dismissal_is_taken_back_by_its_maker_or_an_involved_lead(store):
 
 
 def test_a_full_month_spills_into_numbered_chunks(store, monkeypatch):
-    from cxtui.store import layout, repository
+    from cxtui.store import files as layout, repository
 
     monkeypatch.setattr(repository, "CHUNK_SIZE", 3)
     ids = [store.record("nps", n, department="sales", date=date(2026, 5, 4 + n)).id for n in range(7)]

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cxtui.conflicts import detect
+from cxtui.engine.conflicts import detect
 from cxtui.models import Department, Goal, Metric, Objective, Reading
-from cxtui.scorecard import build_scorecard
+from cxtui.engine.scorecard import build_scorecard
 from cxtui.store import NEW_ID, Store
 from cxtui.store import series as series_index
 
@@ -130,8 +130,8 @@ def test_an_entry_kept_by_add_and_remove_trims_like_the_full_series(ops, as_of_d
 
 def test_reading_rows_equal_the_rows_of_the_readings(tmp_path):
     """The export's fast path gives the same values, in the same order, as the models do."""
-    from cxtui import csvsafe
-    from cxtui.csvtables import TABLES
+    from cxtui.exchange import csv_files
+    from cxtui.exchange.table_columns import TABLES
 
     store, _ = _company(tmp_path, 11, readings=300)
     store.add(Reading(id=NEW_ID, metric="m0", department="d1", date="2025-03-03", value=5, confidence=4,
@@ -140,7 +140,7 @@ def test_reading_rows_equal_the_rows_of_the_readings(tmp_path):
     for department, end in (("*", None), ("d1", date(2025, 9, 1)), (None, None)):
         fast = store.reading_rows(table.columns, department=department, end=end)
         slow = [table.row(r) for r in store.readings(department=department, end=end)]
-        assert [[csvsafe.cell(v) for v in row] for row in fast] == [[csvsafe.cell(v) for v in row] for row in slow]
+        assert [[csv_files.cell(v) for v in row] for row in fast] == [[csv_files.cell(v) for v in row] for row in slow]
         assert len(fast) == len(slow) > 0
 
 
@@ -158,7 +158,7 @@ def test_reading_rows_refuse_a_damaged_document_by_its_id(tmp_path, damage):
     """Exports check every document of the files they read, also those a filter leaves out."""
     import orjson
 
-    from cxtui.csvtables import TABLES
+    from cxtui.exchange.table_columns import TABLES
     from cxtui.store import StoreCorrupt
 
     store, _ = _company(tmp_path, 5, readings=100)

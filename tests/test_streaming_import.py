@@ -11,12 +11,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cxtui.importing import Spool
+from cxtui.exchange.importing import Spool
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Reading, Scale, Tension, utcnow
 from cxtui.store import NEW_ID, Store, StoreIOError
 from cxtui.store import journal as journal_module
 from cxtui.store.errors import ReferenceViolation
-from cxtui.store.layout import CHUNK_SIZE
+from cxtui.store.files import CHUNK_SIZE
 
 from test_cli_record import tree_digest
 

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from cxtui.changes import describe, field_changes
-from cxtui.flags import transition
+from cxtui.engine.changes import describe, field_changes
+from cxtui.engine.flags import transition
 from cxtui.models import Dismissal, Flag, Goal, Incentive, Objective, Reading, Settings, utcnow
 from cxtui.store import NEW_ID, ChangedSince, NothingToUndo, NotFound, PermissionDenied, Store
 from store_helpers import seeded_store

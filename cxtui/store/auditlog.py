@@ -35,7 +35,7 @@ from pydantic import ValidationError
 from cxtui.models import AuditEntry, day_problem
 from cxtui.store import fsio
 from cxtui.store.documents import digest
-from cxtui.store.layout import Layout
+from cxtui.store.files import Layout
 
 # The live file is closed into a segment past this size: what stays uncompressed, at most about
 # this plus one commit's lines (a commit of 4,000 created readings is about 1 MB).

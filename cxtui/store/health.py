@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from cxtui.models import AuditEntry, Metric, Snapshot
 from cxtui.store import auditlog, fsio, sharing
-from cxtui.store.layout import Layout
+from cxtui.store.files import Layout
 
 
 class Problem(BaseModel):

@@ -12,7 +12,7 @@ import os
 import pwd
 from dataclasses import dataclass
 
-from cxtui.models import _LOGIN_RE
+from cxtui.models import LOGIN_RE
 from cxtui.store.errors import StoreError
 
 
@@ -57,7 +57,7 @@ def acting_identity(requested: str | None, *, named_by: str = "user") -> Identit
     real = current_login()
     if not requested or requested == real:
         return Identity(real, real)
-    if not _LOGIN_RE.fullmatch(requested):
+    if not LOGIN_RE.fullmatch(requested):
         raise IdentityRefused(f"{named_by}={requested!r}: not a login name (letters, digits, '.', '_' or '-')")
     if real_uid() != 0:
         raise IdentityRefused(f"{named_by}={requested}: only root may act under another name; you are {real}")

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from cxtui.store import fsio
 from cxtui.store.errors import StoreError
-from cxtui.store.layout import _MONTH_RE, _PARTITION_RE, BACKUPS_KEPT, READING_BACKUPS_KEPT, Layout
+from cxtui.store.files import _MONTH_RE, _PARTITION_RE, BACKUPS_KEPT, READING_BACKUPS_KEPT, Layout
 
 REJECTED_MARK = ".rejected-"
 _SHA256 = r"^[0-9a-f]{64}$"

@@ -89,7 +89,7 @@ from cxtui.store.health import (
     weight,
 )
 from cxtui.store.identity import acting_identity
-from cxtui.store.layout import (
+from cxtui.store.files import (
     BACKUPS_KEPT,
     CHUNK_SIZE,
     Layout,

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-TREND_DATES = 12  # cxtui.progress.TREND_LENGTH: the newest dates a scorecard reads
+TREND_DATES = 12  # cxtui.engine.standings.TREND_LENGTH: the newest dates a scorecard reads
 WINDOW_DATES = 16  # kept per series, so a few days' look back still comes from the index
 COMPANY = ""  # the series key of company-level readings (department None)
 

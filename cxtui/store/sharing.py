@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cxtui.store import fsio
 from cxtui.store.errors import StoreError
-from cxtui.store.layout import Layout
+from cxtui.store.files import Layout
 
 SHARED_DIR_MODE = 0o2770
 

@@ -23,12 +23,12 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from cxtui import presence
-from cxtui.describe import describe, one_line
+from cxtui.store import presence
+from cxtui.runtime.describe import describe, one_line
 from cxtui.models import describe_errors
 from cxtui.store import Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import DEBUG, BoardLoaded, JobDone, PresenceSeen, StoreUnavailable, problem_of
 
 T = TypeVar("T")
@@ -324,7 +324,7 @@ class CxtuiApp(App[str | None]):
 
     def on_job_done(self, message: JobDone) -> None:
         """Ctrl+Z: find the user's last change, ask, then undo exactly that change."""
-        from cxtui.changes import describe as describe_change
+        from cxtui.engine.changes import describe as describe_change
         from cxtui.tui.screens.dialogs import ConfirmScreen
 
         if message.tag == "app.undo-find":

@@ -7,9 +7,9 @@ from typing import Any
 
 from textual.message import Message
 
-from cxtui.describe import describe
+from cxtui.runtime.describe import describe
 from cxtui.store import StoreError
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 
 # With CXTUI_DEBUG=1 a worker's unexpected error ends the app with its traceback (Textual's default);
 # otherwise no worker ever ends the app: the error is shown as one line (see CxtuiApp).

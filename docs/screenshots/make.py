@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from cxtui.sample import ANCHOR, load_sample
+from cxtui.demo.sample_company import ANCHOR, load_sample
 from cxtui.store import Store
 from cxtui.tui.app import create_app
 

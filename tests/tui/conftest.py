@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cxtui.sample import ANCHOR, load_sample
+from cxtui.demo.sample_company import ANCHOR, load_sample
 from cxtui.store import Store
 from cxtui.tui.app import CxtuiApp, create_app
 

@@ -7,7 +7,7 @@ from datetime import date
 from conftest import goal_line, make_app, settle
 from textual.widgets import Input, Static
 
-from cxtui.sample import ANCHOR
+from cxtui.demo.sample_company import ANCHOR
 from cxtui.tui.screens.checkin import CheckinRow, CheckinScreen
 
 

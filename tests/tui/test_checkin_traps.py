@@ -10,7 +10,7 @@ from conftest import make_app, settle
 from textual import events
 from textual.widgets import Input, Static
 
-from cxtui.sample import ANCHOR
+from cxtui.demo.sample_company import ANCHOR
 from cxtui.tui.screens.checkin import NOT_A_LEAD, CheckinRow, CheckinScreen
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.help import HelpScreen

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, SelectionList, Static
 
 from conftest import make_app, settle
 from cxtui.models import Flag
-from cxtui.sample import ANCHOR
+from cxtui.demo.sample_company import ANCHOR
 from cxtui.tui.screens.checkin import CheckinRow, CheckinScreen
 from cxtui.tui.screens.conflicts import ConflictsScreen
 from cxtui.tui.screens.editors import GoalEditor
@@ -198,8 +198,8 @@ async def test_meeting_arrows_move_and_changes_come_from_a_worker(app):
 
 
 async def test_meeting_page_while_changes_are_worked_out():
-    from cxtui.sample import load_sample
-    from cxtui.tui.board import Board
+    from cxtui.demo.sample_company import load_sample
+    from cxtui.tui.read_model import Board
     from cxtui.tui.screens.meeting import changes_since, meeting_page
 
     sample = load_sample()

@@ -15,7 +15,7 @@ from conftest import make_app, settle
 from cxtui.store import Store
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.problem import ProblemScreen
-from cxtui.tui.widgets.presence import PresenceBar
+from cxtui.tui.widgets.also_here import PresenceBar
 from cxtui.tui.widgets.title_bar import TitleBar
 
 
@@ -180,7 +180,7 @@ async def test_notifications_show_error_text_literally(app):
 
 
 async def test_presence_failing_is_told_but_never_stops_the_app(store_path, monkeypatch):
-    from cxtui import presence
+    from cxtui.store import presence
 
     def others(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(store_path) + ".d/presence")

@@ -20,11 +20,11 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
-from cxtui.chain import ImpactRow, LinkRow, SeriesMap, chain_metrics, impact_rows, link_rows, series_of
-from cxtui.evidence import aggregate, coarser, paired_changes, period_index, period_start, pre_trend
+from cxtui.engine.chain import ImpactRow, LinkRow, SeriesMap, chain_metrics, impact_rows, link_rows, series_of
+from cxtui.engine.evidence import aggregate, coarser, paired_changes, period_index, period_start, pre_trend
 from cxtui.models import PERSPECTIVES, Initiative, Metric, Snapshot
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.widgets.title_bar import TitleBar
 
 SYMBOL = {

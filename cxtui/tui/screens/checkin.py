@@ -27,14 +27,14 @@ from cxtui.models import (
     describe_errors,
     utcnow,
 )
-from cxtui.scorecard import Point, due
+from cxtui.engine.scorecard import Point, due
 from cxtui.store import NEW_ID
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen
-from cxtui.tui.screens.fields import EnterMovesOn
+from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -219,7 +219,6 @@ class CheckinScreen(EnterMovesOn, Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        board: Board = self.app.board
         self.query_one(TitleBar).set_parts("Check-in", f"user {self.app.identity}")
         for row in self.query(CheckinRow):
             row.show_errors({})

@@ -1,7 +1,7 @@
 """Conflicts: detected findings grouped by severity, and flags, with the actions leads take on them.
 
 Every action is a store write (audited by the store); the flag lifecycle rules live in
-`cxtui.flags`, so a refused transition comes back as a one-line message.
+`cxtui.engine.flags`, so a refused transition comes back as a one-line message.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from cxtui import flags
+from cxtui.engine import flags
 from cxtui.models import Dismissal, FlagStatus, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import PromptScreen
-from cxtui.tui.screens.fields import EnterMovesOn
+from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.ticklist import TickList
 from cxtui.tui.widgets.title_bar import TitleBar

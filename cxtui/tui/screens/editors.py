@@ -40,10 +40,10 @@ from cxtui.models import (
 )
 from cxtui.store import NEW_ID, RuleViolation, StaleRecord
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen
-from cxtui.tui.screens.fields import EnterMovesOn
+from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.ticklist import TickList
 

@@ -10,11 +10,11 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from cxtui.changes import describe, field_changes, touches, value_text
+from cxtui.engine.changes import describe, field_changes, touches, value_text
 from cxtui.models import AuditEntry
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar

@@ -13,10 +13,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from cxtui.models import Snapshot, day_or_none
-from cxtui.scorecard import GoalChange, build_scorecard, compare
+from cxtui.engine.scorecard import GoalChange, build_scorecard, compare
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import DEBUG, StoreUnavailable, problem_of
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar

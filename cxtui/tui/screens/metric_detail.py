@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Sparkline, Static
 from cxtui.models import Reading, check_in_scale
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import DEBUG, JobDone, StoreUnavailable, problem_of
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.editors import EditorScreen, Field

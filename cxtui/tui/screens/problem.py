@@ -9,7 +9,7 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from cxtui.describe import one_line
+from cxtui.runtime.describe import one_line
 from cxtui.tui.actions import bindings
 
 

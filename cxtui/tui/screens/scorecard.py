@@ -14,10 +14,10 @@ from textual.widgets import Footer, OptionList, Static
 from cxtui.models import day_or_none
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
-from cxtui.tui.widgets.presence import PresenceBar
+from cxtui.tui.widgets.also_here import PresenceBar
 from cxtui.tui.widgets.score_list import ScoreList, headings
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -312,8 +312,8 @@ class ScorecardScreen(Screen):
                                           check=lambda text: export_path_problem(text, base)), chosen)
 
     def _export(self, path: Path, dept: str | None, as_of) -> None:
-        from cxtui.csvsafe import render, write_file
-        from cxtui.export import export_rows
+        from cxtui.exchange.csv_files import render, write_file
+        from cxtui.exchange.exporting import export_rows
 
         def job(store) -> Path:
             header, rows = export_rows(store, "scorecard", dept=dept, as_of=as_of)

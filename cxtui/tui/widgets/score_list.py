@@ -15,7 +15,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from cxtui.tui import format as fmt
-from cxtui.tui.board import Board
+from cxtui.tui.read_model import Board
 
 WIDE = 100  # from this width on, a goal fits on one line
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cxtui.evidence import (
+from cxtui.engine.evidence import (
     LinkResult,
     Series,
     Sign,

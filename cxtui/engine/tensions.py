@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Literal
 
 from cxtui.models import Direction, Metric, Snapshot, Tension, tension_id
-from cxtui.progress import flip
+from cxtui.engine.standings import flip
 
 Coupling = Literal["direct", "inverse"]
 

@@ -30,9 +30,9 @@ def describe(exc: BaseException) -> str:
     """One line for any failure: our own errors already read well; the rest get their kind named."""
     from pydantic import ValidationError
 
-    from cxtui.csvsafe import CsvInputError
+    from cxtui.exchange.csv_files import CsvInputError
     from cxtui.models import RuleError, describe_errors
-    from cxtui.resolve import Unresolved
+    from cxtui.engine.resolve import Unresolved
     from cxtui.store import StoreError
 
     if isinstance(exc, ValidationError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from cxtui.describe import visible
+from cxtui.runtime.describe import visible
 
 
 class PresenceBar(Static):

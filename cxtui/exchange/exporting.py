@@ -1,8 +1,8 @@
 """What `cxtui export WHAT` writes: a header and rows for each exportable table.
 
-The data tables use the columns of `csvtables` (so an export imports back unchanged); the scorecard,
+The data tables use the columns of `table_columns` (so an export imports back unchanged); the scorecard,
 conflicts and the audit trail are reports with their own columns. Cells are raw Python values;
-`csvsafe` turns them into safe CSV text.
+`csv_files` turns them into safe CSV text.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from cxtui.csvtables import TABLES
+from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Department, Goal, Incentive, Initiative, Link, Metric, Objective, Tension
 
 EXPORTS = (
@@ -66,7 +66,7 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
 
 
 def scorecard_rows(store, *, dept: str | None, as_of: date | None) -> list[list[Any]]:
-    from cxtui.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard
 
     day = as_of or date.today()
     card = build_scorecard(store.snapshot(day), as_of=day)
@@ -100,7 +100,7 @@ def conflict_rows(store, *, dept: str | None, as_of: date | None) -> list[list[A
 
 def conflicts(store, *, dept: str | None, as_of: date | None):
     """(active findings, unresolved flags), those involving `dept` when given."""
-    from cxtui.conflicts import detect
+    from cxtui.engine.conflicts import detect
 
     day = as_of or date.today()
     snapshot = store.snapshot(day)

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cxtui.csvsafe import cell
+from cxtui.exchange.csv_files import cell
 
 STATUS_STYLE = {
     "achieved": "bold green", "on_track": "green", "at_risk": "yellow", "off_track": "red",

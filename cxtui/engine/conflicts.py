@@ -1,14 +1,14 @@
 """Silo-conflict detection: six pure rules over a snapshot, each finding explaining itself.
 
 Definitions (DESIGN.md "Silo-conflict detection", made exact):
-- A *push* is an active goal (see `cxtui.progress.is_active`) moving its metric in the goal's
+- A *push* is an active goal (see `cxtui.engine.standings.is_active`) moving its metric in the goal's
   direction, or an incentive with weight above 0 rewarding its metric in its direction.
   Incentives count as pushes because paying for a move pushes as hard as a goal does.
 - opposed_targets (high): two pushes from *different* departments on the same metric in opposite
   directions. When a stay_above/stay_below guard meets another goal, they conflict only if the
   targets cannot both hold (an "up" target above a "down" target), since a guard does not push.
 - tension (medium): two pushes from different departments on the two metrics of a tension
-  (`cxtui.tensions.effective_tensions`) where the first push's knock-on move of the second metric
+  (`cxtui.engine.tensions.effective_tensions`) where the first push's knock-on move of the second metric
   (per the pair's coupling) is opposite to the way the second push wants it.
 - incentive_against_objective (high): a paying incentive rewards an objective's metric in the
   direction opposite to the metric's better direction (what the objective needs), or rewards a
@@ -18,7 +18,7 @@ Definitions (DESIGN.md "Silo-conflict detection", made exact):
 - silo_goal (low): an active goal that names no existing objective.
 - evidence_against (medium): a push moves a metric that drives, through a chain of declared links
   (`Link`), a shared objective's metric the way the objective needs (each negative link turns the
-  move around), but the readings contradict one link of that chain (`cxtui.evidence`): for the
+  move around), but the readings contradict one link of that chain (`cxtui.engine.evidence`): for the
   pushing department's pair of series, or the company level's when the department has none. The
   push is expected to help the customer through an arrow the data says points the other way.
 - local_win_customer_loss (medium): every active goal of a department supporting an objective is
@@ -46,7 +46,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cxtui.chain import LinkRow, link_rows, series_of
+from cxtui.engine.chain import LinkRow, link_rows, series_of
 from cxtui.models import (
     Department,
     Direction,
@@ -61,7 +61,7 @@ from cxtui.models import (
     Tension,
     entity_name,
 )
-from cxtui.progress import (
+from cxtui.engine.standings import (
     Standing,
     Standings,
     goal_direction,
@@ -69,7 +69,7 @@ from cxtui.progress import (
     is_falling,
     is_guard,
 )
-from cxtui.tensions import effective_tensions, knock_on, other_metric
+from cxtui.engine.tensions import effective_tensions, knock_on, other_metric
 
 Rule = Literal[
     "opposed_targets",

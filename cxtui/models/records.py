@@ -1,17 +1,10 @@
-"""The domain model: pydantic v2 models and their validation.
-
-Every value that crosses a boundary (store, CSV, CLI, TUI form) is one of these models. Rules that
-need more than one record (a reading inside its metric's scale, a department's incentive weights
-summing to at most 1) are plain functions here too, so the store and the forms share them.
-"""
+"""The records the store keeps: departments, metrics, objectives, goals, incentives, readings,
+tensions, links, initiatives, flags, dismissals, settings, the audit entry, and the snapshot the
+rules read."""
 
 from __future__ import annotations
 
-import contextlib
-import math
 import re
-import unicodedata
-from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,281 +19,26 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-# --- what the store already holds ----------------------------------------------------------------
 
-# Bounds added after a store was written must not make it unreadable for everyone: the store reads
-# its records back with this validation context, which keeps the checks that protect a reader
-# (control characters, bidi overrides, finite numbers, real dates) and skips the input bounds (date
-# window, number magnitude, invisible format characters, id sequence numbers). New input, from
-# the CLI, a CSV file, a form or Python, is validated without it and gets every bound.
-STORED = {"stored": True}
-
-
-def _is_stored(info: ValidationInfo | None) -> bool:
-    return bool(info is not None and info.context and info.context.get("stored"))
-
-
-# --- text -----------------------------------------------------------------------------------------
-
-# Embeddings, overrides and isolates reorder what other users see ("Trojan Source").
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Besides those, every other format character (Cf: zero-width spaces and joiners, LRM/RLM, word
-# joiner, BOM, ...) and the Unicode line and paragraph separators are refused in new text: they
-# are invisible, so "Sales" and "Sa\u200bles" look alike, and the separators break lines that
-# str.splitlines() and terminals handle differently. The price: emoji joined with ZWJ and Persian
-# text written with ZWNJ must do without them.
-_SEPARATORS = {"Zl": "line separator", "Zp": "paragraph separator"}
-
-
-def text_problem(text: str, allow: str = "", *, stored: bool = False) -> str | None:
-    """What makes `text` unsafe or unfit to show in another user's terminal, or None.
-
-    `stored` (text the store already holds) checks only what harms a reader: controls, bidi
-    overrides and lone surrogates; invisible format characters and separators pass."""
-    if text.isprintable():
-        return None  # no Cc, Cf, Cs, Zl, Zp (nor Zs but the space): the common case, in C
-    for ch in text:
-        if ch in allow:
-            continue
-        if ch in _BIDI_CONTROLS:
-            return f"bidirectional override U+{ord(ch):04X}"
-        category = unicodedata.category(ch)
-        if category == "Cc":
-            return f"control character U+{ord(ch):04X}"
-        if category == "Cs":
-            # What Python makes of bytes that are not UTF-8 (surrogateescape), e.g. in argv.
-            return f"lone surrogate U+{ord(ch):04X} (not valid UTF-8 text)"
-        if stored:
-            continue
-        if category == "Cf":
-            return f"format character U+{ord(ch):04X} (invisible)"
-        if category in _SEPARATORS:
-            return f"{_SEPARATORS[category]} U+{ord(ch):04X}"
-    return None
-
-
-def _text_validator(max_len: int, *, multiline: bool, required: bool):
-    allow = "\n\t" if multiline else ""
-
-    def check(value: Any, info: ValidationInfo) -> str:
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            raise PydanticCustomError("text_type", "must be text")
-        if multiline:
-            value = value.replace("\r\n", "\n")
-        value = value.strip()
-        if required and not value:
-            raise PydanticCustomError("text_empty", "must not be empty")
-        if len(value) > max_len:
-            raise PydanticCustomError("text_long", f"must be at most {max_len} characters (got {len(value)})")
-        bad = text_problem(value, allow, stored=_is_stored(info))
-        if bad:
-            what = "newlines and tabs only" if multiline else "no control or invisible characters"
-            raise PydanticCustomError("text_char", f"contains a {bad}; allowed: printable text, {what}")
-        return value
-
-    return BeforeValidator(check)
-
-
-Name = Annotated[str, _text_validator(80, multiline=False, required=True)]
-Title = Annotated[str, _text_validator(160, multiline=False, required=True)]
-Unit = Annotated[str, _text_validator(20, multiline=False, required=False)]
-Note = Annotated[str, _text_validator(2000, multiline=True, required=False)]
-Reason = Annotated[str, _text_validator(2000, multiline=True, required=True)]
-
-_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:~-]{0,79}$")
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$")
-
-
-def _pattern_validator(regex: re.Pattern[str], what: str):
-    def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise PydanticCustomError("id_type", "must be text")
-        value = value.strip()
-        if not regex.match(value):
-            raise PydanticCustomError("id_pattern", f"{what} (got {value!r})")
-        return value
-
-    return BeforeValidator(check)
-
-
-Slug = Annotated[
-    str,
-    _pattern_validator(
-        _SLUG_RE, "must be a slug: 1-40 of a-z, 0-9, '-' or '_', starting with a letter or digit"
-    ),
-]
-RecordId = Annotated[
-    str,
-    _pattern_validator(_ID_RE, "must be an id: letters, digits and . _ : ~ -, at most 80 characters"),
-]
-Login = Annotated[
-    str, _pattern_validator(_LOGIN_RE, "must be a login name: letters, digits, '.', '_' or '-'")
-]
-
-
-def slugify(text: str) -> str:
-    """A slug made from a display name ("Customer Service" -> "customer-service")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:40].strip("-") or "x"
-
-
-# --- numbers and dates ----------------------------------------------------------------------------
-
-
-# Numbers as people type them, in ASCII only: no "_" separators, no other scripts' digits, no
-# inf/nan (all of which float() accepts).
-_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-# Far beyond any business figure, far below where sums and differences of a few values overflow.
-MAX_MAGNITUDE = 1e15
-
-
-def _finite(value: Any, info: ValidationInfo | None) -> float:
-    if isinstance(value, bool):
-        raise PydanticCustomError("number", f"must be a number (got {value!r})")
-    if isinstance(value, str):
-        text = value.strip()
-        if not _NUMBER_RE.fullmatch(text):
-            if text.lower().lstrip("+-") in ("inf", "infinity", "nan"):
-                raise PydanticCustomError("finite", f"must be a finite number (got {value!r}; nan and inf are refused)")
-            try:
-                float(text)
-            except ValueError:
-                raise PydanticCustomError("number", f"must be a number (got {value!r})") from None
-            raise PydanticCustomError(  # what only float() reads: "1_000", digits of other scripts
-                "number", f"must be a number in ASCII digits with no separators, like 1000 or -12.5 (got {value!r})"
-            )
-        number = float(text)
-        if number == 0 and re.search(r"[1-9]", re.split("[eE]", text)[0]):
-            raise PydanticCustomError("underflow", f"is too close to zero to be kept (got {value!r})")
-    elif isinstance(value, (int, float)):
-        try:
-            number = float(value)
-        except OverflowError:
-            raise PydanticCustomError("finite", "must be a finite number (too large)") from None
-    else:
-        raise PydanticCustomError("number", f"must be a number (got {value!r})")
-    if not math.isfinite(number):
-        raise PydanticCustomError(
-            "finite", f"must be a finite number (got {value!r}; nan, inf and overflow are refused)"
-        )
-    problem = None if _is_stored(info) else number_problem(number)
-    if problem:
-        raise PydanticCustomError("magnitude", problem)
-    return number
-
-
-def number_problem(number: float) -> str | None:
-    """What the bounds on new numbers refuse in a finite `number`, or None."""
-    if abs(number) > MAX_MAGNITUDE:
-        return f"must be at most {MAX_MAGNITUDE:g} in size (got {number_text(number)})"
-    return None
-
-
-def _number(value: Any, info: ValidationInfo) -> float:
-    return _finite(value, info)
-
-
-Number = Annotated[float, BeforeValidator(_number)]
-
-
-def number_text(value: float) -> str:
-    """A number as users type it back: whole numbers without ".0", others exactly (repr)."""
-    if value.is_integer() and abs(value) < 2**53:
-        return str(int(value))
-    return repr(value)
-
-
-def _confidence(value: Any, info: ValidationInfo) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    number = _finite(value, info)
-    if number != int(number) or not 1 <= number <= 10:
-        raise PydanticCustomError("confidence", f"must be a whole number from 1 to 10 (got {value!r})")
-    return int(number)
-
-
-def _share(value: Any, info: ValidationInfo) -> float:
-    number = _finite(value, info)
-    if not 0 <= number <= 1:
-        raise PydanticCustomError("share", f"must be between 0 and 1 (got {value!r})")
-    return number
-
-
-Confidence = Annotated[int | None, BeforeValidator(_confidence)]
-Share = Annotated[float, BeforeValidator(_share)]
-
-
-# New dates must fall in this window: wide enough for any plan or history, and far enough from
-# date.min/date.max that date arithmetic on them never overflows.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2199, 12, 31)
-_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-
-def day_problem(day: date) -> str | None:
-    """What the window for new dates refuses in `day`, or None."""
-    if FIRST_DAY <= day <= LAST_DAY:
-        return None
-    return f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()} (got {day.isoformat()})"
-
-
-def _in_window(day: date, info: ValidationInfo | None) -> date:
-    problem = None if _is_stored(info) else day_problem(day)
-    if problem:
-        raise PydanticCustomError("date_window", problem)
-    return day
-
-
-def _iso_date(value: Any, info: ValidationInfo) -> date:
-    if isinstance(value, datetime):
-        return _in_window(value.date(), info)
-    if isinstance(value, date):
-        return _in_window(value, info)
-    if isinstance(value, str):
-        text = value.strip()
-        # date.fromisoformat also takes 20260101 and 2026-W01-1: only the one form is meant.
-        day = None
-        if _ISO_DATE_RE.fullmatch(text):
-            with contextlib.suppress(ValueError):
-                day = date.fromisoformat(text)
-        if day is not None:
-            return _in_window(day, info)
-    raise PydanticCustomError("date", f"must be a real date as YYYY-MM-DD (got {value!r})")
-
-
-Day = Annotated[date, BeforeValidator(_iso_date)]
-
-
-def day_or_none(text: str) -> date | None:
-    """`text` as a new date (YYYY-MM-DD, inside the window), or None: for forms that say why."""
-    try:
-        return _iso_date(text, None)  # type: ignore[arg-type]
-    except PydanticCustomError:
-        return None
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _moment(value: datetime, info: ValidationInfo) -> datetime:
-    value = aware(value)
-    _in_window(value.date(), info)
-    return value
-
-
-Timestamp = Annotated[datetime, AfterValidator(_moment)]
-
-
-def utcnow() -> datetime:
-    """Now in UTC, to the millisecond (what JSON round-trips keep readable)."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
+from cxtui.models.values import (
+    describe_errors,
+    Confidence,
+    Day,
+    Login,
+    Name,
+    Note,
+    Number,
+    Reason,
+    RecordId,
+    STORED,
+    Share,
+    Slug,
+    Timestamp,
+    Title,
+    Unit,
+    finite_number,
+    is_stored,
+)
 
 # --- records --------------------------------------------------------------------------------------
 
@@ -339,7 +77,7 @@ def _sequenced(prefix: str):
     # model placed in another (a GoalCard's goal), where the store's context is gone.
     def check(value: str, info: ValidationInfo) -> str:
         number = sequence_number(prefix, value)
-        if number is not None and number > MAX_SEQUENCE and not _is_stored(info):
+        if number is not None and number > MAX_SEQUENCE and not is_stored(info):
             raise PydanticCustomError(
                 "sequence", f"the number in a {prefix}-<n> id must be at most {MAX_SEQUENCE} (got {value})"
             )
@@ -659,7 +397,7 @@ class AlignmentWeights(Model):
     @model_validator(mode="after")
     def _sum_to_one(self, info: ValidationInfo) -> AlignmentWeights:
         total = self.goals + self.incentives + self.delivery + self.conflicts
-        if abs(total - 1) > 1e-6 and not _is_stored(info):
+        if abs(total - 1) > 1e-6 and not is_stored(info):
             raise PydanticCustomError(
                 "weights", "weights: goals, incentives, delivery and conflicts must sum to 1 (they sum to {total})",
                 {"total": round(total, 6)})
@@ -667,7 +405,7 @@ class AlignmentWeights(Model):
 
 
 def _penalty(value: Any, info: ValidationInfo) -> float:
-    number = _finite(value, info)
+    number = finite_number(value, info)
     if not 0 <= number <= 100:
         raise PydanticCustomError("penalty", f"must be between 0 and 100 points (got {value!r})")
     return number
@@ -751,90 +489,6 @@ ENTITY_OF: dict[type[Record], str] = {cls: name for name, cls in ENTITIES.items(
 def entity_name(record: Record | type[Record]) -> str:
     cls = record if isinstance(record, type) else type(record)
     return ENTITY_OF[cls]
-
-
-# --- rules that need more than one record ---------------------------------------------------------
-
-
-class RuleError(ValueError):
-    """A valid record that breaks a rule across records. The message names the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-
-
-def check_in_scale(value: float, metric: Metric, field: str = "value") -> None:
-    if metric.scale is not None and not metric.scale.contains(value):
-        raise RuleError(
-            field, f"{value:g} is outside the scale of {metric.id} ({metric.scale}{' ' + metric.unit if metric.unit else ''})"
-        )
-
-
-def check_goal_scale(goal: Goal, metric: Metric) -> None:
-    check_in_scale(goal.baseline, metric, "baseline")
-    check_in_scale(goal.target, metric, "target")
-
-
-def check_link_cycle(link: Link, others: list[Link]) -> None:
-    """Refuse `link` when the declared arrows would lead from its outcome back to its driver.
-    `others` are the store's links (a link with `link`'s id is replaced by it)."""
-    graph: dict[str, set[str]] = {}
-    for other in others:
-        if other.id != link.id:
-            graph.setdefault(other.driver, set()).add(other.outcome)
-    # A path outcome -> ... -> driver closes a loop with the new arrow; parents rebuild it for the message.
-    parents: dict[str, str] = {link.outcome: ""}
-    todo = [link.outcome]
-    while todo:
-        node = todo.pop()
-        if node == link.driver:
-            path = [node]
-            while parents[path[-1]]:
-                path.append(parents[path[-1]])
-            loop = " -> ".join([link.driver, *reversed(path)])
-            raise RuleError("outcome", f"{link.driver} -> {link.outcome} would close a cycle ({loop}); "
-                                       "a driver chain runs one way")
-        for nxt in sorted(graph.get(node, ())):
-            if nxt not in parents:
-                parents[nxt] = node
-                todo.append(nxt)
-
-
-def check_incentive_weights(incentive: Incentive, others: list[Incentive]) -> None:
-    """`others` are the department's other incentives (not `incentive` itself)."""
-    total = incentive.weight + sum(i.weight for i in others if i.id != incentive.id)
-    if total > 1 + 1e-9:
-        raise RuleError(
-            "weight",
-            f"incentive weights of {incentive.department} would sum to {total:.2f}; at most 1 is allowed",
-        )
-
-
-# --- messages -------------------------------------------------------------------------------------
-
-
-def describe_errors(exc: ValidationError) -> list[str]:
-    """One line per error, naming the field and saying what is allowed."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "is not a known field"
-        elif err["type"] == "missing":
-            msg = "is required"
-        elif err["type"] == "literal_error":
-            msg = msg.replace("Input should be", "must be")
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        # Model-level rules already name their field in the message.
-        if not loc or msg.split(":", 1)[0] in {"deadline", "target", "scale", "b", "id", "objectives", "weights",
-                                               "outcome", "end", "departments", "metrics"}:
-            lines.append(msg)
-        else:
-            lines.append(f"{loc}: {msg}")
-    return lines
 
 
 class Snapshot(Model):

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cxtui.flags import dismissal_lines
+from cxtui.engine.flags import dismissal_lines
 from cxtui.models import Department, Goal, Metric, Objective, Snapshot
-from cxtui.scorecard import Scorecard, build_scorecard
+from cxtui.engine.scorecard import Scorecard, build_scorecard
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Pure: a `Snapshot` and an as-of date in, frozen pydantic models out (the CLI dumps them as JSON,
 the TUI renders them). Goal and objective standing (latest, progress, pacing, status, stale) is
-defined in `cxtui.progress`; read its docstring for the exact semantics. Here:
+defined in `cxtui.engine.standings`; read its docstring for the exact semantics. Here:
 
 - Cards: every goal gets a card, active or not (`active` says which; a goal that has not started
   is not active and shows `no_data`). A goal whose metric or department record is missing gets a
@@ -40,7 +40,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from cxtui.conflicts import Finding, detect_all
+from cxtui.engine.conflicts import Finding, detect_all
 from cxtui.models import (
     AlignmentWeights,
     Department,
@@ -58,7 +58,7 @@ from cxtui.models import (
     number_problem,
     text_problem,
 )
-from cxtui.progress import (
+from cxtui.engine.standings import (
     STATUS_RANK,
     Lines,
     Point,

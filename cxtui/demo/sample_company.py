@@ -44,7 +44,7 @@ def sample_dir() -> Path:
     packaged = files("cxtui") / "sample_data"
     if isinstance(packaged, Path) and (packaged / "company.json").is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "sample_data"
+    return Path(__file__).resolve().parents[2] / "sample_data"
 
 
 class SampleCompany(Model):
@@ -136,7 +136,7 @@ def load_sample(shift_to: date | None = None, user: str = "demo") -> Snapshot:
         raw = _shift_dates(raw, delta)
     company = SampleCompany.model_validate(raw)
     if company.anchor != ANCHOR + delta:
-        raise ValueError(f"company.json: anchor {company.anchor} does not match cxtui.sample.ANCHOR {ANCHOR}")
+        raise ValueError(f"company.json: anchor {company.anchor} does not match cxtui.demo.sample_company.ANCHOR {ANCHOR}")
 
     departments = {d.id: d for d in company.departments}
     metrics = {m.id: m for m in company.metrics}

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from cxtui.conflicts import Finding
+from cxtui.engine.conflicts import Finding
 from cxtui.models import Dismissal, Flag, FlagEvent, FlagStatus, Settings
 
 _TITLE_MAX = 160  # a Flag's title

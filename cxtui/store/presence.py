@@ -29,7 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cxtui.models import Login
 from cxtui.store import fsio
-from cxtui.store.layout import Layout
+from cxtui.store.files import Layout
 
 BEAT_INTERVAL = 5.0
 STALE_AFTER = 20.0

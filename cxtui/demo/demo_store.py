@@ -30,7 +30,7 @@ def _records(snapshot: Snapshot) -> list:
 
 def is_demo(store: Store) -> bool:
     """Whether the existing `store` is a demo store (see the module's docstring)."""
-    from cxtui.sample import load_sample
+    from cxtui.demo.sample_company import load_sample
 
     if store.settings().demo:
         return True
@@ -43,7 +43,7 @@ def is_demo(store: Store) -> bool:
 
 def seed_demo(store: Store, today: date | None = None) -> bool:
     """Fill `store` with the sample company shifted to `today`; False when it already holds it."""
-    from cxtui.sample import load_sample
+    from cxtui.demo.sample_company import load_sample
 
     if not store.exists():
         store = Store.init(store.path, user=store.user, lock_timeout=store.lock_timeout)

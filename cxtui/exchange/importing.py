@@ -20,8 +20,8 @@ from typing import Any, BinaryIO
 import orjson
 from pydantic import ValidationError
 
-from cxtui.csvsafe import CsvInputError, read_rows, unneutralise
-from cxtui.csvtables import TABLES, Table
+from cxtui.exchange.csv_files import CsvInputError, read_rows, unneutralise
+from cxtui.exchange.table_columns import TABLES, Table
 from cxtui.models import (
     Department,
     Goal,
@@ -43,7 +43,7 @@ from cxtui.models import (
     slugify,
     utcnow,
 )
-from cxtui.resolve import Unresolved, resolve
+from cxtui.engine.resolve import Unresolved, resolve
 from cxtui.store import NEW_ID, PermissionDenied, permissions
 
 # Reading stops after this many problems: enough to show the pattern without chewing through a

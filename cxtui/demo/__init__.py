@@ -1,0 +1,1 @@
+"""The sample company and the demo store it fills."""

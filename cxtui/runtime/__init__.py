@@ -1,0 +1,1 @@
+"""What the CLI and the TUI share about a run: how failures are put into words."""
