@@ -160,7 +160,6 @@ def test_shift_moves_the_anchor_to_the_monday_on_or_before(sample: Snapshot, tod
                     yield before, after
 
     moved = [
-        *pairs(sample.readings, shifted.readings, "date"),
         *pairs(sample.goals, shifted.goals, "start", "deadline"),
         *pairs(sample.objectives, shifted.objectives, "start", "deadline"),
         *pairs(sample.flags, shifted.flags, "raised_at"),
@@ -171,8 +170,71 @@ def test_shift_moves_the_anchor_to_the_monday_on_or_before(sample: Snapshot, tod
         ),
     ]
     assert all(after - before == delta for before, after in moved)
-    assert all(after.weekday() == before.weekday() for before, after in moved)
+    assert all(r.date.weekday() == 0 for r in shifted.readings)
     assert all(r.id.startswith(f"R-{r.date:%Y%m%d}-") for r in shifted.readings)
+
+
+def _month(day: date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+@pytest.mark.parametrize("today", [date(2027, 3, 4), date(2030, 1, 6), date(2026, 12, 7), date(2024, 2, 29)])
+def test_shift_keeps_each_reading_in_its_period(sample: Snapshot, today: date) -> None:
+    """Monthly and quarterly readings move by whole periods, weekly ones keep their Monday of the
+    month, and only the anchor's own month moves by the exact shift."""
+    shifted = load_sample(shift_to=today)
+    monday = today - timedelta(days=today.weekday())
+    delta, months = monday - ANCHOR, _month(monday) - _month(ANCHOR)
+    cadence = {m.id: m.cadence for m in sample.metrics}
+
+    def key(r):
+        return r.metric, r.department
+
+    old: dict = {}
+    for r in sample.readings:
+        old.setdefault(key(r), []).append(r.date)
+    new: dict = {}
+    for r in shifted.readings:
+        new.setdefault(key(r), []).append(r.date)
+    assert new.keys() == old.keys()
+    for series, days in old.items():
+        kind = cadence[series[0]]
+        if kind == "weekly":
+            expected = []
+            for d in days:
+                if _month(d) == _month(ANCHOR):
+                    expected.append(d + delta)
+                    continue
+                first = date((_month(d) + months) // 12, (_month(d) + months) % 12 + 1, 1)
+                first += timedelta(days=-first.weekday() % 7)
+                candidate = first + timedelta(weeks=(d.day - 1) // 7)
+                if candidate.month == first.month:
+                    expected.append(candidate)
+        else:
+            step = months if kind == "monthly" else (_month(monday) // 3 - _month(ANCHOR) // 3) * 3
+            expected = []
+            for d in days:
+                first = date((_month(d) + step) // 12, (_month(d) + step) % 12 + 1, 1)
+                expected.append(first + timedelta(days=-first.weekday() % 7))
+        assert new[series] == expected, series
+    assert all(r.date <= monday for r in shifted.readings)
+
+
+def test_the_chains_verdicts_do_not_depend_on_the_day_the_demo_opens(sample: Snapshot) -> None:
+    from cxtui.engine.chain import impact_rows, link_rows, series_of
+
+    def verdicts(snapshot: Snapshot, day: date) -> list[tuple]:
+        series = series_of(snapshot.readings, day)
+        return ([(r.driver, r.outcome, r.department, r.verdict) for r in link_rows(snapshot.links, snapshot.metrics, series)]
+                + [(r.initiative, r.metric, r.verdict) for r in impact_rows(snapshot.initiatives, snapshot.metrics, series)])
+
+    designed = verdicts(sample, ANCHOR)
+    assert {v[-1] for v in designed} >= {"supported", "contradicted", "not_enough_data", "improved", "no_change",
+                                          "too_early"}
+    # Every Monday for two years: each month start, month end and leap day is among them.
+    for weeks in range(1, 105):
+        day = ANCHOR + timedelta(weeks=weeks)
+        assert verdicts(load_sample(shift_to=day), day) == designed, day
 
 
 def test_every_metric_has_a_perspective_and_the_chain_runs_one_way(sample: Snapshot) -> None:

@@ -77,7 +77,13 @@ def _shift_dates(data: dict[str, Any], delta: timedelta) -> dict[str, Any]:
         dict(o, deadline=day(o["deadline"]), start=day(o.get("start"))) for o in data["objectives"]
     ]
     out["goals"] = [dict(g, start=day(g["start"]), deadline=day(g["deadline"])) for g in data["goals"]]
-    out["initiatives"] = [dict(i, start=day(i["start"]), end=day(i.get("end"))) for i in data.get("initiatives", [])]
+    # An initiative is measured per period of its metrics, so it keeps its place among the monthly
+    # readings: it starts (and ends) on a first Monday and moves like a monthly reading.
+    def period_day(value: str | None) -> str | None:
+        return None if value is None else str(_moved(date.fromisoformat(value), delta, "monthly"))
+
+    out["initiatives"] = [dict(i, start=period_day(i["start"]), end=period_day(i.get("end")))
+                          for i in data.get("initiatives", [])]
     out["flags"] = [
         dict(
             f,
@@ -89,7 +95,40 @@ def _shift_dates(data: dict[str, Any], delta: timedelta) -> dict[str, Any]:
     return out
 
 
-def _readings(path: Path, delta: timedelta, departments: dict[str, Department], user: str) -> list[Reading]:
+def _first_monday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=-first.weekday() % 7)
+
+
+def _moved(day: date, delta: timedelta, cadence: str) -> date | None:
+    """A reading's date in the company shifted by `delta` (whole weeks), or None to leave it out.
+
+    Moving every reading by whole weeks would move readings across month ends: a few shifts out of
+    every month, one month would get two monthly readings and the next none, and the weekly
+    readings averaged per month would mix neighbouring months, so the driver chain's verdicts
+    would depend on the day the demo is opened. So a reading keeps its place in its period:
+    monthly and quarterly readings (each on the first Monday of its period) move by whole months
+    or quarters; an older weekly reading on the n-th Monday of its month moves to the n-th Monday
+    of the month as many months later (left out when that month has no such Monday). Only the
+    anchor's own month moves by `delta`, so the newest readings stay on and before the anchor."""
+    if not delta:
+        return day
+    anchor = ANCHOR + delta
+    months = (anchor.year - ANCHOR.year) * 12 + anchor.month - ANCHOR.month
+    if cadence == "quarterly":
+        months = ((anchor.year * 12 + anchor.month - 1) // 3 - (ANCHOR.year * 12 + ANCHOR.month - 1) // 3) * 3
+    elif cadence == "weekly" and (day.year, day.month) == (ANCHOR.year, ANCHOR.month):
+        return day + delta
+    index = day.year * 12 + day.month - 1 + months
+    year, month = index // 12, index % 12 + 1
+    if cadence != "weekly":
+        return _first_monday(year, month)
+    moved = _first_monday(year, month) + timedelta(weeks=(day.day - 1) // 7)
+    return moved if moved.month == month else None
+
+
+def _readings(path: Path, delta: timedelta, departments: dict[str, Department], cadences: dict[str, str],
+              user: str) -> list[Reading]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames != READINGS_HEADER:
@@ -100,7 +139,11 @@ def _readings(path: Path, delta: timedelta, departments: dict[str, Department], 
     for line, row in enumerate(rows, start=2):
         if row["department"] and row["department"] not in departments:
             raise ValueError(f"{path.name} line {line}: unknown department {row['department']!r}")
-        day = date.fromisoformat(row["date"]) + delta
+        if row["metric"] not in cadences:
+            raise ValueError(f"{path.name} line {line}: unknown metric {row['metric']!r}")
+        day = _moved(date.fromisoformat(row["date"]), delta, cadences[row["metric"]])
+        if day is None:
+            continue
         n = per_day[day] = per_day.get(day, 0) + 1
         dept = row["department"] or None
         # Spread the check-ins over a department's leads, the way two leads share the chore.
@@ -125,7 +168,8 @@ def load_sample(shift_to: date | None = None, user: str = "demo") -> Snapshot:
     """The sample company as a validated snapshot.
 
     With `shift_to`, every date moves by whole weeks so that `ANCHOR` lands on the Monday on or before
-    `shift_to`; weekdays, gaps and statuses stay as designed. Company-level readings are recorded by
+    `shift_to`; weekdays, gaps and statuses stay as designed. Monthly and quarterly readings move by
+    whole periods instead, so each stays in its period (see `_moved`). Company-level readings are recorded by
     `user`, department readings by one of the department's leads.
     """
     directory = sample_dir()
@@ -140,7 +184,8 @@ def load_sample(shift_to: date | None = None, user: str = "demo") -> Snapshot:
 
     departments = {d.id: d for d in company.departments}
     metrics = {m.id: m for m in company.metrics}
-    readings = _readings(directory / "readings.csv", delta, departments, user)
+    readings = _readings(directory / "readings.csv", delta, departments, {m: metrics[m].cadence for m in metrics},
+                         user)
 
     # The cross-record rules the store enforces on every save hold for the sample too.
     for reading in readings:
