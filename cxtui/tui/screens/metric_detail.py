@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Footer, Static
 
 from cxtui.models import Reading, check_in_scale
 from cxtui.tui import format as fmt
@@ -19,6 +19,7 @@ from cxtui.tui.read_model import Board
 from cxtui.tui.messages import DEBUG, JobDone, StoreUnavailable, problem_of
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.editors import EditorScreen, Field
+from cxtui.tui.widgets.reading_chart import ReadingChart
 from cxtui.tui.widgets.title_bar import TitleBar
 
 
@@ -63,7 +64,7 @@ class MetricScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(id="metric-summary")
-        yield Sparkline([], id="chart")
+        yield ReadingChart(id="chart")
         yield DataTable(id="readings", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -108,7 +109,7 @@ class MetricScreen(Screen):
             summary += Content(f"   low {fmt.number(min(values))} · high {fmt.number(max(values))} · "
                                f"latest {fmt.number(values[-1])}")
         self.query_one("#metric-summary", Static).update(summary)
-        self.query_one(Sparkline).data = values
+        self.query_one(ReadingChart).show(self.readings, self._targets(board), f"{name}, {where}")
         table = self.query_one(DataTable)
         kept = table.cursor_row
         table.clear()
@@ -123,6 +124,15 @@ class MetricScreen(Screen):
             )
         if self.readings:
             table.move_cursor(row=min(kept, len(self.readings) - 1))
+
+    def _targets(self, board: Board) -> list[tuple[str, float]]:
+        """The target of each goal on this series (a department's goals, or the shared objectives
+        for company-level readings), labelled with the goal's id."""
+        if self.department is None:
+            found = [o for o in board.objectives.values() if o.metric == self.metric]
+        else:
+            found = [g for g in board.goals.values() if g.metric == self.metric and g.department == self.department]
+        return [(f"{record.id} target {fmt.number(record.target)}", record.target) for record in found]
 
     def _current(self) -> Reading | None:
         table = self.query_one(DataTable)
