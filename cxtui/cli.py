@@ -883,6 +883,42 @@ DUE_COLUMNS = ("department", "department_name", "leads", "metric", "metric_name"
                "last_date", "due_by", "status")
 
 
+@cli.command(epilog=_example("cxtui review", "cxtui review --as-of 2026-12-31 --dept sales",
+                             "cxtui review --since 2026-10-01 --as-of 2026-12-31 --format csv > q4-review.csv"))
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="The period's last day (default: today).")
+@click.option("--since", callback=utf8_text, metavar="YYYY-MM-DD",
+              help="The period's first day (default: the first day of --as-of's quarter).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@db_option
+def review(as_of: str | None, since: str | None, dept: str | None, fmt: str) -> None:
+    """What changed over a period, per department: goals achieved or missed, status moves, findings
+    raised and cleared, flags raised and resolved. The material for the quarterly review.
+
+    Statuses are compared between the day before --since and --as-of, with the goals and flags as
+    they stand today."""
+    from datetime import timedelta
+
+    from cxtui.engine.review import COLUMNS, quarter_start
+    from cxtui.engine.review import review as review_lines
+    from cxtui.engine.scorecard import build_scorecard
+
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of) or date.today()
+    first = parse_day("--since", since) or quarter_start(day)
+    if first > day:
+        raise Failure(f"--since {first.isoformat()} is after --as-of {day.isoformat()}")
+    before_day = first - timedelta(days=1)
+    now = store.snapshot(day)
+    lines = review_lines(build_scorecard(store.snapshot(before_day), before_day), build_scorecard(now, day), now.flags)
+    lines = [x for x in lines if department is None or x.department == department]
+    from cxtui.exchange.printed import print_review
+
+    _print_rows("review", [x.model_dump(mode="json") for x in lines], COLUMNS, day, fmt,
+                lambda: print_review(lines, first, day))
+
+
 @cli.command(epilog=_example("cxtui history", "cxtui history --dept sales --user kim",
                              "cxtui history --format json --limit 50 > changes.json"))
 @click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only changes touching this department (id or name).")

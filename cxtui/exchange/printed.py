@@ -208,6 +208,33 @@ def print_due(items, as_of) -> None:
                                     f" ({item.metric.cadence}; {last}), by {item.due_by.isoformat()}"))
 
 
+REVIEW_WORDS = {
+    "achieved": "achieved", "missed": "missed", "status": "status", "finding_raised": "finding raised",
+    "finding_cleared": "finding cleared", "flag_raised": "flag raised", "flag_resolved": "flag resolved",
+}
+
+
+def print_review(lines, since, as_of) -> None:
+    """The review pack, one block per department (the company's objectives first)."""
+    console = _console()
+    console.print(f"What changed from {since.isoformat()} to {as_of.isoformat()}")
+    if not lines:
+        console.print("Nothing changed in this period.")
+        return
+    department = ""
+    for line in lines:
+        if line.department_name != department:
+            department = line.department_name
+            console.print(Text(department, style="bold"))
+        move = ""
+        if line.kind == "status":
+            move = Text.assemble(" ", _t((line.before or "").replace("_", " "), STATUS_STYLE.get(line.before or "", "")),
+                                 " → ", _t((line.after or "").replace("_", " "), STATUS_STYLE.get(line.after or "", "")))
+        detail = f" — {line.detail}" if line.detail and line.kind not in ("finding_raised", "finding_cleared") else ""
+        console.print(Text.assemble("  ", (f"{REVIEW_WORDS[line.kind]:<15}", "bold" if line.kind == "missed" else ""),
+                                    f" {line.record} ", _t(line.title), move, detail))
+
+
 def _plain_number(value: float) -> str:
     return f"{value:g}"
 
