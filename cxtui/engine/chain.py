@@ -162,6 +162,22 @@ def impact_rows(initiatives: Iterable[Initiative], metrics: Iterable[Metric], se
     return rows
 
 
+def feeding(rows: Iterable[LinkRow], outcome: str, department: str | None) -> list[LinkRow]:
+    """The measured links into `outcome` as a card of `department` shows them ("driven by FCR:
+    supported"): per driver, the pair measured on the department's own series, else the company
+    level's; `department` None takes the company level's only. In the rows' order."""
+    own: dict[str, LinkRow] = {}
+    company: dict[str, LinkRow] = {}
+    for row in rows:
+        if row.outcome == outcome and row.kind == "link":
+            if department is not None and row.department == department:
+                own.setdefault(row.driver, row)
+            elif row.department is None:
+                company.setdefault(row.driver, row)
+    chosen = {**company, **own}
+    return [row for row in rows if chosen.get(row.driver) is row]
+
+
 def chain_metrics(links: Iterable[Link], initiatives: Iterable[Initiative] = (),
                   tensions: Iterable[Tension] = ()) -> set[str]:
     """The metrics whose readings the chain reads."""

@@ -151,7 +151,8 @@ class _Push:
 
 
 class _Context:
-    def __init__(self, snapshot: Snapshot, as_of: date, standings: Standings | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, as_of: date, standings: Standings | None = None,
+                 link_evidence: list[LinkRow] | None = None) -> None:
         self.as_of = as_of
         self.departments: dict[str, Department] = {d.id: d for d in snapshot.departments}
         self.metrics: dict[str, Metric] = {m.id: m for m in snapshot.metrics}
@@ -168,6 +169,7 @@ class _Context:
         self.standings = standings if standings is not None else Standings(snapshot, as_of)
         self.links = sorted(snapshot.links, key=_by_id)
         self._evidence: dict[str, list[LinkRow]] | None = None
+        self._link_rows = link_evidence
         self._readings = snapshot.readings
         self.pushes = [_Push(g.department, g.metric, goal_direction(g), goal=g) for g in self.goals] + [
             _Push(i.department, i.metric, i.direction, incentive=i) for i in self.incentives
@@ -197,9 +199,12 @@ class _Context:
     def evidence(self, link: Link) -> list[LinkRow]:
         """The link's measured pairs from the readings up to as_of, measured once per detection."""
         if self._evidence is None:
-            series = series_of(self._readings, self.as_of, {m for k in self.links for m in (k.driver, k.outcome)})
+            rows = self._link_rows
+            if rows is None:
+                series = series_of(self._readings, self.as_of, {m for k in self.links for m in (k.driver, k.outcome)})
+                rows = link_rows(self.links, self.metrics.values(), series)
             self._evidence = {}
-            for row in link_rows(self.links, self.metrics.values(), series):
+            for row in rows:
                 self._evidence.setdefault(f"{row.driver}:{row.outcome}", []).append(row)
         return self._evidence.get(link.id, [])
 
@@ -646,11 +651,13 @@ _RULE_FUNCTIONS = (
 )
 
 
-def detect_all(snapshot: Snapshot, as_of: date, *, standings: Standings | None = None) -> list[Finding]:
+def detect_all(snapshot: Snapshot, as_of: date, *, standings: Standings | None = None,
+               link_evidence: list[LinkRow] | None = None) -> list[Finding]:
     """Every finding, dismissed ones marked `dismissed=True`; high severity first, then by id.
 
-    `standings` (for `snapshot` at `as_of`) lets a caller that has them share them."""
-    ctx = _Context(snapshot, as_of, standings)
+    `standings` (for `snapshot` at `as_of`) and `link_evidence` (`link_rows` of its links) let a
+    caller that has them share them."""
+    ctx = _Context(snapshot, as_of, standings, link_evidence)
     dismissed = {(d.finding, d.fingerprint) for d in snapshot.dismissals}
     findings = [f for rule in _RULE_FUNCTIONS for f in rule(ctx)]
     findings = [

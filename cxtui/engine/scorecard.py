@@ -40,6 +40,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from cxtui.engine.chain import LinkRow, chain_metrics, feeding, link_rows, series_of
 from cxtui.engine.conflicts import Finding, detect_all
 from cxtui.models import (
     AlignmentWeights,
@@ -102,6 +103,7 @@ class GoalCard(Standing):
     active: bool
     objectives: list[str]
     findings: int
+    drivers: list[LinkRow] = []  # the declared links into the goal's metric, measured (chain.feeding)
 
 
 class ObjectiveCard(Standing):
@@ -111,6 +113,7 @@ class ObjectiveCard(Standing):
     metric: Metric
     source: SeriesSource
     goals: list[GoalCard]
+    drivers: list[LinkRow] = []  # the declared links into the objective's metric, at company level
 
 
 class AlignmentParts(_Frozen):
@@ -250,7 +253,11 @@ def build_scorecard(
     objective_ids = {o.id for o in snapshot.objectives}
     # One set of series and standings for the cards and the conflict rules.
     standings = Standings(snapshot, as_of)
-    every = detect_all(snapshot, as_of, standings=standings)
+    # The links measured once, for the cards ("driven by FCR: supported") and the rule evidence_against.
+    evidence = (link_rows(snapshot.links, snapshot.metrics, series_of(snapshot.readings, as_of,
+                                                                      chain_metrics(snapshot.links)))
+                if snapshot.links else [])
+    every = detect_all(snapshot, as_of, standings=standings, link_evidence=evidence)
     active_findings = [f for f in every if not f.dismissed]
     open_flags = _unresolved(snapshot.flags)
     mentions = _mentions(active_findings) + _mentions(open_flags)
@@ -265,6 +272,7 @@ def build_scorecard(
                 active=is_active(goal, as_of),
                 objectives=[o for o in goal.objectives if o in objective_ids],
                 findings=mentions[goal.id],
+                drivers=feeding(evidence, goal.metric, goal.department),
                 **dict(standings.goal(goal)),
             )
         )
@@ -282,6 +290,7 @@ def build_scorecard(
                 metric=_metric(metrics, objective.metric),
                 source=source,
                 goals=cards_by_objective.get(objective.id, []),
+                drivers=feeding(evidence, objective.metric, None),
                 **dict(standing),
             )
         )

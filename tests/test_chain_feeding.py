@@ -1,0 +1,55 @@
+"""Which measured links a goal or objective card shows ("driven by FCR: supported"): chain.feeding,
+and the cards of the scorecard that carry them."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxtui.demo.sample_company import ANCHOR, load_sample
+from cxtui.engine.chain import LinkRow, feeding
+from cxtui.engine.scorecard import build_scorecard
+
+
+def row(driver: str, outcome: str, department: str | None, verdict: str = "supported", kind: str = "link") -> LinkRow:
+    return LinkRow(driver=driver, outcome=outcome, department=department, sign="positive", lag=0, n=12, rho=0.6,
+                   p=0.01, verdict=verdict, cadence="monthly", first=None, last=None, kind=kind)
+
+
+ROWS = [
+    row("fcr", "csat", "service"),
+    row("fcr", "csat", None, "no_evidence"),
+    row("aht", "csat", None, "contradicted"),
+    row("aht", "csat", "sales", "no_evidence"),
+    row("csat", "retention", None),
+    row("price", "csat", "service", "contradicted", kind="tension"),
+]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "department", "expected"),
+    [
+        # the department's own pair wins; a driver without one falls back to the company level's
+        ("csat", "service", [("fcr", "service"), ("aht", None)]),
+        ("csat", "sales", [("fcr", None), ("aht", "sales")]),
+        # a company-level card takes company-level pairs only
+        ("csat", None, [("fcr", None), ("aht", None)]),
+        ("retention", "service", [("csat", None)]),
+        # nothing feeds a driver-only metric; tensions are not drivers
+        ("fcr", "service", []),
+        ("price", "service", []),
+    ],
+)
+def test_feeding_picks_one_pair_per_driver(outcome, department, expected):
+    assert [(r.driver, r.department) for r in feeding(ROWS, outcome, department)] == expected
+
+
+def test_the_sample_cards_show_what_drives_them():
+    scorecard = build_scorecard(load_sample(), ANCHOR)
+    goals = {c.goal.id: c for c in scorecard.goals}
+    # Customer service's CSAT goal: FCR drives it (supported), the short-call lever is contradicted.
+    assert [(r.driver, r.verdict) for r in goals["G-8"].drivers] == [("fcr", "supported"), ("aht", "contradicted")]
+    assert all(r.department == "customer-service" and r.n >= 8 for r in goals["G-8"].drivers)
+    objectives = {c.objective.id: c for c in scorecard.objectives}
+    assert [(r.driver, r.department, r.verdict) for r in objectives["O-5"].drivers] == [
+        ("csat", None, "not_enough_data")]
+    assert all(not c.drivers for c in scorecard.goals if c.goal.metric not in {"fcr", "csat", "retention_rate", "clv"})
