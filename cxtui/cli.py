@@ -351,7 +351,8 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
     from cxtui.engine.scorecard import build_scorecard
 
     day = day or date.today()
-    card = build_scorecard(store.snapshot(day), as_of=day)
+    snapshot = store.snapshot(day)
+    card = build_scorecard(snapshot, as_of=day)
     if department:
         card = card.model_copy(
             update={
@@ -365,7 +366,7 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
     else:
         from cxtui.exchange.printed import print_scorecard
 
-        print_scorecard(card)
+        print_scorecard(card, {m.id: m.name for m in snapshot.metrics})
 
 
 @cli.command(

@@ -53,3 +53,20 @@ def test_the_sample_cards_show_what_drives_them():
     assert [(r.driver, r.department, r.verdict) for r in objectives["O-5"].drivers] == [
         ("csat", None, "not_enough_data")]
     assert all(not c.drivers for c in scorecard.goals if c.goal.metric not in {"fcr", "csat", "retention_rate", "clv"})
+
+
+def test_the_printed_scorecard_names_each_cards_drivers_with_n_and_verdict(cli, tmp_path):
+    from datetime import date
+
+    path = tmp_path / "demo" / "store.json"
+    assert cli("demo", "--no-tui", "--db", path).exit_code == 0
+    today = date.today().isoformat()
+    out = cli("scorecard", "--db", path, "--as-of", today).stdout
+    section = out[out.index("What drives them, measured from the readings (evidence, not cause)"):]
+    assert "G-8 Customer satisfaction (CSAT) (Customer Service) driven by" in section
+    assert "Average handle time: contradicted (ρ = +0.66, n = 26 monthly changes)" in section
+    assert "Agent training hours: supported" in section  # a driver that is no goal's metric, by name
+    assert "causes" not in out
+    data = __import__("json").loads(cli("scorecard", "--db", path, "--as-of", today, "--format", "json").stdout)
+    g8 = next(g for g in data["goals"] if g["goal"]["id"] == "G-8")
+    assert sorted((d["driver"], d["verdict"]) for d in g8["drivers"]) == [("aht", "contradicted"), ("fcr", "supported")]

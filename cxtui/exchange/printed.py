@@ -62,12 +62,14 @@ def _beneath(console: Console, text: Text) -> None:
         console.print(Text(_INDENT) + line, soft_wrap=True)
 
 
-def print_scorecard(card) -> None:
+def print_scorecard(card, metric_names: dict[str, str] | None = None) -> None:
+    """`metric_names` names the drivers of linked goals (a driver need not be any goal's metric)."""
     console = _console()
     index = "–" if card.company_index is None else f"{card.company_index:g}"
     console.print(Text(f"Scorecard as of {card.as_of.isoformat()} · company alignment index {index}", style="bold"))
     if console.width < NARROW_BELOW:
         _print_scorecard_narrow(console, card)
+        _print_drivers(console, card, metric_names or {})
         return
 
     goals = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True)
@@ -104,6 +106,28 @@ def print_scorecard(card) -> None:
             _num(a.conflicts), _t(len(d.findings)), _t(len(d.flags)),
         )
     console.print(departments)
+    _print_drivers(console, card, metric_names or {})
+
+
+def _print_drivers(console: Console, card, metric_names: dict[str, str]) -> None:
+    """Each goal and objective fed by declared links, with what the readings say of each link."""
+    fed = [(o.objective.id, o.metric.name, "company", o.drivers) for o in card.objectives if o.drivers]
+    fed += [(g.goal.id, g.metric.name, g.department.name, g.drivers) for g in card.goals if g.drivers]
+    if not fed:
+        return
+    names = {g.metric.id: g.metric.name for g in card.goals} | {o.metric.id: o.metric.name for o in card.objectives}
+    names |= metric_names
+    console.print()
+    console.print(Text("What drives them, measured from the readings (evidence, not cause)", style="bold"))
+    for record, metric, where, rows in fed:
+        console.print(Text.assemble(f"  {record} ", _t(metric), f" ({where}) driven by"))
+        for row in rows:
+            rho = "" if row.rho is None else f"ρ = {row.rho:+.2f}, "
+            scope = "company level, " if row.department is None and where != "company" else ""
+            console.print(Text.assemble(
+                "    ", _t(names.get(row.driver, row.driver)), ": ",
+                _t(row.verdict.replace("_", " "), VERDICT_STYLE.get(row.verdict, "")),
+                f" ({scope}{rho}n = {row.n} {row.cadence} changes)"))
 
 
 def _print_scorecard_narrow(console: Console, card) -> None:
