@@ -39,10 +39,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -71,47 +70,7 @@ from cxtui.engine.standings import (
 )
 from cxtui.engine.tensions import effective_tensions, knock_on, other_metric
 
-Rule = Literal[
-    "opposed_targets",
-    "tension",
-    "incentive_against_objective",
-    "inward_incentive",
-    "silo_goal",
-    "local_win_customer_loss",
-    "evidence_against",
-]
-
-RULES: tuple[Rule, ...] = (
-    "opposed_targets",
-    "tension",
-    "incentive_against_objective",
-    "inward_incentive",
-    "silo_goal",
-    "local_win_customer_loss",
-    "evidence_against",
-)
-
-SEVERITY: dict[str, Severity] = {
-    "opposed_targets": "high",
-    "tension": "medium",
-    "incentive_against_objective": "high",
-    "inward_incentive": "medium",
-    "silo_goal": "low",
-    "local_win_customer_loss": "medium",
-    "evidence_against": "medium",
-}
-
 SEVERITY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
-
-RULE_TITLES: dict[str, str] = {
-    "opposed_targets": "Opposed targets",
-    "tension": "Metrics in tension",
-    "incentive_against_objective": "Incentive against a shared objective",
-    "inward_incentive": "Inward-looking incentive",
-    "silo_goal": "Silo goal",
-    "local_win_customer_loss": "Local win, customer loss",
-    "evidence_against": "Pushing a lever the data contradicts",
-}
 
 _MAX_ID = 80
 
@@ -120,7 +79,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
-    rule: Rule
+    rule: str  # one of RULES
     severity: Severity
     title: str
     departments: list[str]
@@ -318,7 +277,7 @@ def _because(tension: Tension) -> str:
 
 def _make(
     ctx: _Context,
-    rule: Rule,
+    rule: str,
     explanation: str,
     *,
     departments: Sequence[str],
@@ -338,8 +297,8 @@ def _make(
     return Finding(
         id=finding_id(rule, ids),
         rule=rule,
-        severity=SEVERITY[rule],
-        title=RULE_TITLES[rule],
+        severity=RULE_OF[rule].severity,
+        title=RULE_OF[rule].title,
         departments=sorted(set(departments)),
         goals=sorted({g.id for g in goals}),
         incentives=sorted({i.id for i in incentives}),
@@ -640,15 +599,30 @@ def evidence_against(ctx: _Context) -> list[Finding]:
     return findings
 
 
-_RULE_FUNCTIONS = (
-    opposed_targets,
-    tension,
-    incentive_against_objective,
-    inward_incentive,
-    silo_goal,
-    local_win_customer_loss,
-    evidence_against,
+@dataclass(frozen=True)
+class ConflictRule:
+    """One silo-conflict rule: its name (the first part of its findings' ids), severity, the title its
+    findings carry, and the function that finds them."""
+
+    name: str
+    severity: Severity
+    title: str
+    find: Callable[[_Context], list[Finding]]
+
+
+# Every rule, once, in the order findings of one severity are listed.
+CONFLICT_RULES: tuple[ConflictRule, ...] = (
+    ConflictRule("opposed_targets", "high", "Opposed targets", opposed_targets),
+    ConflictRule("tension", "medium", "Metrics in tension", tension),
+    ConflictRule("incentive_against_objective", "high", "Incentive against a shared objective",
+                 incentive_against_objective),
+    ConflictRule("inward_incentive", "medium", "Inward-looking incentive", inward_incentive),
+    ConflictRule("silo_goal", "low", "Silo goal", silo_goal),
+    ConflictRule("local_win_customer_loss", "medium", "Local win, customer loss", local_win_customer_loss),
+    ConflictRule("evidence_against", "medium", "Pushing a lever the data contradicts", evidence_against),
 )
+RULE_OF: dict[str, ConflictRule] = {rule.name: rule for rule in CONFLICT_RULES}
+RULES: tuple[str, ...] = tuple(RULE_OF)
 
 
 def detect_all(snapshot: Snapshot, as_of: date, *, standings: Standings | None = None,
@@ -659,7 +633,7 @@ def detect_all(snapshot: Snapshot, as_of: date, *, standings: Standings | None =
     caller that has them share them."""
     ctx = _Context(snapshot, as_of, standings, link_evidence)
     dismissed = {(d.finding, d.fingerprint) for d in snapshot.dismissals}
-    findings = [f for rule in _RULE_FUNCTIONS for f in rule(ctx)]
+    findings = [f for rule in CONFLICT_RULES for f in rule.find(ctx)]
     findings = [
         f.model_copy(update={"dismissed": True}) if (f.id, f.fingerprint) in dismissed else f
         for f in findings
