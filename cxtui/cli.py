@@ -966,6 +966,35 @@ def _engine_problems(store) -> list:
             for line in engine_problems(snapshot)]
 
 
+# --- beyond the terminal: the HTML report and the TUI in a browser ----------------------------------
+
+
+@cli.command(epilog=_example("cxtui report scorecard.html", "cxtui report q3.html --as-of 2026-09-30 --dept sales"))
+@click.argument("out", metavar="OUT")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="The scorecard as it stood on this date (default: today).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@db_option
+def report(out: str, as_of: str | None, dept: str | None) -> None:
+    """Write the scorecard as one self-contained HTML page to OUT (written atomically).
+
+    Alignment and its parts, each department's goals with status, progress and trend, the findings
+    with their explanations and the measured driver chain. No script and nothing fetched: it opens
+    offline and prints to PDF at A4 landscape from any browser."""
+    from cxtui.engine.chain import chain_metrics
+    from cxtui.exchange import csv_files
+    from cxtui.exchange.html_report import report_of
+
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of) or date.today()
+    snapshot = store.snapshot(day)
+    joined = chain_metrics(snapshot.links, tensions=snapshot.tensions)
+    chain_readings = [r for r in store.readings(end=day) if r.metric in joined] if joined else []
+    page = report_of(snapshot, day, chain_readings, department=department, made_on=date.today())
+    csv_files.write_file([page], out)
+    click.echo(f"wrote the report as of {day.isoformat()} to {out}", err=True)
+
+
 def tune_collector() -> None:
     """Run the cyclic garbage collector less often; `cxtui` does this before anything else.
 
