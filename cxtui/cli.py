@@ -982,15 +982,15 @@ def report(out: str, as_of: str | None, dept: str | None) -> None:
     offline and prints to PDF at A4 landscape from any browser."""
     from cxtui.engine.chain import chain_metrics
     from cxtui.exchange import csv_files
-    from cxtui.exchange.html_report import report_of
+    from cxtui.exchange.html_report import chain_series_of, report_of
 
     store = open_store()
     department = department_id(store, dept)
     day = parse_day("--as-of", as_of) or date.today()
     snapshot = store.snapshot(day)
     joined = chain_metrics(snapshot.links, tensions=snapshot.tensions)
-    chain_readings = [r for r in store.readings(end=day) if r.metric in joined] if joined else []
-    page = report_of(snapshot, day, chain_readings, department=department, made_on=date.today())
+    rows = store.reading_rows(["metric", "department", "date", "value"], end=day) if joined else []
+    page = report_of(snapshot, day, chain_series_of(rows, joined), department=department, made_on=date.today())
     csv_files.write_file([page], out)
     click.echo(f"wrote the report as of {day.isoformat()} to {out}", err=True)
 

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from html import escape
 
-from cxtui.engine.chain import LinkRow, chain_metrics, link_rows, series_of, tension_rows
+from cxtui.engine.chain import LinkRow, SeriesMap, link_rows, tension_rows
 from cxtui.engine.conflicts import Finding
 from cxtui.engine.scorecard import DepartmentCard, GoalCard, ObjectiveCard, Scorecard, build_scorecard
-from cxtui.models import Metric, Reading, Snapshot
+from cxtui.models import Metric, Snapshot
 
 # status -> (symbol, word, css class); symbols and words as the TUI shows them (cxtui/tui/format.py)
 STATUS: dict[str, tuple[str, str, str]] = {
@@ -260,13 +260,22 @@ def render_report(card: Scorecard, chain: list[LinkRow], metrics: Iterable[Metri
     ))
 
 
-def report_of(snapshot: Snapshot, as_of: date, chain_readings: Iterable[Reading], *,
-              department: str | None = None, made_on: date | None = None) -> str:
-    """The page for a store's snapshot as of `as_of`. `chain_readings`: the readings up to `as_of`
-    of the metrics that links and tensions join (a snapshot trimmed to a date lacks the tensions'
-    history), so the chain is measured as `cxtui links --as-of` measures it."""
+def report_of(snapshot: Snapshot, as_of: date, chain_series: SeriesMap, *, department: str | None = None,
+              made_on: date | None = None) -> str:
+    """The page for a store's snapshot as of `as_of`. `chain_series`: the readings up to `as_of` of
+    the metrics that links and tensions join, per series (`chain_series_of`); a snapshot trimmed to
+    a date lacks the tensions' history. So the chain is measured as `cxtui links --as-of` measures it."""
     card = build_scorecard(snapshot, as_of=as_of)
-    series = series_of(chain_readings, as_of, chain_metrics(snapshot.links, tensions=snapshot.tensions))
-    rows = link_rows(snapshot.links, snapshot.metrics, series) + tension_rows(snapshot.tensions, snapshot.metrics,
-                                                                              series)
+    rows = (link_rows(snapshot.links, snapshot.metrics, chain_series)
+            + tension_rows(snapshot.tensions, snapshot.metrics, chain_series))
     return render_report(card, rows, snapshot.metrics, department=department, made_on=made_on)
+
+
+def chain_series_of(rows: Iterable[Sequence], metrics: set[str]) -> SeriesMap:
+    """Series of `metrics` from reading rows (metric, department, ISO date, value) in date order:
+    rows, not Reading models, since the chain reads a metric's whole history."""
+    found: SeriesMap = {}
+    for metric, department, day, value in rows:
+        if metric in metrics:
+            found.setdefault((metric, department), []).append((date.fromisoformat(day), value))
+    return found
