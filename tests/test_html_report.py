@@ -23,7 +23,7 @@ class Page(HTMLParser):
     """Every start tag with its attributes, the text by the innermost open section/table row, and
     whether the tags balance (void elements aside)."""
 
-    VOID = {"meta", "br", "link", "img", "input", "hr", "circle", "polyline"}
+    VOID = frozenset({"meta", "br", "link", "img", "input", "hr", "circle", "polyline"})
 
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -134,7 +134,7 @@ def test_alignment_and_its_parts(page, hostile):
 
 
 def test_each_goal_shows_its_status_word_and_symbol_progress_and_trend(page, hostile):
-    text, parsed = page
+    _, parsed = page
     card = build_scorecard(hostile.snapshot(date.fromisoformat(AS_OF)), as_of=date.fromisoformat(AS_OF))
     for g in card.goals:
         symbol, word, _ = html_report.STATUS[g.status]
@@ -158,7 +158,7 @@ def test_the_findings_with_their_explanations(page, hostile):
 
 
 def test_the_driver_chain_shows_each_measured_link_and_never_says_causes(page):
-    text, parsed = page
+    _, parsed = page
     row = parsed.row_with("Discount rate → Net Promoter Score")
     assert "link (negative)" in row and "Sales" in row
     assert "too little data" in row  # two paired readings are not enough to judge

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import chromium as browser
 import pytest
 from _pytest.outcomes import Failed, Skipped
-
-sys.path.insert(0, str(Path(__file__).parent))
-import chromium as browser  # noqa: E402
 
 
 @pytest.mark.parametrize(("found", "required", "outcome"), [

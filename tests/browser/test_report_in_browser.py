@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import html
 import re
-import sys
 from pathlib import Path
 
+import chromium as browser
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import chromium as browser  # noqa: E402
-
-from cxtui.demo.demo_store import seed_demo  # noqa: E402
-from cxtui.models import Department, Goal, Metric  # noqa: E402
-from cxtui.store import Store  # noqa: E402
+from cxtui.demo.demo_store import seed_demo
+from cxtui.models import Department, Goal, Metric
+from cxtui.store import Store
 
 HOSTILE = "<script>alert(1)</script>"
 A4_LANDSCAPE = (841.92, 595.92)  # points
@@ -69,7 +66,7 @@ def test_the_dom_a_browser_builds(chromium, report, tmp_path):
 
 
 async def test_nothing_runs_nothing_is_fetched_and_rows_are_not_cut(chromium, report, tmp_path):
-    page, departments = report
+    page, _ = report
     async with browser.Page(chromium, tmp_path / "profile") as tab:
         await tab.send("Page.addScriptToEvaluateOnNewDocument",
                        source="window.__alerted = false; window.alert = () => { window.__alerted = true; };")

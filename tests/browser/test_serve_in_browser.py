@@ -12,14 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import chromium as browser
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-import chromium as browser  # noqa: E402
-
-from cxtui.demo.demo_store import seed_demo  # noqa: E402
-from cxtui.models import Department  # noqa: E402
-from cxtui.store import Store  # noqa: E402
+from cxtui.demo.demo_store import seed_demo
+from cxtui.models import Department
+from cxtui.store import Store
 
 # Kept by the page before textual.js runs: the xterm.js Terminal it builds (its `terminal`
 # property), so the test can read the rows the browser shows. Read-only use of a public API.

@@ -7,8 +7,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
 from conftest import make_app, settle
+
 from cxtui.models import Goal, Reading, utcnow
 from cxtui.store import NEW_ID, Store
 from cxtui.tui.actions import REGISTRY
