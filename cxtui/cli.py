@@ -1003,6 +1003,66 @@ def _engine_problems(store) -> list:
             for line in engine_problems(snapshot)]
 
 
+# --- beyond the terminal: the HTML report and the TUI in a browser ----------------------------------
+
+
+@cli.command(epilog=_example("cxtui report scorecard.html", "cxtui report q3.html --as-of 2026-09-30 --dept sales"))
+@click.argument("out", metavar="OUT")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="The scorecard as it stood on this date (default: today).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@db_option
+def report(out: str, as_of: str | None, dept: str | None) -> None:
+    """Write the scorecard as one self-contained HTML page to OUT (written atomically).
+
+    Alignment and its parts, each department's goals with status, progress and trend, the findings
+    with their explanations and the measured driver chain. No script and nothing fetched: it opens
+    offline and prints to PDF at A4 landscape from any browser."""
+    from cxtui.engine.chain import chain_metrics
+    from cxtui.exchange import csv_files
+    from cxtui.exchange.html_report import chain_series_of, report_of
+
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of) or date.today()
+    snapshot = store.snapshot(day)
+    joined = chain_metrics(snapshot.links, tensions=snapshot.tensions)
+    rows = store.reading_rows(["metric", "department", "date", "value"], end=day) if joined else []
+    page = report_of(snapshot, day, chain_series_of(rows, joined), department=department, made_on=date.today())
+    csv_files.write_file([page], out)
+    click.echo(f"wrote the report as of {day.isoformat()} to {out}", err=True)
+
+
+@cli.command(epilog=_example("cxtui serve                  # then: ssh -L 8000:localhost:8000 this-host",
+                             "cxtui serve --read-only --port 8100",
+                             "cxtui serve --host 0.0.0.0   # any address: only when you mean it"))
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDRESS",
+              help="Address to listen on. There is no log-in: another than loopback only when you mean it.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--read-only", is_flag=True, help="Every change refused: the scorecard, meeting, conflicts and chain "
+              "views for a meeting-room screen.")
+@db_option
+def serve(host: str, port: int, read_only: bool) -> None:
+    """Serve the TUI to a web browser (textual-serve), as the Unix user who runs this command.
+
+    Each browser tab gets its own cxtui session on the store, acting as that user. Reach it through
+    an SSH tunnel; the command prints how."""
+    store = open_store()
+    if not store.exists():
+        from cxtui.store import StoreMissing
+
+        raise StoreMissing(store.path)
+    try:
+        import textual_serve  # noqa: F401  (deferred: only this command needs the web server)
+    except ImportError:
+        raise Failure("cxtui serve needs textual-serve: pip install 'textual-serve>=1.1'") from None
+    from cxtui.tui import serve as web
+
+    user = _user()
+    for line in web.how_to_reach(host, port, user, read_only=read_only):
+        click.echo(line, err=True)
+    web.serve(store.path, user, host=host, port=port, read_only=read_only)
+
+
 def tune_collector() -> None:
     """Run the cyclic garbage collector less often; `cxtui` does this before anything else.
 

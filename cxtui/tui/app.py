@@ -66,8 +66,11 @@ class CxtuiApp(App[str | None]):
         cursor_blink: bool = True,
         presence_interval: float = presence.BEAT_INTERVAL,
         on_started: Callable[[], None] | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
+        # `cxtui serve --read-only`: every change refused, by key and by the store (read_only.py).
+        self.read_only = read_only
         self.store_path = Path(store_path)
         # Refused here, before any terminal is taken, when a non-root process asks for another name.
         self.identity = acting_identity(user)
@@ -123,7 +126,9 @@ class CxtuiApp(App[str | None]):
 
     def _open(self) -> Store:
         if self._store is None:
-            self._store = Store(self.store_path, user=self.identity.user)
+            from cxtui.tui.read_only import ReadOnlyStore
+
+            self._store = (ReadOnlyStore if self.read_only else Store)(self.store_path, user=self.identity.user)
         return self._store
 
     def _load_now(self, reread: bool = True) -> None:
@@ -267,6 +272,21 @@ class CxtuiApp(App[str | None]):
         # Quitting while the store cannot be used is a failure: `cxtui` then exits 1 naming it.
         self.exit(self._problem, return_code=1 if self._problem else 0)
 
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        """Every key, palette command and click runs its action here: a read-only session refuses
+        the changing ones, saying why."""
+        if self.read_only and isinstance(action, str):
+            from textual.actions import parse
+
+            from cxtui.tui.read_only import REFUSAL, refuses
+
+            destination, name, _ = parse(action)
+            node = {"app": self, "screen": self.screen}.get(destination, default_namespace or self)
+            if refuses(getattr(node, "SCOPE", None), name):
+                self.notify(REFUSAL, title="Read-only", severity="warning", timeout=8)
+                return True  # handled: the key goes no further (to a screen binding the same action)
+        return await super().run_action(action, default_namespace, namespaces)
+
     # --- navigation -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -384,10 +404,11 @@ def create_app(
     cursor_blink: bool = True,
     presence_interval: float = presence.BEAT_INTERVAL,
     on_started: Callable[[], None] | None = None,
+    read_only: bool = False,
 ) -> CxtuiApp:
     """The app for a store. `as_of=None` means today; `cursor_blink=False` makes screenshots stable;
     `on_started` is called once the first scorecard (or why the store cannot be read) is shown."""
     return CxtuiApp(
         Path(store_path), user=user, as_of=as_of, poll_interval=poll_interval, cursor_blink=cursor_blink,
-        presence_interval=presence_interval, on_started=on_started,
+        presence_interval=presence_interval, on_started=on_started, read_only=read_only,
     )
