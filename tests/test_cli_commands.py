@@ -49,7 +49,7 @@ class FakeApp:
 @pytest.fixture
 def fake_tui(monkeypatch):
     FakeApp.runs = []
-    monkeypatch.setattr("cxtui.cli._has_terminal", lambda: True)
+    monkeypatch.setattr("cxtui.cli.group._has_terminal", lambda: True)
     module = types.ModuleType("cxtui.tui.app")
     module.create_app = lambda path, *, user=None, on_started=None: FakeApp(path, user)
     monkeypatch.setitem(sys.modules, "cxtui.tui.app", module)
@@ -82,7 +82,7 @@ def test_default_command_without_a_store(cli, fake_tui, store_path):
 
 
 def test_default_command_without_a_terminal(seeded, cli, fake_tui, monkeypatch):
-    monkeypatch.setattr("cxtui.cli._has_terminal", lambda: False)
+    monkeypatch.setattr("cxtui.cli.group._has_terminal", lambda: False)
     result = cli()
     assert result.exit_code == 1
     assert one_error_line(result).startswith("error: the TUI needs a terminal;")
@@ -97,7 +97,7 @@ def test_demo_without_a_terminal_still_creates_the_store(cli, tmp_path):
 
 
 def test_default_command_before_the_tui_exists(seeded, cli, monkeypatch):
-    monkeypatch.setattr("cxtui.cli._has_terminal", lambda: True)
+    monkeypatch.setattr("cxtui.cli.group._has_terminal", lambda: True)
     monkeypatch.setitem(sys.modules, "cxtui.tui.app", None)  # makes the import fail
     result = cli()
     assert result.exit_code == 1

@@ -1,6 +1,6 @@
 """One line for any failure, and text made safe to show: shared by the CLI and the TUI.
 
-Neither imports Textual, so the headless commands stay free of it and the TUI never imports cli.py.
+Neither imports Textual, so the headless commands stay free of it and the TUI never imports the cli package.
 """
 
 from __future__ import annotations

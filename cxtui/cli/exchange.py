@@ -1,0 +1,204 @@
+"""Data in and out: `export`, `import` and the one-file HTML `report`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from datetime import date
+from typing import NoReturn
+
+import click
+
+from cxtui.cli.common import (
+    db_option,
+    department_id,
+    echo_saved,
+    example,
+    exit_with,
+    open_store,
+    parse_day,
+    utf8_text,
+)
+from cxtui.cli.group import cli
+
+
+@cli.command(
+    name="export",
+    epilog=example(
+        "cxtui export scorecard scorecard.csv --excel",
+        "cxtui export readings --dept sales --as-of 2026-03-31 > sales-q1.csv",
+        "cxtui export goals - | less",
+    ),
+)
+@click.argument("what", type=click.Choice(("scorecard", "readings", "goals", "incentives", "objectives",
+                                           "departments", "metrics", "tensions", "conflicts", "audit", "links",
+                                           "initiatives")))
+@click.argument("out", default="-", metavar="[OUT]")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")
+@click.option("--excel", is_flag=True, help="Start the file with a byte-order mark so Excel reads it as UTF-8.")
+@db_option
+def export_command(what: str, out: str, dept: str | None, as_of: str | None, excel: bool) -> None:
+    """Write WHAT as CSV to OUT (a file, written atomically; '-' or nothing for stdout)."""
+    from cxtui.exchange.exporting import AS_OF, BY_DEPARTMENT
+
+    if dept is not None and what not in BY_DEPARTMENT:
+        raise click.UsageError(f"--dept does not apply to {what}")
+    if as_of is not None and what not in AS_OF:
+        raise click.UsageError(f"--as-of does not apply to {what}")
+    store = open_store()
+    count = write_export(store, what, out, department_id(store, dept), parse_day("--as-of", as_of), excel=excel)
+    if out != "-":
+        click.echo(f"wrote {count} rows of {what} to {out}", err=True)
+
+
+def write_export(store, what: str, out: str, dept: str | None, as_of: date | None, *, excel: bool) -> int:
+    from cxtui.exchange import csv_files
+    from cxtui.exchange.exporting import export_rows
+
+    header, rows = export_rows(store, what, dept=dept, as_of=as_of)
+    counted = _Counter(rows)
+    chunks = csv_files.render(header, counted, excel=excel)
+    if out == "-":
+        sys.stdout.flush()
+        csv_files.write_stream(chunks, sys.stdout.buffer)
+    else:
+        csv_files.write_file(chunks, out)
+    return counted.count
+
+
+class _Counter:
+    def __init__(self, items) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+@cli.command(
+    name="import",
+    epilog=example(
+        "cxtui import readings q1.csv --dry-run",
+        "cxtui import readings q1.csv",
+        "cxtui export goals | cxtui import goals - --db other.json",
+        "",
+        "Columns of each file: docs/cli.md. Readings: metric,department,date,value,confidence,note",
+    ),
+)
+@click.argument("what", type=click.Choice(("readings", "departments", "metrics", "objectives", "goals",
+                                           "incentives", "tensions", "links", "initiatives")))
+@click.argument("file", metavar="FILE")
+@click.option("--dry-run", is_flag=True, help="Check every row and report what would be added; write nothing.")
+@db_option
+def import_command(what: str, file: str, dry_run: bool) -> None:
+    """Add the rows of a CSV FILE ('-' for stdin) to the store: all rows, or none if any is wrong."""
+    from cxtui.exchange.importing import apply, plan_import
+
+    store = open_store()
+    name = "stdin" if file == "-" else file
+    with _open_input(file) as stream:
+        with _progress(stream, file) as tick:
+            plan = plan_import(store, what, stream, name, on_progress=tick)
+    with contextlib.closing(plan.records):
+        if plan.problems:
+            _report_problems(plan, name)
+        if dry_run:
+            click.echo(f"would import {_summary(plan)} from {name} (dry run: nothing was written)")
+            for line in _dry_run_lines(plan):
+                click.echo(f"  {line}")
+            return
+        apply(store, plan)
+    echo_saved(f"imported {_summary(plan)} from {name}")
+
+
+def _open_input(file: str):
+    if file == "-":
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return open(file, "rb")
+
+
+def _progress(stream, file: str):
+    """A progress bar on stderr for big files on a terminal; otherwise nothing at all."""
+    size = 0 if file == "-" else os.fstat(stream.fileno()).st_size
+    if size < 2_000_000 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return _rich_progress(stream, size)
+
+
+@contextlib.contextmanager
+def _rich_progress(stream, size: int):
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    with Progress(TextColumn("checking"), BarColumn(), DownloadColumn(), console=Console(stderr=True),
+                  transient=True) as progress:
+        task = progress.add_task("check", total=size)
+        yield lambda: progress.update(task, completed=stream.tell())
+
+
+def _summary(plan) -> str:
+    n = len(plan.records)
+    noun = plan.table if n != 1 else plan.table.removesuffix("s")
+    return f"{n} {noun}"
+
+
+def _dry_run_lines(plan) -> list[str]:
+    if plan.table == "readings":
+        per_metric: dict[str, int] = {}
+        for r in plan.records:
+            per_metric[r.metric] = per_metric.get(r.metric, 0) + 1
+        return [f"{metric}: {count} reading(s)" for metric, count in sorted(per_metric.items())]
+    from cxtui.store import NEW_ID
+
+    lines = []
+    for r in plan.records:
+        label = getattr(r, "name", None) or getattr(r, "title", None) or getattr(r, "why", "")
+        lines.append(f"+ {'(new id)' if r.id == NEW_ID else r.id}  {label}".rstrip())
+    return lines
+
+
+SHOWN_PROBLEMS = 20
+
+
+def _report_problems(plan, name: str) -> NoReturn:
+    shown = plan.problems[:SHOWN_PROBLEMS]
+    if len(plan.problems) == 1 and not plan.stopped_early:
+        p = shown[0]
+        exit_with(1, f"{name}:{p.line}: {p.message}; nothing was imported")
+    for p in shown:
+        click.echo(f"error: {name}:{p.line}: {' '.join(p.message.split())}", err=True)
+    more = len(plan.problems) - len(shown)
+    total = f"{len(plan.problems)}{'+' if plan.stopped_early else ''}"
+    tail = f" ({more}{'+' if plan.stopped_early else ''} more not shown)" if more else ""
+    exit_with(1, f"{total} problems in {name}{tail}; nothing was imported")
+
+
+@cli.command(epilog=example("cxtui report scorecard.html", "cxtui report q3.html --as-of 2026-09-30 --dept sales"))
+@click.argument("out", metavar="OUT")
+@click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="The scorecard as it stood on this date (default: today).")
+@click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
+@db_option
+def report(out: str, as_of: str | None, dept: str | None) -> None:
+    """Write the scorecard as one self-contained HTML page to OUT (written atomically).
+
+    Alignment and its parts, each department's goals with status, progress and trend, the findings
+    with their explanations and the measured driver chain. No script and nothing fetched: it opens
+    offline and prints to PDF at A4 landscape from any browser."""
+    from cxtui.engine.chain import chain_metrics
+    from cxtui.exchange import csv_files
+    from cxtui.exchange.html_report import chain_series_of, report_of
+
+    store = open_store()
+    department = department_id(store, dept)
+    day = parse_day("--as-of", as_of) or date.today()
+    snapshot = store.snapshot(day)
+    joined = chain_metrics(snapshot.links, tensions=snapshot.tensions)
+    rows = store.reading_rows(["metric", "department", "date", "value"], end=day) if joined else []
+    page = report_of(snapshot, day, chain_series_of(rows, joined), department=department, made_on=date.today())
+    csv_files.write_file([page], out)
+    click.echo(f"wrote the report as of {day.isoformat()} to {out}", err=True)
