@@ -130,7 +130,9 @@ def tui(path: str, *, history: bool = False) -> dict:
     # What `cxtui` does: it checks that the store exists, then sets up the TUI.
     if not Store(path).exists():
         raise RuntimeError(f"no store at {path}")
-    app = tui_app(path, None)
+    from cxtui.runtime.options import Options
+
+    app = tui_app(Options(store_path=path))
 
     from cxtui.tui.screens.problem import ProblemScreen
     from cxtui.tui.screens.scorecard import ScorecardScreen

@@ -51,7 +51,7 @@ def fake_tui(monkeypatch):
     FakeApp.runs = []
     monkeypatch.setattr("cxtui.cli.group._has_terminal", lambda: True)
     module = types.ModuleType("cxtui.tui.app")
-    module.create_app = lambda path, *, user=None, on_started=None: FakeApp(path, user)
+    module.create_app = lambda options, *, on_started=None: FakeApp(options.store_path, options.user)
     monkeypatch.setitem(sys.modules, "cxtui.tui.app", module)
     yield FakeApp.runs
     gc.enable()  # the CLI pauses the collector until the TUI starts, which a fake never does
@@ -359,10 +359,11 @@ def test_the_real_tui_factory_takes_what_the_cli_passes():
     import inspect
 
     app_module = pytest.importorskip("cxtui.tui.app")
+    # The fake above takes the run's options first and on_started by keyword, as the CLI passes them.
     parameters = inspect.signature(app_module.create_app).parameters
     first = next(iter(parameters.values()))
     assert first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
-    assert parameters["user"].kind == inspect.Parameter.KEYWORD_ONLY
+    assert inspect.signature(app_module.CxtuiApp).parameters["on_started"].kind == inspect.Parameter.KEYWORD_ONLY
 
 
 def test_the_command_collects_young_objects_less_often(env):
@@ -387,7 +388,8 @@ def test_the_tui_starts_with_the_collector_paused_and_resumes_it(env, tmp_path):
     code = (
         "import gc, sys\n"
         "from cxtui.cli import tui_app\n"
-        "app = tui_app(sys.argv[1], None)\n"
+        "from cxtui.runtime.options import Options\n"
+        "app = tui_app(Options(store_path=sys.argv[1]))\n"
         "paused = not gc.isenabled()\n"
         "app._on_started()\n"
         "print(paused, gc.isenabled(), gc.get_freeze_count() > 0)\n"

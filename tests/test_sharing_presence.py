@@ -124,10 +124,11 @@ async def _wait_for(pilot, condition, timeout: float = 5.0) -> None:
 
 
 async def test_the_scorecard_names_who_else_is_here_and_forgets_who_left(db):
+    from cxtui.runtime.options import Options
     from cxtui.tui.app import create_app
     from cxtui.tui.widgets.also_here import PresenceBar
 
-    app = create_app(db, user="kim", poll_interval=0.2, presence_interval=0.1, cursor_blink=False)
+    app = create_app(Options(store_path=db, user="kim"), poll_interval=0.2, presence_interval=0.1, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
         bar = app.screen.query_one(PresenceBar)
         await _wait_for(pilot, lambda: any(presence.presence_dir(db).glob("kim-*.json")))

@@ -12,7 +12,7 @@ from cxtui.cli.common import (
     echo_saved,
     example,
     open_store,
-    store_path,
+    options,
     utf8_text,
 )
 from cxtui.cli.group import cli, launch_tui
@@ -47,7 +47,7 @@ def demo(no_tui: bool, reset: bool, yes: bool) -> None:
         created = seed_demo(store)
     echo_saved(f"{'created the demo store at' if created else 'using the demo store at'} {store.path}")
     if not no_tui:
-        launch_tui(store.path, acting_user())
+        launch_tui()
 
 
 @cli.command(epilog=example("cxtui init", "cxtui init --db /srv/cx/store.json --group cx-leads",
@@ -69,7 +69,7 @@ def init(group: str | None, empty: bool) -> None:
             grp.getgrnam(group)
         except KeyError:
             raise Failure(f"--group: no Unix group named {group!r}") from None
-    store = Store.init(store_path(), user=acting_user(), group=group)
+    store = Store.init(options().store_path, user=acting_user(), group=group)
     shared = f" shared with group {group}" if group else ""
     if empty:
         echo_saved(f"created an empty store at {store.path}{shared}")

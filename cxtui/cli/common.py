@@ -54,11 +54,17 @@ def db_option(command):
     return click.option("--db", metavar="PATH", expose_value=False, callback=_remember_db, help=DB_HELP)(command)
 
 
-def store_path():
-    from cxtui.store import default_store_path
+def options():
+    """This run's options (runtime/options.py), read once per command from `--db` and the environment."""
+    from cxtui.runtime.options import OptionError, Options
 
-    ctx = click.get_current_context()
-    return default_store_path((ctx.obj or {}).get("db"))
+    obj = click.get_current_context().ensure_object(dict)
+    if "options" not in obj:
+        try:
+            obj["options"] = Options.read(obj.get("db"))
+        except OptionError as exc:
+            raise Failure(str(exc)) from None
+    return obj["options"]
 
 
 def acting_user() -> str:
@@ -66,21 +72,16 @@ def acting_user() -> str:
     account acting for a lead, recorded as "root as omar"); anyone else naming another is refused."""
     from cxtui.store import acting_identity
 
-    return acting_identity(os.environ.get("CXTUI_USER") or None, named_by="CXTUI_USER").user
+    return acting_identity(options().user, named_by="CXTUI_USER").user
 
 
 def open_store():
-    """The store the options and environment name; $CXTUI_LOCK_TIMEOUT shortens the lock wait (tests)."""
+    """The store the options name, acting as `acting_user()`."""
     from cxtui.store import Store
 
-    options: dict[str, Any] = {"user": acting_user()}
-    text = os.environ.get("CXTUI_LOCK_TIMEOUT")
-    if text:
-        try:
-            options["lock_timeout"] = max(0.0, float(text))
-        except ValueError:
-            raise Failure(f"CXTUI_LOCK_TIMEOUT must be a number of seconds (got {text!r})") from None
-    return Store(store_path(), **options)
+    chosen = options()
+    extra = {} if chosen.lock_timeout is None else {"lock_timeout": chosen.lock_timeout}
+    return Store(chosen.store_path, user=acting_user(), **extra)
 
 
 def utf8_text(_ctx: click.Context, param: click.Parameter, value: Any) -> Any:

@@ -5,9 +5,8 @@ no command is given, and `main`, the console script.
 from __future__ import annotations
 
 import gc
-import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -15,12 +14,15 @@ from cxtui import __version__
 from cxtui.cli.common import (
     DB_HELP,
     Failure,
-    acting_user,
     example,
     exit_with,
     open_store,
+    options,
     silence_stdout,
 )
+
+if TYPE_CHECKING:
+    from cxtui.runtime.options import Options
 
 # CPython's default is 700: see tune_collector.
 YOUNG_COLLECTION_THRESHOLD = 50_000
@@ -42,7 +44,9 @@ class CxGroup(click.Group):
             silence_stdout()
             sys.exit(1)
         except Exception as exc:
-            if os.environ.get("CXTUI_DEBUG"):
+            from cxtui.runtime.options import debug_requested
+
+            if debug_requested():
                 raise
             from cxtui.runtime.describe import describe
 
@@ -54,20 +58,20 @@ def _has_terminal() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def launch_tui(path, user: str) -> None:
+def launch_tui() -> None:
+    """The TUI over the store the options name (its existence checked by the caller)."""
     # Without a terminal (cron, a pipe) the TUI would wait forever for keys nobody can type.
     if not _has_terminal():
         raise Failure("the TUI needs a terminal; for scripts use a command such as 'cxtui scorecard' (see 'cxtui --help')")
-    app = tui_app(path, user)
+    app = tui_app(options())
     problem = app.run()
     # The TUI showed its failure on screen; once it has closed, say it again and exit 1.
     if app.return_code:
         raise Failure(problem or "the TUI stopped on an unexpected error")
 
 
-def tui_app(path, user: str | None):
-    """The TUI over the store at `path`, set up as `cxtui` runs it (the benchmark starts it so too);
-    `user` None acts as oneself.
+def tui_app(run: Options):
+    """The TUI over the store `run` names, set up as `cxtui` runs it (the benchmark starts it so too).
 
     The collector is paused while the TUI starts: that builds a great many long-lived objects
     (Textual's classes, the screens, the scorecard) and next to no garbage. Once the first
@@ -82,7 +86,7 @@ def tui_app(path, user: str | None):
         if exc.name and exc.name.startswith("cxtui.tui"):
             raise Failure("the TUI is not built yet") from None
         raise
-    return create_app(path, user=user, on_started=_resume_collector)
+    return create_app(run, on_started=_resume_collector)
 
 
 def _resume_collector() -> None:
@@ -116,7 +120,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
             from cxtui.store import StoreMissing
 
             raise StoreMissing(store.path)
-        launch_tui(store.path, acting_user())
+        launch_tui()
 
 
 def tune_collector() -> None:

@@ -32,6 +32,7 @@ _INDENT = "    "
 
 
 def _console() -> Console:
+    # COLUMNS is the terminal's width as the shell tells it (what rich itself reads), not a cxtui setting.
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS") or 160)
     return Console(width=width, markup=False, highlight=False, emoji=False)
 

@@ -21,7 +21,6 @@ from cxtui.store.fsio import UnsafeFile
 from cxtui.store.health import Problem
 from cxtui.store.journal import JournalRejected
 from cxtui.store.identity import Identity, IdentityRefused, acting_identity, current_login
-from cxtui.store.default_location import default_store_path
 from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store
 
 __all__ = [
@@ -50,5 +49,4 @@ __all__ = [
     "UnsafeFile",
     "acting_identity",
     "current_login",
-    "default_store_path",
 ]

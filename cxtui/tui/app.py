@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 
 from cxtui.store import presence
 from cxtui.runtime.describe import describe, one_line
+from cxtui.runtime.options import Options
 from cxtui.models import describe_errors
 from cxtui.store import Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
@@ -58,9 +59,8 @@ class CxtuiApp(App[str | None]):
 
     def __init__(
         self,
-        store_path: Path,
+        options: Options,
         *,
-        user: str | None = None,
         as_of: date | None = None,
         poll_interval: float = POLL_INTERVAL,
         cursor_blink: bool = True,
@@ -71,9 +71,10 @@ class CxtuiApp(App[str | None]):
         super().__init__()
         # `cxtui serve --read-only`: every change refused, by key and by the store (read_only.py).
         self.read_only = read_only
-        self.store_path = Path(store_path)
+        self.options = options
+        self.store_path = options.store_path
         # Refused here, before any terminal is taken, when a non-root process asks for another name.
-        self.identity = acting_identity(user)
+        self.identity = acting_identity(options.user)
         # None means "today", re-evaluated on every load so a session left open overnight rolls over.
         self.as_of: date | None = as_of
         self.poll_interval = poll_interval
@@ -128,7 +129,8 @@ class CxtuiApp(App[str | None]):
         if self._store is None:
             from cxtui.tui.read_only import ReadOnlyStore
 
-            self._store = (ReadOnlyStore if self.read_only else Store)(self.store_path, user=self.identity.user)
+            extra = {} if self.options.lock_timeout is None else {"lock_timeout": self.options.lock_timeout}
+            self._store = (ReadOnlyStore if self.read_only else Store)(self.store_path, user=self.identity.user, **extra)
         return self._store
 
     def _load_now(self, reread: bool = True) -> None:
@@ -395,20 +397,8 @@ class CxtuiApp(App[str | None]):
         yield from (c for c in super().get_system_commands(screen) if c.title not in _REPLACED_BY_OURS)
 
 
-def create_app(
-    store_path: str | Path,
-    *,
-    user: str | None = None,
-    as_of: date | None = None,
-    poll_interval: float = POLL_INTERVAL,
-    cursor_blink: bool = True,
-    presence_interval: float = presence.BEAT_INTERVAL,
-    on_started: Callable[[], None] | None = None,
-    read_only: bool = False,
-) -> CxtuiApp:
-    """The app for a store. `as_of=None` means today; `cursor_blink=False` makes screenshots stable;
-    `on_started` is called once the first scorecard (or why the store cannot be read) is shown."""
-    return CxtuiApp(
-        Path(store_path), user=user, as_of=as_of, poll_interval=poll_interval, cursor_blink=cursor_blink,
-        presence_interval=presence_interval, on_started=on_started, read_only=read_only,
-    )
+def create_app(options: Options, **settings: Any) -> CxtuiApp:
+    """The app for a run's options; `settings` are `CxtuiApp`'s keyword arguments (`as_of=None`
+    means today; `cursor_blink=False` makes screenshots stable; `on_started` is called once the
+    first scorecard, or why the store cannot be read, is shown)."""
+    return CxtuiApp(options, **settings)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from textual.message import Message
 
 from cxtui.runtime.describe import describe
+from cxtui.runtime.options import debug_requested
 from cxtui.store import StoreError
 from cxtui.tui.read_model import Board
 
 # With CXTUI_DEBUG=1 a worker's unexpected error ends the app with its traceback (Textual's default);
 # otherwise no worker ever ends the app: the error is shown as one line (see CxtuiApp).
-DEBUG = bool(os.environ.get("CXTUI_DEBUG"))
+DEBUG = debug_requested()
 
 
 def problem_of(exc: Exception) -> str:

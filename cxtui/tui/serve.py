@@ -79,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--user", required=True)
     parser.add_argument("--read-only", action="store_true")
     options = parser.parse_args(argv)
+    from cxtui.runtime.options import Options
     from cxtui.tui.app import create_app
 
-    app = create_app(options.db, user=options.user, read_only=options.read_only)
+    run = Options.read(options.db, user=options.user)
+    app = create_app(run, read_only=options.read_only)
     app.run()
     return app.return_code or 0
 

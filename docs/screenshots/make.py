@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cxtui.demo.sample_company import ANCHOR, load_sample
 from cxtui.store import Store
+from cxtui.runtime.options import Options
 from cxtui.tui.app import create_app
 
 HERE = Path(__file__).resolve().parent
@@ -45,7 +46,7 @@ async def settle(app, pilot) -> None:
 
 
 async def shoot(store_path: Path, name: str, size: tuple[int, int], keys: list[str], out: Path) -> Path:
-    app = create_app(store_path, user=USER, as_of=ANCHOR, poll_interval=3600, cursor_blink=False)
+    app = create_app(Options(store_path=store_path, user=USER), as_of=ANCHOR, poll_interval=3600, cursor_blink=False)
     app.animation_level = "none"
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)

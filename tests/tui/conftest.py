@@ -8,6 +8,7 @@ import pytest
 
 from cxtui.demo.sample_company import ANCHOR, load_sample
 from cxtui.store import Store
+from cxtui.runtime.options import Options
 from cxtui.tui.app import CxtuiApp, create_app
 
 USER = "kim"  # leads Sales in the sample company
@@ -52,7 +53,7 @@ def make_app(path: Path, **kwargs) -> CxtuiApp:
     kwargs.setdefault("user", USER)
     kwargs.setdefault("as_of", ANCHOR)
     kwargs.setdefault("poll_interval", 0.2)
-    app = create_app(path, cursor_blink=False, **kwargs)
+    app = create_app(Options(store_path=path, user=kwargs.pop("user", None)), cursor_blink=False, **kwargs)
     app.animation_level = "none"
     return app
 
