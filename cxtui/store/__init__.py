@@ -16,6 +16,7 @@ from cxtui.store.errors import (
     StoreLocked,
     StoreMissing,
     StoreTooNew,
+    WritesRefused,
 )
 from cxtui.store.fsio import UnsafeFile
 from cxtui.store.health import Problem
@@ -24,6 +25,7 @@ from cxtui.store.identity import Identity, IdentityRefused, acting_identity, cur
 from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store
 
 __all__ = [
+    "WritesRefused",
     "ANY_DEPARTMENT",
     "NEW_ID",
     "ChangedSince",

@@ -112,6 +112,11 @@ class PermissionDenied(StoreError):
     """The current user may not make this change."""
 
 
+class WritesRefused(StoreError):
+    """A store opened to read only (a meeting-room session) asked to change something; the message
+    says why, as the one who opened it put it."""
+
+
 class NothingToUndo(StoreError):
     """An undo with nothing to revert: no such change, or it was undone already."""
 

@@ -72,6 +72,7 @@ from cxtui.store.errors import (
     StoreLocked,
     StoreMissing,
     StoreTooNew,
+    WritesRefused,
 )
 from cxtui.store.health import (
     Problem,
@@ -132,7 +133,9 @@ class _Cached:
 
 class Store:
     def __init__(self, path: str | os.PathLike[str], *, user: str | None = None,
-                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT, refuse_writes: str | None = None) -> None:
+        """`refuse_writes`, when given, is why every write is refused (`WritesRefused`): a session
+        that only shows the store."""
         given = Path(path).absolute()
         # The directory the user named is resolved once, here (it may be reached through links they
         # made); from then on every file operation refuses a link on the way (fsio.open_dir), since
@@ -143,6 +146,7 @@ class Store:
         self.identity = acting_identity(user)
         self.user = self.identity.user
         self.lock_timeout = lock_timeout
+        self.refuse_writes = refuse_writes
         self._thread_lock = threading.RLock()
         self._depth = 0  # nesting of _locked() in the thread holding _thread_lock
         self._read_only = False  # whether the lock held is the shared one of a reader who may not write
@@ -676,6 +680,10 @@ class Store:
 
     @contextmanager
     def _transaction(self, *, bulk: bool = False) -> Iterator[_Tx]:
+        # Every write (add, add_many, add_stream, update, delete, record, revert) comes through here,
+        # so a refusal here refuses all, before the lock is taken or any file is touched.
+        if self.refuse_writes is not None:
+            raise WritesRefused(self.refuse_writes)
         with self._locked():
             journal.recover(self.layout)
             tx = _Tx(self, self._load_indexed_main(), bulk=bulk)

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 from textual import events, work
@@ -27,12 +27,11 @@ from cxtui.store import presence
 from cxtui.runtime.describe import describe, one_line
 from cxtui.runtime.options import Options
 from cxtui.models import describe_errors
-from cxtui.store import Store, StoreError, acting_identity
+from cxtui.store import StaleRecord, Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import DEBUG, BoardLoaded, JobDone, PresenceSeen, StoreUnavailable, problem_of
-
-T = TypeVar("T")
+from cxtui.tui.jobs import Job, JobFailure, JobFinished, JobOwner
+from cxtui.tui.messages import BoardLoaded, PresenceSeen, StoreUnavailable
 
 # How often the store's files are stat'ed for another process's commit (three stats, no read). The
 # design promises a refresh within ~2 s; twenty leads recording at once on two cores measured up to
@@ -46,7 +45,7 @@ _REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
 _NAVIGATION = {"checkin", "conflicts", "home", "history", "meeting", "undo", "chain"}
 
 
-class CxtuiApp(App[str | None]):
+class CxtuiApp(JobOwner, App[str | None]):
     """Its result is the problem that was on screen when the user quit (then `return_code` is 1)."""
 
     CSS_PATH = "app.tcss"
@@ -127,10 +126,11 @@ class CxtuiApp(App[str | None]):
 
     def _open(self) -> Store:
         if self._store is None:
-            from cxtui.tui.read_only import ReadOnlyStore
+            from cxtui.tui.read_only import REFUSAL
 
             extra = {} if self.options.lock_timeout is None else {"lock_timeout": self.options.lock_timeout}
-            self._store = (ReadOnlyStore if self.read_only else Store)(self.store_path, user=self.identity.user, **extra)
+            self._store = Store(self.store_path, user=self.identity.user, refuse_writes=REFUSAL if self.read_only else None,
+                                **extra)
         return self._store
 
     def _load_now(self, reread: bool = True) -> None:
@@ -147,16 +147,11 @@ class CxtuiApp(App[str | None]):
                     token, snapshot = self.board.token, self.board.snapshot
                 board = Board.build(snapshot, self.effective_as_of, store.user, token)
         except Exception as exc:  # an unreadable file, RecursionError, MemoryError...: shown, never fatal
-            self.post_message(StoreUnavailable(problem_of(exc)))
+            self.post_message(StoreUnavailable(self._failure(exc).message))
             return
         self.post_message(BoardLoaded(board, seq))
 
-    def read_store(self, read: Callable[[Store], T]) -> T:
-        """Run `read` against the store and return its result. Call from a worker thread only."""
-        with self._io:
-            return read(self._open())
-
-    @work(thread=True, group="load", exit_on_error=DEBUG)
+    @work(thread=True, group="load", exit_on_error=False)
     def reload(self, reread: bool = True) -> None:
         """Refresh the board: re-read the store, or only recompute (another as-of date)."""
         self._load_now(reread)
@@ -167,7 +162,7 @@ class CxtuiApp(App[str | None]):
         self._polling = True
         self._check_for_changes()
 
-    @work(thread=True, group="poll", exit_on_error=DEBUG)
+    @work(thread=True, group="poll", exit_on_error=False)
     def _check_for_changes(self) -> None:
         try:
             token = self._store.change_token() if self._store else None
@@ -176,43 +171,43 @@ class CxtuiApp(App[str | None]):
         finally:
             self._polling = False
 
-    @work(thread=True, group="presence", exclusive=True, exit_on_error=DEBUG)
+    @work(thread=True, group="presence", exclusive=True, exit_on_error=False)
     def _beat(self) -> None:
         self._heartbeat.beat()
         self.post_message(PresenceSeen(tuple(presence.others(self.store_path, self._heartbeat))))
 
-    def run_job(
-        self,
-        requester: MessagePump,
-        tag: str,
-        job: Callable[[Store], Any],
-        *,
-        reload: bool = True,
-    ) -> None:
-        """Run `job(store)` in a worker; `requester` gets a `JobDone(tag, ...)` either way.
+    def submit(self, owner: MessagePump, job: Job[Any]) -> None:
+        """Run `job` in a worker; `owner` gets its completion (jobs.py)."""
+        self._run(owner, job)
 
-        `job` runs in a thread: it must use only the store and values captured beforehand.
-        """
-        self._run_job(requester, tag, job, reload)
-
-    @work(thread=True, group="jobs", exit_on_error=DEBUG)
-    def _run_job(self, requester: MessagePump, tag: str, job: Callable[[Store], Any], reload: bool) -> None:
+    @work(thread=True, group="jobs", exit_on_error=False)
+    def _run(self, owner: MessagePump, job: Job[Any]) -> None:
         result: Any = None
-        error: str | None = None
-        failure: Exception | None = None
+        failure: JobFailure | None = None
         try:
             with self._io:
-                result = job(self._open())
-        except ValidationError as exc:
-            error, failure = "; ".join(describe_errors(exc)), exc
-        except (StoreError, ValueError, OSError) as exc:
-            error, failure = one_line(str(exc)) or type(exc).__name__, exc
+                result = job.run(self._open())
         except Exception as exc:
-            error, failure = problem_of(exc), exc
-        if error is None and reload:
-            # Reload before answering, so the screen the user returns to already shows the change.
+            failure = self._failure(exc)
+        if failure is None and job.reload:
             self._load_now()
-        requester.post_message(JobDone(tag, result, error, failure))
+        owner.post_message(JobFinished(job, result, failure))
+
+    def _failure(self, exc: Exception) -> JobFailure:
+        """The one place a store job's exception becomes words. Unexpected ones are raised again under
+        CXTUI_DEBUG, so the worker fails and `on_worker_state_changed` shows the traceback."""
+        if isinstance(exc, ValidationError):
+            return JobFailure("; ".join(describe_errors(exc)))
+        if isinstance(exc, (StoreError, ValueError, OSError)):
+            return JobFailure(one_line(str(exc)) or type(exc).__name__, stale=isinstance(exc, StaleRecord),
+                              field=getattr(exc, "field", None))
+        if self.options.debug:
+            raise exc
+        return JobFailure(describe(exc))
+
+    def store_unavailable(self, failure: JobFailure) -> None:
+        """A read a screen needs failed: the store cannot be used now (the problem screen)."""
+        self.post_message(StoreUnavailable(failure.message))
 
     # --- messages ---------------------------------------------------------------------------------
 
@@ -256,6 +251,12 @@ class CxtuiApp(App[str | None]):
         (the problem screen); otherwise, or for presence (a courtesy), the user is told once and the
         app carries on."""
         if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        if self.options.debug:  # CXTUI_DEBUG: end with the traceback instead of one line
+            from rich.traceback import Traceback
+
+            error = event.worker.error
+            self.panic(Traceback.from_exception(type(error), error, error.__traceback__))
             return
         problem = describe(event.worker.error)
         if self.board is None and event.worker.group != "presence":
@@ -342,33 +343,27 @@ class CxtuiApp(App[str | None]):
         await self._show(MeetingScreen())
 
     def action_undo(self) -> None:
-        self.run_job(self, "app.undo-find", lambda store: store.last_change(), reload=False)
-
-    def on_job_done(self, message: JobDone) -> None:
         """Ctrl+Z: find the user's last change, ask, then undo exactly that change."""
+        self.submit(self, Job(lambda store: store.last_change(), self._confirm_undo,
+                              lambda failure: self.notify(failure.message, title="Undo", severity="error"),
+                              reload=False))
+
+    def _confirm_undo(self, entries: list) -> None:
         from cxtui.engine.changes import describe as describe_change
         from cxtui.tui.screens.dialogs import ConfirmScreen
 
-        if message.tag == "app.undo-find":
-            message.stop()
-            if not message.ok:
-                self.notify(message.error, title="Undo", severity="error", markup=False)
-            elif not message.result:
-                self.notify("You have no change left to undo.", title="Undo")
-            else:
-                entries = message.result
-                more = f" (and {len(entries) - 1} more in the same change)" if len(entries) > 1 else ""
-                tx = entries[0].tx
-                self.push_screen(
-                    ConfirmScreen(f"Undo your last change, of {entries[0].at.strftime('%Y-%m-%d %H:%M')} UTC: "
-                                  f"{describe_change(entries[0])}{more}?", "Undo"),
-                    lambda yes: yes and self.run_job(self, "app.undo", lambda store: store.revert(tx)))
-        elif message.tag == "app.undo":
-            message.stop()
-            if message.ok:
-                self.notify(f"Undone: {describe_change(message.result[0])}", title="Undo", markup=False)
-            else:
-                self.notify(message.error, title="Not undone", severity="error", timeout=10, markup=False)
+        if not entries:
+            self.notify("You have no change left to undo.", title="Undo")
+            return
+        more = f" (and {len(entries) - 1} more in the same change)" if len(entries) > 1 else ""
+        tx = entries[0].tx
+        undo = Job(lambda store: store.revert(tx),
+                   lambda undone: self.notify(f"Undone: {describe_change(undone[0])}", title="Undo"),
+                   lambda failure: self.notify(failure.message, title="Not undone", severity="error", timeout=10))
+        self.push_screen(
+            ConfirmScreen(f"Undo your last change, of {entries[0].at.strftime('%Y-%m-%d %H:%M')} UTC: "
+                          f"{describe_change(entries[0])}{more}?", "Undo"),
+            lambda yes: yes and self.submit(self, undo))
 
     def action_help(self) -> None:
         from cxtui.tui.screens.help import HelpScreen

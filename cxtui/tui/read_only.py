@@ -3,16 +3,12 @@ for a meeting-room screen, with every change refused.
 
 Two guards. The keys: each registry action that changes the store (or writes a file on the serving
 machine, or only opens a form that exists to make a change) is refused when pressed, with a message
-saying why, before any form is filled. The store: the session's store refuses every write, so a
-path the key list misses still changes nothing.
+saying why, before any form is filled. The store: the app opens the session's store with
+`refuse_writes=REFUSAL`, so a path the key list misses still changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from cxtui.store import Store, StoreError
 from cxtui.tui.actions import REGISTRY
 
 REFUSAL = ("This cxtui session is read-only (cxtui serve --read-only): it shows the scorecard but changes "
@@ -46,19 +42,3 @@ REFUSED = frozenset(_target(scope, a.action) for scope, actions in REGISTRY.item
 
 def refuses(scope: str | None, action_name: str) -> bool:
     return (scope, action_name) in REFUSED
-
-
-class ReadOnlySession(StoreError):
-    def __init__(self) -> None:
-        super().__init__(REFUSAL)
-
-
-class ReadOnlyStore(Store):
-    """A store that reads as any other and refuses every write. Every write of `Store` (add, add_many,
-    add_stream, update, delete, record, revert) opens `_transaction`, so refusing there refuses all,
-    before the lock is taken or any file is touched."""
-
-    @contextmanager
-    def _transaction(self, *, bulk: bool = False) -> Iterator:
-        raise ReadOnlySession()
-        yield  # a generator, as contextmanager needs; never reached

@@ -12,7 +12,9 @@ from conftest import make_app, settle
 from cxtui.models import Goal, Reading, utcnow
 from cxtui.store import NEW_ID, Store
 from cxtui.tui.actions import REGISTRY
-from cxtui.tui.read_only import REFUSAL, WRITES, ReadOnlySession, ReadOnlyStore
+from cxtui.store import WritesRefused
+from cxtui.tui.jobs import Job
+from cxtui.tui.read_only import REFUSAL, WRITES
 from cxtui.tui.screens.checkin import CheckinScreen
 from cxtui.tui.screens.conflicts import ConflictsScreen, RaiseFlagScreen
 from cxtui.tui.screens.editors import GoalEditor, SettingsEditor
@@ -62,9 +64,9 @@ def test_every_action_is_either_refused_or_harmless():
 ], ids=["add", "add_many", "add_stream", "update", "delete", "record", "revert"])
 def test_the_read_only_store_refuses_every_write(store_path, write):
     before = files(store_path)
-    readable = ReadOnlyStore(store_path, user="kim")
+    readable = Store(store_path, user="kim", refuse_writes=REFUSAL)
     assert readable.list(Goal)  # it reads as any store
-    with pytest.raises(ReadOnlySession, match="read-only"):
+    with pytest.raises(WritesRefused, match="read-only"):
         write(readable)
     assert files(store_path) == before
     write(Store(store_path, user="kim"))  # the same write goes through on an ordinary store
@@ -157,7 +159,7 @@ async def test_the_store_refuses_what_a_screen_asks_in_a_read_only_session(store
     before = files(store_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        app.run_job(app, "test", lambda store: store.record("nps", 40, department="sales"))
+        app.submit(app, Job(lambda store: store.record("nps", 40, department="sales")))
         await settle(app, pilot)
     assert files(store_path) == before
 

@@ -3,6 +3,8 @@ quitting then exits 1; a failure later is told once; text from other users is sh
 
 from __future__ import annotations
 
+import re
+
 import contextlib
 import os
 
@@ -13,7 +15,7 @@ from textual.worker import WorkerFailed
 
 from conftest import make_app, settle
 from cxtui.store import Store
-from cxtui.tui.messages import JobDone
+from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.screens.problem import ProblemScreen
 from cxtui.tui.widgets.also_here import PresenceBar
 from cxtui.tui.widgets.title_bar import TitleBar
@@ -110,15 +112,16 @@ async def test_a_failure_after_start_up_is_told_once_and_the_app_carries_on(stor
         assert app.is_running and app.board is board and not isinstance(app.screen, ProblemScreen)
 
 
-class Asker(Static):
+class Asker(JobOwner, Static):
     """A widget that asks for a job and keeps the answers."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.answers: list[JobDone] = []
+        self.answers: list[tuple[str, str | None]] = []
 
-    def on_job_done(self, message: JobDone) -> None:
-        self.answers.append(message)
+    def ask(self, tag: str, run) -> None:
+        self.app.submit(self, Job(run, lambda _result: self.answers.append((tag, None)),
+                                  lambda failure: self.answers.append((tag, failure.message))))
 
 
 async def test_a_failing_job_answers_with_an_error_instead_of_ending_the_app(app):
@@ -130,9 +133,9 @@ async def test_a_failing_job_answers_with_an_error_instead_of_ending_the_app(app
         def job(store):
             raise RecursionError("maximum recursion depth exceeded")
 
-        app.run_job(asker, "probe", job)
+        asker.ask("probe", job)
         await settle(app, pilot)
-        assert [(a.tag, a.error) for a in asker.answers] == [
+        assert asker.answers == [
             ("probe", "unexpected RecursionError: the data is nested too deeply to read (set CXTUI_DEBUG=1 to see where)")
         ]
         assert app.is_running
@@ -195,3 +198,64 @@ async def test_presence_failing_is_told_but_never_stops_the_app(store_path, monk
             await pilot.pause()
         assert app.board is not None and not isinstance(app.screen, ProblemScreen)
         assert [n.message for n in app._notifications] == [f"{store_path}.d/presence: Permission denied"]
+
+
+async def test_an_exception_inside_a_screens_job_shows_the_problem_and_the_app_keeps_running(app, monkeypatch):
+    """A read a screen needs (the metric's whole history) raises something unexpected: the problem
+    screen says what, in one line; once it is gone, r brings the scorecard back and keys work."""
+    from cxtui.tui.screens.metric_detail import MetricScreen
+    from cxtui.tui.widgets.score_list import ScoreList
+
+    real = Store.readings
+
+    def readings(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(Store, "readings", readings)
+        scores = app.screen.query_one(ScoreList)
+        scores.highlighted = scores.get_option_index("goal:G-1")
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProblemScreen)
+        assert app.screen.problem == "unexpected RuntimeError: disk on fire (set CXTUI_DEBUG=1 to see where)"
+        monkeypatch.setattr(Store, "readings", real)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert app.is_running and not isinstance(app.screen, ProblemScreen)
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "ConflictsScreen"
+        assert not isinstance(app.screen, MetricScreen)
+
+
+async def test_an_exception_inside_the_apps_own_job_is_told_and_the_app_keeps_running(app, monkeypatch):
+    """ctrl+z's job (find the last change) raises something unexpected: a notification in one line,
+    no problem screen, and the next key works."""
+    from cxtui.tui.screens.metric_detail import MetricScreen
+
+    def last_change(self, *args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        monkeypatch.setattr(Store, "last_change", last_change)
+        await pilot.press("ctrl+z")
+        await settle(app, pilot)
+        told = [n.message for n in app._notifications]
+        assert told == ["unexpected RuntimeError: disk on fire (set CXTUI_DEBUG=1 to see where)"]
+        assert app.is_running and not isinstance(app.screen, (ProblemScreen, MetricScreen))
+        await pilot.press("h")
+        await settle(app, pilot)
+        assert app.screen.__class__.__name__ == "HistoryScreen"
+
+
+def test_only_the_apps_one_handler_knows_the_store_errors():
+    """Screens and widgets get a JobFailure in words; the exceptions stay with the app's handler."""
+    from pathlib import Path
+
+    tui = Path(__file__).resolve().parents[2] / "cxtui" / "tui"
+    knowing = [str(p.relative_to(tui)) for p in tui.rglob("*.py")
+               if p.name != "app.py" and re.search(r"StoreError|StaleRecord|RuleViolation|WritesRefused", p.read_text())]
+    assert knowing == []

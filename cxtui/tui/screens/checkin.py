@@ -32,7 +32,7 @@ from cxtui.store import NEW_ID
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import JobDone
+from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
@@ -168,7 +168,7 @@ class CheckinRow(Vertical):
         self.query_one(".field-error", Static).display = bool(errors)
 
 
-class CheckinScreen(EnterMovesOn, Screen):
+class CheckinScreen(JobOwner, EnterMovesOn, Screen):
     SCOPE = "checkin"
     BINDINGS = bindings("checkin")
     # Below 80 columns the metric column gives way, so that every field typed into stays whole.
@@ -279,15 +279,12 @@ class CheckinScreen(EnterMovesOn, Screen):
             status.update("Type a value in at least one row first.")
             return
         status.update(Content.styled(f"Saving {len(readings)} readings…", "$text-muted"))
-        self.app.run_job(self, "checkin", lambda store: store.add_many(readings))
+        self.app.submit(self, Job(lambda store: store.add_many(readings), self._saved,
+                                  lambda failure: self.query_one("#status", Static).update(
+                                      Content(f"Nothing was saved: {failure.message}"))))
 
-    def on_job_done(self, message: JobDone) -> None:
-        if message.tag != "checkin":
-            return
-        if not message.ok:
-            self.query_one("#status", Static).update(Content(f"Nothing was saved: {message.error}"))
-            return
-        count = len(message.result)
+    def _saved(self, readings: list) -> None:
+        count = len(readings)
         self.notify(f"Saved {count} reading{'s' if count != 1 else ''}.", title="Check-in")
         self.app.action_home()
 

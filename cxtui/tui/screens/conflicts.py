@@ -18,7 +18,7 @@ from cxtui.models import Dismissal, FlagStatus, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import JobDone
+from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
@@ -71,7 +71,7 @@ def flag_prompt(board: Board, flag, width: int) -> Content:
     return Content("\n").join(lines)
 
 
-class ConflictsScreen(Screen):
+class ConflictsScreen(JobOwner, Screen):
     SCOPE = "conflicts"
     BINDINGS = bindings("conflicts")
 
@@ -194,8 +194,8 @@ class ConflictsScreen(Screen):
 
         def confirmed(note: str | None) -> None:
             if note is not None:
-                self.app.run_job(self, "flag", lambda store: store.add(
-                    flags.flag_from_finding(finding, store.user, utcnow(), note.strip())))
+                self._save(lambda store: store.add(flags.flag_from_finding(finding, store.user, utcnow(), note.strip())),
+                           "Flag raised.")
 
         self.app.push_screen(PromptScreen(
             f"Flag “{finding.title}” — a note for the other leads (empty: the explanation)",
@@ -215,8 +215,8 @@ class ConflictsScreen(Screen):
 
         def confirmed(reason: str | None) -> None:
             if reason is not None:
-                self.app.run_job(self, "dismiss", lambda store: store.add(
-                    flags.dismiss(finding, reason.strip(), store.user, utcnow())))
+                self._save(lambda store: store.add(flags.dismiss(finding, reason.strip(), store.user, utcnow())),
+                           "Finding dismissed.")
 
         self.app.push_screen(PromptScreen(
             f"Why is “{finding.title}” not a conflict? (it comes back when its goals or incentives change)",
@@ -226,14 +226,14 @@ class ConflictsScreen(Screen):
     def action_undismiss(self) -> None:
         dismissal = self._dismissal()
         if dismissal is not None:
-            self.app.run_job(self, "undismiss", lambda store: store.delete(
-                Dismissal, dismissal.id, version=dismissal.version))
+            self._save(lambda store: store.delete(Dismissal, dismissal.id, version=dismissal.version),
+                       "Dismissal taken back: the finding shows again.")
 
     def _move(self, status: FlagStatus, note: str) -> None:
         flag = self._flag()
         if flag is not None:
-            self.app.run_job(self, status, lambda store: store.update(
-                flags.transition(flag, status, note, store.user, utcnow())))
+            self._save(lambda store: store.update(flags.transition(flag, status, note, store.user, utcnow())),
+                       f"Flag {status}.")
 
     def action_acknowledge(self) -> None:
         self._move("acknowledged", "")
@@ -252,16 +252,14 @@ class ConflictsScreen(Screen):
     def action_back(self) -> None:
         self.app.action_home()
 
-    def on_job_done(self, message: JobDone) -> None:
-        if message.ok:
-            self.notify({"flag": "Flag raised.", "dismiss": "Finding dismissed.",
-                         "undismiss": "Dismissal taken back: the finding shows again."}.get(
-                message.tag, f"Flag {message.tag}."), title="Conflicts")
-        else:
-            self.notify(message.error, title="Not saved", severity="error", timeout=10)
+    def _save(self, change, done: str) -> None:
+        """Run a change; say `done` when it is saved, or why it was not."""
+        self.app.submit(self, Job(change, lambda _result: self.notify(done, title="Conflicts"),
+                                  lambda failure: self.notify(failure.message, title="Not saved", severity="error",
+                                                              timeout=10)))
 
 
-class RaiseFlagScreen(EnterMovesOn, ModalScreen[None]):
+class RaiseFlagScreen(JobOwner, EnterMovesOn, ModalScreen[None]):
     """Raise a flag by hand: which departments, a title, and a note."""
 
     SCOPE = "raise"
@@ -296,15 +294,13 @@ class RaiseFlagScreen(EnterMovesOn, ModalScreen[None]):
         if not title:
             self.query_one("#error", Static).update("title: must not be empty")
             return
-        self.app.run_job(self, "raise", lambda store: store.add(
-            flags.raise_flag(departments, title, note, store.user, utcnow())))
+        self.app.submit(self, Job(lambda store: store.add(flags.raise_flag(departments, title, note, store.user, utcnow())),
+                                  self._raised, lambda failure: self.query_one("#error", Static).update(
+                                      Content(failure.message))))
 
-    def on_job_done(self, message: JobDone) -> None:
-        if message.ok:
-            self.notify("Flag raised.", title="Conflicts")
-            self.dismiss()
-        else:
-            self.query_one("#error", Static).update(Content(message.error))
+    def _raised(self, _flag) -> None:
+        self.notify("Flag raised.", title="Conflicts")
+        self.dismiss()
 
     def action_cancel(self) -> None:
         self.dismiss()

@@ -9,7 +9,6 @@ reload.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
@@ -38,28 +37,19 @@ from cxtui.models import (
     number_text,
     slugify,
 )
-from cxtui.store import NEW_ID, RuleViolation, StaleRecord
+from cxtui.store import NEW_ID
 from cxtui.tui.actions import bindings
+from cxtui.tui.jobs import Job, JobFailure, JobOwner
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import JobDone
 from cxtui.tui.screens.dialogs import ConfirmScreen
-from cxtui.tui.screens.form_fields import EnterMovesOn
+from cxtui.tui.screens.form_fields import EnterMovesOn, Field
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.ticklist import TickList
 
 Choices = list[tuple[str, str]]
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str
-    label: str
-    kind: str = "text"  # text | select | multi
-    placeholder: str = ""
-    new_only: bool = False  # ids: typed when creating, fixed afterwards
-
-
-class EditorScreen(EnterMovesOn, ModalScreen[None]):
+class EditorScreen(JobOwner, EnterMovesOn, ModalScreen[None]):
     SCOPE = "form"
     BINDINGS = bindings("form")
     MODEL: ClassVar[type[Record]]
@@ -247,22 +237,21 @@ class EditorScreen(EnterMovesOn, ModalScreen[None]):
         if model is None:
             self._show_errors(self._errors, self._errors.get("") or "Fix the marked fields; nothing was saved.")
             return
-        if self.is_new:
-            self.app.run_job(self, "save", lambda store: store.add(model))
-        else:
-            self.app.run_job(self, "save", lambda store: store.update(model))
+        save = (lambda store: store.add(model)) if self.is_new else (lambda store: store.update(model))
+        self.app.submit(self, Job(save, lambda _saved: self._finished("saved"), self._not_saved))
 
     def action_reload(self) -> None:
         model_class, record_id = self.MODEL, self.record.id
-        self.app.run_job(self, "reload", lambda store: store.get(model_class, record_id), reload=False)
+        self.app.submit(self, Job(lambda store: store.get(model_class, record_id), self._reloaded, self._not_saved,
+                                  reload=False))
 
     def action_delete(self) -> None:
         record = self.record
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.run_job(self, "delete", lambda store: store.delete(type(record), record.id,
-                                                                             version=record.version))
+                self.app.submit(self, Job(lambda store: store.delete(type(record), record.id, version=record.version),
+                                          lambda _deleted: self._finished("deleted"), self._not_saved))
 
         self.app.push_screen(ConfirmScreen(f"Delete {self.NOUN} {record.id}? This cannot be undone here.",
                                            "Delete"), confirmed)
@@ -270,24 +259,23 @@ class EditorScreen(EnterMovesOn, ModalScreen[None]):
     def action_cancel(self) -> None:
         self.dismiss()
 
-    def on_job_done(self, message: JobDone) -> None:
-        if message.tag == "reload" and message.ok:
-            self.record = message.result
-            self._fill(self.to_texts(message.result))
-            self._show_errors({}, f"Reloaded version {message.result.version}; apply your change again.")
-            return
-        if message.ok:
-            verb = {"save": "saved", "delete": "deleted"}[message.tag]
-            self.notify(f"{self.NOUN.capitalize()} {verb}.", title=self.NOUN.capitalize())
-            self.dismiss()
-            return
-        if isinstance(message.exc, StaleRecord):
-            self._show_errors(self._errors, f"Not saved: {message.error}. Press ctrl+r to reload it "
+    def _reloaded(self, record: Record) -> None:
+        self.record = record
+        self._fill(self.to_texts(record))
+        self._show_errors({}, f"Reloaded version {record.version}; apply your change again.")
+
+    def _finished(self, verb: str) -> None:
+        self.notify(f"{self.NOUN.capitalize()} {verb}.", title=self.NOUN.capitalize())
+        self.dismiss()
+
+    def _not_saved(self, failure: JobFailure) -> None:
+        if failure.stale:
+            self._show_errors(self._errors, f"Not saved: {failure.message}. Press ctrl+r to reload it "
                                             "(your edits here will be replaced).")
-        elif isinstance(message.exc, RuleViolation) and message.exc.field in {f.name for f in self.FIELDS}:
-            self._show_errors({message.exc.field: message.error}, "Not saved.")
+        elif failure.field in {f.name for f in self.FIELDS}:
+            self._show_errors({failure.field: failure.message}, "Not saved.")
         else:
-            self._show_errors(self._errors, f"Not saved: {message.error}")
+            self._show_errors(self._errors, f"Not saved: {failure.message}")
 
     def _fill(self, texts: dict[str, Any]) -> None:
         for field in self.FIELDS:

@@ -1,8 +1,22 @@
-"""What every screen with text fields shares: Enter in a text field moves on to the next field."""
+"""What every form shares: the `Field` each input is declared with, and Enter in a text field moving
+on to the next field."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.widgets import Input
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input of a form: the model field it fills, its label and kind."""
+
+    name: str
+    label: str
+    kind: str = "text"  # text | select | multi
+    placeholder: str = ""
+    new_only: bool = False  # ids: typed when creating, fixed afterwards
 
 
 class EnterMovesOn:

@@ -15,7 +15,7 @@ from cxtui.models import AuditEntry
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import JobDone
+from cxtui.tui.jobs import Job, JobFailure, JobOwner
 from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -44,7 +44,7 @@ def summary(entry: AuditEntry) -> str:
     return "" if label is None else str(label)
 
 
-class HistoryScreen(Screen):
+class HistoryScreen(JobOwner, Screen):
     SCOPE = "history"
     BINDINGS = bindings("history")
 
@@ -73,8 +73,7 @@ class HistoryScreen(Screen):
 
     def _load(self, board: Board | None) -> None:
         if board is not None:
-            self.reading = True
-            self.app.run_job(self, "audit", lambda store: store.audit_page(PAGE), reload=False)
+            self._read(lambda store: store.audit_page(PAGE), older=False)
 
     def action_older(self) -> None:
         older = self.older
@@ -83,24 +82,22 @@ class HistoryScreen(Screen):
             return
         if self.reading:
             return
-        self.reading = True
-        self.app.run_job(self, "audit-older", lambda store: store.audit_page(PAGE, older_than=older), reload=False)
+        self._read(lambda store: store.audit_page(PAGE, older_than=older), older=True)
 
-    def on_job_done(self, message: JobDone) -> None:
-        if message.tag == "revert":
-            if message.ok:
-                self.notify(f"Undone: {describe(message.result[0])}", title="History", markup=False)
-            else:
-                self.notify(message.error, title="Not undone", severity="error", timeout=10, markup=False)
-            return
-        if message.tag not in ("audit", "audit-older"):
-            return
+    def _read(self, read, *, older: bool) -> None:
+        """A page of the trail: the newest (older=False) or the one before what is shown."""
+        self.reading = True
+        self.app.submit(self, Job(read, lambda result: self._page_read(result, older=older), self._unread,
+                                  reload=False))
+
+    def _unread(self, failure: JobFailure) -> None:
         self.reading = False
-        if not message.ok:
-            self.notify(message.error, title="History", severity="error")
-            return
-        page, self.older = message.result
-        self.entries = page if message.tag == "audit" else [*self.entries, *page]
+        self.notify(failure.message, title="History", severity="error")
+
+    def _page_read(self, result, *, older: bool) -> None:
+        self.reading = False
+        page, self.older = result
+        self.entries = [*self.entries, *page] if older else page
         # The trail is read a page at a time, from the newest; say how far.
         if self.older is not None:
             note = (f"The newest {len(self.entries)} changes, newest first; filters apply to those. "
@@ -108,7 +105,7 @@ class HistoryScreen(Screen):
         else:
             note = f"All {len(self.entries)} changes, newest first."
         self.query_one("#history-note", Static).update(Content(note))
-        self._show(keep_row=message.tag == "audit-older")
+        self._show(keep_row=older)
 
     def _show(self, *, keep_row: bool = False) -> None:
         board: Board = self.app.board
@@ -143,7 +140,10 @@ class HistoryScreen(Screen):
         self.app.push_screen(
             ConfirmScreen(f"Undo this change of {entry.at.strftime('%Y-%m-%d %H:%M')} UTC by {entry.by}: "
                           f"{describe(entry)}?", "Undo"),
-            lambda yes: yes and self.app.run_job(self, "revert", lambda store: store.revert(entry.id)))
+            lambda yes: yes and self.app.submit(self, Job(
+                lambda store: store.revert(entry.id),
+                lambda undone: self.notify(f"Undone: {describe(undone[0])}", title="History"),
+                lambda failure: self.notify(failure.message, title="Not undone", severity="error", timeout=10))))
 
     def action_department(self) -> None:
         board: Board = self.app.board

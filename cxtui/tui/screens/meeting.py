@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -17,7 +15,7 @@ from cxtui.engine.scorecard import GoalChange, build_scorecard, compare
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import DEBUG, StoreUnavailable, problem_of
+from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -82,17 +80,7 @@ def meeting_page(board: Board, position: int, since: date, changes: dict[str, Go
     return Content("\n").join(lines)
 
 
-class ChangesReady(Message):
-    """The worker worked out what changed on `board` since `since`."""
-
-    def __init__(self, board: Board, since: date, changes: dict[str, GoalChange]) -> None:
-        super().__init__()
-        self.board = board
-        self.since = since
-        self.changes = changes
-
-
-class MeetingScreen(Screen):
+class MeetingScreen(JobOwner, Screen):
     SCOPE = "meeting"
     BINDINGS = bindings("meeting")
 
@@ -135,20 +123,15 @@ class MeetingScreen(Screen):
             self._work_out_changes(board, since)
         self.query_one("#page", Static).update(meeting_page(board, self.position, since, changes))
 
-    @work(thread=True, group="meeting-changes", exit_on_error=DEBUG)
     def _work_out_changes(self, board: Board, since: date) -> None:
-        """The "before" scorecard is a store read and an engine run: off the UI thread, answered by a message."""
-        try:
-            before = self.app.read_store(lambda store: store.snapshot(since))
-        except Exception as exc:
-            self.app.post_message(StoreUnavailable(problem_of(exc)))
-            return
-        self.post_message(ChangesReady(board, since, changes_since(board, before, since)))
+        """The "before" scorecard is a store read and an engine run: a job, off the UI thread."""
+        self.app.submit(self, Job(lambda store: changes_since(board, store.snapshot(since), since),
+                                  lambda changes: self._changes_ready(board, since, changes),
+                                  self.app.store_unavailable, reload=False))
 
-    def on_changes_ready(self, message: ChangesReady) -> None:
-        board = self.app.board
-        if board is message.board and self._since(board) == message.since:  # not a late, older answer
-            self._changes = (message.board, message.since, message.changes)
+    def _changes_ready(self, board: Board, since: date, changes) -> None:
+        if self.app.board is board and self._since(board) == since:  # not a late, older answer
+            self._changes = (board, since, changes)
             self._show(board)
 
     def _since(self, board: Board) -> date:

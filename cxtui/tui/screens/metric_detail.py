@@ -5,20 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from cxtui.models import Reading, check_in_scale
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
+from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import DEBUG, JobDone, StoreUnavailable, problem_of
 from cxtui.tui.screens.dialogs import ConfirmScreen
-from cxtui.tui.screens.editors import EditorScreen, Field
+from cxtui.tui.screens.editors import EditorScreen
+from cxtui.tui.screens.form_fields import Field
 from cxtui.tui.widgets.reading_chart import ReadingChart
 from cxtui.tui.widgets.title_bar import TitleBar
 
@@ -42,16 +41,7 @@ class ReadingEditor(EditorScreen):
             check_in_scale(model.value, metric)
 
 
-class HistoryRead(Message):
-    """A worker read the series' readings for `board`'s date."""
-
-    def __init__(self, board: Board, readings: list[Reading]) -> None:
-        super().__init__()
-        self.board = board
-        self.readings = readings
-
-
-class MetricScreen(Screen):
+class MetricScreen(JobOwner, Screen):
     SCOPE = "metric"
     BINDINGS = bindings("metric")
 
@@ -79,20 +69,16 @@ class MetricScreen(Screen):
         if board is not None:
             self._read_history(board)
 
-    @work(thread=True, group="metric-history", exclusive=True, exit_on_error=DEBUG)
     def _read_history(self, board: Board) -> None:
         """The whole history of the series (the board holds only what its scorecard reads)."""
-        try:
-            readings = self.app.read_store(
-                lambda store: store.readings(metric=self.metric, department=self.department, end=board.as_of))
-        except Exception as exc:
-            self.app.post_message(StoreUnavailable(problem_of(exc)))
-            return
-        self.post_message(HistoryRead(board, readings))
+        metric, department = self.metric, self.department
+        self.app.submit(self, Job(
+            lambda store: store.readings(metric=metric, department=department, end=board.as_of),
+            lambda readings: self._history_read(board, readings), self.app.store_unavailable, reload=False))
 
-    def on_history_read(self, message: HistoryRead) -> None:
-        if message.board is self.app.board:  # not a late answer for an older board
-            self._show_history(message.board, message.readings)
+    def _history_read(self, board: Board, readings: list[Reading]) -> None:
+        if board is self.app.board:  # not a late answer for an older board
+            self._show_history(board, readings)
 
     def _show_history(self, board: Board, readings: list[Reading]) -> None:
         metric = board.metrics.get(self.metric)
@@ -161,17 +147,13 @@ class MetricScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.run_job(self, "delete", lambda store: store.delete(Reading, reading.id,
-                                                                             version=reading.version))
+                self.app.submit(self, Job(
+                    lambda store: store.delete(Reading, reading.id, version=reading.version),
+                    lambda _deleted: self.notify("Reading deleted.", title="Metric"),
+                    lambda failure: self.notify(failure.message, title="Not deleted", severity="error", timeout=10)))
 
         self.app.push_screen(ConfirmScreen(
             f"Delete the reading {fmt.number(reading.value)} of {reading.date.isoformat()}?", "Delete"), confirmed)
-
-    def on_job_done(self, message: JobDone) -> None:
-        if message.ok:
-            self.notify("Reading deleted.", title="Metric")
-        else:
-            self.notify(message.error, title="Not deleted", severity="error", timeout=10)
 
     def action_back(self) -> None:
         self.app.pop_screen()

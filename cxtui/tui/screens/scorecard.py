@@ -15,7 +15,7 @@ from cxtui.models import day_or_none
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.read_model import Board
-from cxtui.tui.messages import JobDone
+from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from cxtui.tui.widgets.also_here import PresenceBar
 from cxtui.tui.widgets.score_list import ScoreList, headings
@@ -63,7 +63,7 @@ def export_path_problem(text: str, base: Path) -> str | None:
     return None
 
 
-class ScorecardScreen(Screen):
+class ScorecardScreen(JobOwner, Screen):
     SCOPE = "scorecard"
     BINDINGS = bindings("scorecard")
 
@@ -320,12 +320,7 @@ class ScorecardScreen(Screen):
             write_file(render(header, rows), path)
             return path
 
-        self.app.run_job(self, "export", job, reload=False)
-
-    def on_job_done(self, message: JobDone) -> None:
-        if message.tag != "export":
-            return
-        if message.ok:
-            self.notify(f"Scorecard written to {message.result}", title="Exported", timeout=8)
-        else:
-            self.notify(message.error, title="Export failed", severity="error", timeout=10)
+        self.app.submit(self, Job(
+            job, lambda written: self.notify(f"Scorecard written to {written}", title="Exported", timeout=8),
+            lambda failure: self.notify(failure.message, title="Export failed", severity="error", timeout=10),
+            reload=False))
