@@ -39,3 +39,28 @@ def test_undo_your_last_change_then_a_named_one(seeded, cli, store_path):
     assert store.get(Goal, "G-1").target == 30
     again = cli("undo", tx)
     assert again.exit_code == 1 and again.stderr.strip() == f"error: change {tx} was undone already"
+
+
+def test_history_reads_the_trail_from_its_end_a_page_at_a_time(seeded, cli, store, monkeypatch):
+    """A department's changes found far back, across pages, without reading the whole trail."""
+    from cxtui.store import Store
+
+    for day in range(1, 29):
+        for value in range(12):
+            store.record("nps", value, department="sales", date=f"2026-02-{day:02d}")
+    assert len(store.audit()) > 300
+    pages = []
+    real = Store.audit_page
+
+    def audit_page(self, limit, **kwargs):
+        pages.append(limit)
+        return real(self, limit, **kwargs)
+
+    monkeypatch.setattr(Store, "audit_page", audit_page)
+    monkeypatch.setattr(Store, "audit", lambda self, *a, **k: (_ for _ in ()).throw(AssertionError("whole trail")))
+    finance = json.loads(cli("history", "--dept", "finance", "--format", "json", "--limit", "2").stdout)["changes"]
+    assert len(finance) == 2
+    assert finance and all("finance" in json.dumps([c["before"], c["after"], c["entity_id"]]) for c in finance)
+    assert len(pages) >= 2  # the finance changes are older than the first page of readings
+    newest = json.loads(cli("history", "--format", "json", "--limit", "3").stdout)["changes"]
+    assert len(newest) == 3 and all(c["entity"] == "reading" for c in newest)

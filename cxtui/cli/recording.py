@@ -67,8 +67,16 @@ def history(dept: str | None, user: str | None, limit: int, fmt: str) -> None:
 
     store = open_store()
     department = department_id(store, dept)
-    entries = [e for e in reversed(store.audit())
-               if (department is None or touches(e, department)) and (user is None or e.by == user)][:limit]
+    # Read from the trail's end a page at a time, and stop once `limit` entries match: the cost
+    # follows what is shown, not the length of the trail.
+    entries: list = []
+    older: str | None = None
+    while len(entries) < limit:
+        page, older = store.audit_page(max(limit, 200), older_than=older, user=user, resolve=False)
+        entries += [e for e in page if department is None or touches(e, department)]
+        if older is None:
+            break
+    entries = entries[:limit]
     rows = [{
         "change": e.id, "tx": e.tx, "at": e.at.isoformat(), "by": e.by, "real_user": e.real_user,
         "action": e.action, "entity": e.entity, "entity_id": e.entity_id, "what": describe_change(e),
