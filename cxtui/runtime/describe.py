@@ -26,8 +26,10 @@ def one_line(text: str) -> str:
     return visible(" ".join(text.split()))
 
 
-def describe(exc: BaseException) -> str:
-    """One line for any failure: our own errors already read well; the rest get their kind named."""
+def describe(exc: BaseException, *, plain: tuple[type[BaseException], ...] = ()) -> str:
+    """One line for any failure: our own errors already read well; the rest get their kind named.
+    `plain` are further kinds whose message reads well as it is (the TUI's jobs: a ValueError there
+    is a rule the user ran into, such as a flag moved to a status it cannot take)."""
     from pydantic import ValidationError
 
     from cxtui.exchange.csv_files import CsvInputError
@@ -37,8 +39,8 @@ def describe(exc: BaseException) -> str:
 
     if isinstance(exc, ValidationError):
         text = "; ".join(describe_errors(exc))
-    elif isinstance(exc, (StoreError, CsvInputError, Unresolved, RuleError)):
-        text = str(exc)
+    elif isinstance(exc, (StoreError, CsvInputError, Unresolved, RuleError, *plain)):
+        text = str(exc) or type(exc).__name__
     elif isinstance(exc, UnicodeDecodeError):
         text = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     elif isinstance(exc, OSError):

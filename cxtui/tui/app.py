@@ -26,7 +26,6 @@ from textual.worker import Worker, WorkerState
 from cxtui.store import presence
 from cxtui.runtime.describe import describe, one_line
 from cxtui.runtime.options import Options
-from cxtui.models import describe_errors
 from cxtui.store import StaleRecord, Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.read_model import Board
@@ -194,16 +193,14 @@ class CxtuiApp(JobOwner, App[str | None]):
         owner.post_message(JobFinished(job, result, failure))
 
     def _failure(self, exc: Exception) -> JobFailure:
-        """The one place a store job's exception becomes words. Unexpected ones are raised again under
-        CXTUI_DEBUG, so the worker fails and `on_worker_state_changed` shows the traceback."""
-        if isinstance(exc, ValidationError):
-            return JobFailure("; ".join(describe_errors(exc)))
-        if isinstance(exc, (StoreError, ValueError, OSError)):
-            return JobFailure(one_line(str(exc)) or type(exc).__name__, stale=isinstance(exc, StaleRecord),
-                              field=getattr(exc, "field", None))
-        if self.options.debug:
+        """The one place a job's exception becomes words (runtime/describe.py, as the CLI words it).
+        An unexpected one is raised again under CXTUI_DEBUG, so the worker fails and
+        `on_worker_state_changed` shows the traceback."""
+        expected = isinstance(exc, (ValidationError, StoreError, ValueError, OSError))
+        if self.options.debug and not expected:
             raise exc
-        return JobFailure(describe(exc))
+        return JobFailure(describe(exc, plain=(ValueError,)), stale=isinstance(exc, StaleRecord),
+                          field=getattr(exc, "field", None))
 
     def store_unavailable(self, failure: JobFailure) -> None:
         """A read a screen needs failed: the store cannot be used now (the problem screen)."""
