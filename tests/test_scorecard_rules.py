@@ -493,3 +493,17 @@ def test_engine_does_not_import_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_for_department_keeps_one_departments_goals_card_and_findings_and_the_companys_objectives():
+    from cxtui.demo.sample_company import ANCHOR, load_sample
+    from cxtui.engine.scorecard import for_department
+
+    whole = build_scorecard(load_sample(), ANCHOR)
+    sales = for_department(whole, "sales")
+    assert sales.goals and {g.goal.department for g in sales.goals} == {"sales"}
+    assert [d.department.id for d in sales.departments] == ["sales"]
+    assert sales.findings and all("sales" in f.departments for f in sales.findings)
+    assert len(sales.findings) < len(whole.findings)
+    assert sales.objectives == whole.objectives and sales.company_index == whole.company_index
+    assert for_department(whole, None) is whole

@@ -22,6 +22,7 @@ from cxtui.cli.common import (
     utf8_text,
 )
 from cxtui.cli.group import cli
+from cxtui.exchange import EXPORTS
 
 
 @cli.command(
@@ -32,9 +33,7 @@ from cxtui.cli.group import cli
         "cxtui export goals - | less",
     ),
 )
-@click.argument("what", type=click.Choice(("scorecard", "readings", "goals", "incentives", "objectives",
-                                           "departments", "metrics", "tensions", "conflicts", "audit", "links",
-                                           "initiatives")))
+@click.argument("what", type=click.Choice(EXPORTS))
 @click.argument("out", default="-", metavar="[OUT]")
 @click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
 @click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")

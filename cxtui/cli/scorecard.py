@@ -41,19 +41,12 @@ def scorecard(dept: str | None, as_of: str | None, fmt: str) -> None:
     if fmt == "csv":
         write_export(store, "scorecard", "-", department, day, excel=False)
         return
-    from cxtui.engine.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard, for_department
 
     day = day or date.today()
     snapshot = store.snapshot(day)
     card = build_scorecard(snapshot, as_of=day)
-    if department:
-        card = card.model_copy(
-            update={
-                "goals": [g for g in card.goals if g.goal.department == department],
-                "departments": [d for d in card.departments if d.department.id == department],
-                "findings": [f for f in card.findings if department in f.departments],
-            }
-        )
+    card = for_department(card, department)
     if fmt == "json":
         click.echo(card.model_dump_json(indent=2))
     else:

@@ -1,6 +1,6 @@
-"""Silo-conflict detection: six pure rules over a snapshot, each finding explaining itself.
+"""Silo-conflict detection: seven pure rules over a snapshot, each finding explaining itself.
 
-Definitions (DESIGN.md "Silo-conflict detection", made exact):
+Definitions, made exact (this is the reference; the README and docs/cli.md summarise it):
 - A *push* is an active goal (see `cxtui.engine.standings.is_active`) moving its metric in the goal's
   direction, or an incentive with weight above 0 rewarding its metric in its direction.
   Incentives count as pushes because paying for a move pushes as hard as a goal does.

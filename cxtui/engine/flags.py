@@ -31,6 +31,16 @@ def _derived_id(prefix: str, *parts: str) -> str:
     return f"{prefix}-" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:12]
 
 
+def is_resolved(flag: Flag) -> bool:
+    return flag.status == "resolved"
+
+
+def unresolved(flags: Iterable[Flag]) -> list[Flag]:
+    """The flags still open or acknowledged: what the scorecard counts, what exports carry and what
+    the conflicts screen lists first."""
+    return [f for f in flags if not is_resolved(f)]
+
+
 def raise_flag(
     departments: Sequence[str],
     title: str,

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cxtui.engine.chain import LinkRow, chain_metrics, feeding, link_rows, series_of
 from cxtui.engine.conflicts import Finding, detect_all
+from cxtui.engine.flags import unresolved
 from cxtui.models import (
     AlignmentWeights,
     Department,
@@ -182,10 +183,6 @@ def _share(part: Iterable[float], whole: Iterable[float]) -> float | None:
     return round(100 * sum(part) / total, 1)
 
 
-def _unresolved(flags: list[Flag]) -> list[Flag]:
-    return [f for f in flags if f.status != "resolved"]
-
-
 def _conflict_part(
     involved: list[Finding],
     active_ids: set[str],
@@ -259,7 +256,7 @@ def build_scorecard(
                 if snapshot.links else [])
     every = detect_all(snapshot, as_of, standings=standings, link_evidence=evidence)
     active_findings = [f for f in every if not f.dismissed]
-    open_flags = _unresolved(snapshot.flags)
+    open_flags = unresolved(snapshot.flags)
     mentions = _mentions(active_findings) + _mentions(open_flags)
 
     goal_cards = []
@@ -415,6 +412,18 @@ def due(snapshot: Snapshot, as_of: date, department: str | None = None) -> list[
             )
         )
     return items
+
+
+def for_department(card: Scorecard, department: str | None) -> Scorecard:
+    """The scorecard as one department reads it: its goals, its card and the findings that involve
+    it; the shared objectives and the company index stay whole. None: the whole scorecard."""
+    if department is None:
+        return card
+    return card.model_copy(update={
+        "goals": [g for g in card.goals if g.goal.department == department],
+        "departments": [d for d in card.departments if d.department.id == department],
+        "findings": [f for f in card.findings if department in f.departments],
+    })
 
 
 # --- what changed ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Shared by the scorecard and the conflict rules (local win, customer loss needs statuses), so it
 lives below both. Pure: no I/O.
 
-Semantics (DESIGN.md "The scorecard", made exact):
+Semantics, made exact (this is the reference; the README and docs/cli.md summarise it):
 - Series: readings on or before as-of, oldest first. Several readings on one date count once:
   the last recorded (by `recorded_at`, then id) is taken as the correction of the others.
 - Goal `latest`: the newest reading of the goal's metric for its department on or before as-of,

@@ -16,10 +16,6 @@ import orjson
 from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Department, Goal, Incentive, Initiative, Link, Metric, Objective, Tension
 
-EXPORTS = (
-    "scorecard", "readings", "goals", "incentives", "objectives", "departments", "metrics", "tensions",
-    "conflicts", "audit", "links", "initiatives",
-)
 # Which exports the --dept and --as-of filters mean something for.
 BY_DEPARTMENT = frozenset({"scorecard", "readings", "goals", "incentives", "departments", "conflicts"})
 AS_OF = frozenset({"scorecard", "readings", "conflicts", "audit"})
@@ -66,15 +62,13 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
 
 
 def scorecard_rows(store, *, dept: str | None, as_of: date | None) -> list[list[Any]]:
-    from cxtui.engine.scorecard import build_scorecard
+    from cxtui.engine.scorecard import build_scorecard, for_department
 
     day = as_of or date.today()
-    card = build_scorecard(store.snapshot(day), as_of=day)
+    card = for_department(build_scorecard(store.snapshot(day), as_of=day), dept)
     rows = []
     for g in card.goals:
         goal = g.goal
-        if dept and goal.department != dept:
-            continue
         rows.append([
             goal.department, goal.id, goal.title, goal.metric, goal.kind, goal.baseline, goal.target,
             g.latest.value if g.latest else None, g.latest.date if g.latest else None,
@@ -101,11 +95,12 @@ def conflict_rows(store, *, dept: str | None, as_of: date | None) -> list[list[A
 def conflicts(store, *, dept: str | None, as_of: date | None):
     """(active findings, unresolved flags), those involving `dept` when given."""
     from cxtui.engine.conflicts import detect
+    from cxtui.engine.flags import unresolved
 
     day = as_of or date.today()
     snapshot = store.snapshot(day)
     findings = detect(snapshot, day)
-    flags = [f for f in snapshot.flags if f.status != "resolved"]
+    flags = unresolved(snapshot.flags)
     if dept:
         findings = [f for f in findings if dept in f.departments]
         flags = [f for f in flags if dept in f.departments]

@@ -23,8 +23,6 @@ STATUS: dict[str, tuple[str, str, str]] = {
     "no_data": ("·", "no data", "$text-muted"),
 }
 STATUS_WIDTH = max(len(sym) + 1 + len(word) for sym, word, _ in STATUS.values())
-# How good a status is, for "moved up / down" in the meeting view.
-STATUS_RANK = {"missed": 0, "off_track": 1, "at_risk": 2, "no_data": 2, "on_track": 3, "achieved": 4}
 
 SEVERITY: dict[str, tuple[str, str]] = {
     "high": ("▲▲", "$error bold"),

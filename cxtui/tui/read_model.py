@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from cxtui.engine.flags import dismissal_lines
+from cxtui.engine.flags import dismissal_lines, unresolved
 from cxtui.models import Department, Goal, Metric, Objective, Snapshot
 from cxtui.engine.scorecard import Scorecard, build_scorecard
 
@@ -65,4 +65,4 @@ class Board:
         return dismissal_lines(self.snapshot.dismissals, self.scorecard.dismissed)
 
     def open_flags(self) -> list:
-        return [f for f in self.snapshot.flags if f.status != "resolved"]
+        return unresolved(self.snapshot.flags)

@@ -99,7 +99,7 @@ class ConflictsScreen(JobOwner, Screen):
         width = max(listing.content_size.width - 2, 40)
         findings = board.open_findings()
         unresolved = board.open_flags()
-        resolved = [f for f in board.snapshot.flags if f.status == "resolved"]
+        resolved = [f for f in board.snapshot.flags if flags.is_resolved(f)]
         self.query_one(TitleBar).set_parts(
             "Conflicts", f"as of {board.as_of.isoformat()}", f"{len(findings)} findings",
             f"{len(unresolved)} open flags",

@@ -14,6 +14,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from cxtui.engine.scorecard import for_department
 from cxtui.tui import format as fmt
 from cxtui.tui.read_model import Board
 
@@ -221,9 +222,7 @@ class ScoreList(OptionList):
         for objective in card.objectives:
             options.append(Option(compact_objective_prompt(board, objective, width),
                                   id=f"objective:{objective.objective.id}"))
-        for dept in card.departments:
-            if self._department and dept.department.id != self._department:
-                continue
+        for dept in for_department(card, self._department or None).departments:
             options.append(None)
             options.append(Option(department_prompt(board, dept, min(width, self.scrollable_content_region.width)),
                                   id=f"department:{dept.department.id}"))
