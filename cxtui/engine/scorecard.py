@@ -426,6 +426,16 @@ def for_department(card: Scorecard, department: str | None) -> Scorecard:
     })
 
 
+def company_parts(card: Scorecard) -> dict[str, float | None]:
+    """Each alignment part's mean over the departments that have it (the company index is the mean
+    of the departments' indexes); None where no department has the part."""
+    parts: dict[str, float | None] = {}
+    for name in ("goals", "incentives", "delivery", "conflicts"):
+        values = [v for v in (getattr(d.alignment, name) for d in card.departments) if v is not None]
+        parts[name] = sum(values) / len(values) if values else None
+    return parts
+
+
 # --- what changed ---------------------------------------------------------------------------------
 
 

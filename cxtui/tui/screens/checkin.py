@@ -7,121 +7,35 @@ the same model rules the store applies, and the reason is shown under the row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static
 
+from cxtui.engine.checkin import FIELDS, Line, check_line, last_point, lines_for
+from cxtui.engine.scorecard import Point
 from cxtui.models import (
-    Department,
-    Metric,
     Reading,
-    RuleError,
-    check_in_scale,
     day_or_none,
-    describe_errors,
-    utcnow,
 )
-from cxtui.engine.scorecard import Point, due
-from cxtui.store import NEW_ID
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.read_model import Board
 from cxtui.tui.jobs import Job, JobOwner
+from cxtui.tui.read_model import Board
 from cxtui.tui.screens.dialogs import ConfirmScreen
 from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 from cxtui.tui.widgets.title_bar import TitleBar
 
-FIELDS = ("value", "confidence", "note")
 NOT_A_LEAD = ("{user} leads no department, so there is nothing here for you to record. A lead records "
               "their department's readings; an admin can add you as a lead (E on the scorecard). The "
               "scorecard, conflicts and history are open to you. Esc goes back.")
 # Enter walks every field (value, confidence, note), so the flow is spelled out on screen.
 # One line at 80 columns; ctrl+s and esc are in the footer.
 HINT = "enter moves value → confidence → note → next row · empty rows are skipped"
-
-
-@dataclass(frozen=True)
-class Line:
-    """One metric of one department to read."""
-
-    metric: Metric
-    department: Department
-    last: Point | None
-    due: bool = True
-
-
-def last_point(board: Board, metric: str, department: str) -> Point | None:
-    readings = [
-        r for r in board.snapshot.readings
-        if r.metric == metric and r.department == department and r.date <= board.as_of
-    ]
-    if not readings:
-        return None
-    newest = max(readings, key=lambda r: (r.date, r.recorded_at))
-    return Point(date=newest.date, value=newest.value)
-
-
-def lines_for(board: Board) -> tuple[list[Line], str]:
-    """The rows to offer and a sentence saying what they are: the metrics of the goals of the
-    user's departments (every department for an admin who leads none), due ones first, then the
-    rest, each part in the scorecard's order (department, then goal). A user who may record
-    nothing gets no rows."""
-    mine = board.my_departments
-    admin = board.user in board.snapshot.settings.admins
-    if not mine and not admin:
-        return [], ""
-    scope = mine or [d.id for d in board.snapshot.departments]
-    due_now = {(i.department.id, i.metric.id) for d in scope for i in due(board.snapshot, board.as_of, d)}
-    seen: set[tuple[str, str]] = set()
-    ordered: list[tuple[str, str]] = []
-    for goal in sorted((g for g in board.snapshot.goals if g.department in scope),
-                       key=lambda g: (scope.index(g.department), g.department, g.id)):
-        key = (goal.department, goal.metric)
-        if key not in seen and goal.metric in board.metrics and goal.department in board.departments:
-            seen.add(key)
-            ordered.append(key)
-    lines = [Line(board.metrics[m], board.departments[d], last_point(board, m, d), due=(d, m) in due_now)
-             for d, m in ordered]
-    lines.sort(key=lambda line: not line.due)  # stable: the order above within each part
-    who = ", ".join(board.department_name(d) for d in mine) if mine else "every department (you lead none)"
-    count = sum(line.due for line in lines)
-    what = (f"{count} due this period for {who}; the others below, for corrections" if count
-            else f"Nothing is due for {who}: every metric of its goals, for corrections")
-    return lines, what
-
-
-def check_line(metric: Metric, department: str, day: date, user: str,
-               value: str, confidence: str, note: str) -> tuple[Reading | None, dict[str, str]]:
-    """The reading a row describes, or the reason per field why it is not valid.
-
-    An empty value means "no reading" (None, no errors) unless a confidence or note was typed.
-    """
-    if not value.strip():
-        if confidence.strip() or note.strip():
-            return None, {"value": "value: needed when a confidence or note is given"}
-        return None, {}
-    try:
-        reading = Reading(
-            id=NEW_ID, metric=metric.id, department=department, date=day, value=value,
-            confidence=confidence, note=note, recorded_by=user, recorded_at=utcnow(),
-        )
-        check_in_scale(reading.value, metric)
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for line in describe_errors(exc):
-            field = line.split(":", 1)[0]
-            errors.setdefault(field if field in FIELDS else "value", line)
-        return None, errors
-    except RuleError as exc:
-        return None, {exc.field: str(exc)}
-    return reading, {}
 
 
 class CheckinRow(Vertical):
@@ -182,7 +96,7 @@ class CheckinScreen(JobOwner, EnterMovesOn, Screen):
 
     def compose(self) -> ComposeResult:
         board: Board = self.app.board
-        lines, what = lines_for(board)
+        lines, what = lines_for(board.snapshot, board.as_of, board.user)
         self.lines = lines
         several = len({line.department.id for line in lines}) > 1
         yield TitleBar(id="title")
@@ -233,7 +147,7 @@ class CheckinScreen(JobOwner, EnterMovesOn, Screen):
         if board is None:
             return
         for row in self.query(CheckinRow):
-            row.set_last(last_point(board, row.line.metric.id, row.line.department.id))
+            row.set_last(last_point(board.snapshot, board.as_of, row.line.metric.id, row.line.department.id))
 
     # --- typing -----------------------------------------------------------------------------------
 

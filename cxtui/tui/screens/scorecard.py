@@ -11,11 +11,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
+from cxtui.engine.scorecard import company_parts
 from cxtui.models import day_or_none
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.read_model import Board
 from cxtui.tui.jobs import Job, JobOwner
+from cxtui.tui.read_model import Board
 from cxtui.tui.screens.dialogs import ConfirmScreen, PickScreen, PromptScreen
 from cxtui.tui.widgets.also_here import PresenceBar
 from cxtui.tui.widgets.score_list import ScoreList, headings
@@ -26,16 +27,6 @@ ALL = ""  # the department filter value meaning "every department"
 
 def parse_day(text: str) -> date | None:
     return day_or_none(text)
-
-
-def company_parts(board: Board) -> dict[str, float | None]:
-    """Mean of each alignment part over departments (the company index is the mean of indexes)."""
-    parts: dict[str, float | None] = {}
-    for name in ("goals", "incentives", "delivery", "conflicts"):
-        values = [getattr(d.alignment, name) for d in board.scorecard.departments]
-        values = [v for v in values if v is not None]
-        parts[name] = sum(values) / len(values) if values else None
-    return parts
 
 
 def export_folder(preferred: Path) -> Path:
@@ -95,7 +86,7 @@ class ScorecardScreen(JobOwner, Screen):
         name = board.department_name(self.department) if self.department else "all departments"
         self.query_one(TitleBar).set_parts("Scorecard", f"as of {board.as_of.isoformat()}", name,
                                           f"user {self.app.identity}")
-        parts = company_parts(board)
+        parts = company_parts(board.scorecard)
         summary = Content.assemble(
             ("Company alignment ", "bold"),
             (fmt.index(board.scorecard.company_index), "$accent bold"),
