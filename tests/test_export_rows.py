@@ -13,7 +13,8 @@ from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Reading, utcnow
 from cxtui.store import NEW_ID, Store
 from cxtui.store.files import CHUNK_SIZE
-from cxtui.store.repository import _iso_moment, _moment
+from cxtui.store.record_docs import _moment
+from cxtui.store.record_docs import iso_moment as _iso_moment
 
 
 @pytest.mark.parametrize("text", [
@@ -50,7 +51,7 @@ def test_an_export_does_not_keep_the_files_it_read(seeded, store_path):
     store = Store(store_path, user="tester")
     rows = store.reading_rows(TABLES["readings"].columns)
     assert len(rows) == 2
-    assert not [path for path in store._cache if path.parent.parent == store.layout.readings_dir]
+    assert not [path for path in store.files.kept() if path.parent.parent == store.layout.readings_dir]
 
 
 @pytest.mark.parametrize("damage", [

@@ -407,9 +407,9 @@ def test_a_dismissal_is_taken_back_by_its_maker_or_an_involved_lead(store):
 
 
 def test_a_full_month_spills_into_numbered_chunks(store, monkeypatch):
-    from cxtui.store import files as layout, repository
+    from cxtui.store import files as layout, transaction
 
-    monkeypatch.setattr(repository, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(transaction, "CHUNK_SIZE", 3)
     ids = [store.record("nps", n, department="sales", date=date(2026, 5, 4 + n)).id for n in range(7)]
     assert list(store.layout.partitions()) == ["2026-05", "2026-05.2", "2026-05.3"]
     assert [r.value for r in store.readings(start=date(2026, 5, 1), end=date(2026, 5, 31))] == list(range(7))
@@ -461,9 +461,9 @@ def test_a_lock_file_refused_for_a_moment_is_opened_on_a_retry(store, monkeypatc
 
 def test_a_lock_file_that_stays_refused_is_an_error_and_nothing_changes(store, tmp_path, monkeypatch):
     from cxtui.store import StoreIOError
-    from cxtui.store import repository
+    from cxtui.store import locking
 
-    monkeypatch.setattr(repository, "LOCK_PERMISSION_GRACE", 0.05)
+    monkeypatch.setattr(locking, "LOCK_PERMISSION_GRACE", 0.05)
     before = tree_digest(tmp_path)
     _refuse_lock(monkeypatch, times=None)
     with pytest.raises(StoreIOError, match="Permission denied"):

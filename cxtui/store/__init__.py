@@ -20,8 +20,8 @@ from cxtui.store.errors import (
 )
 from cxtui.store.fsio import UnsafeFile
 from cxtui.store.health import Problem
-from cxtui.store.journal import JournalRejected
 from cxtui.store.identity import Identity, IdentityRefused, acting_identity, current_login
+from cxtui.store.journal import JournalRejected
 from cxtui.store.repository import ANY_DEPARTMENT, NEW_ID, Store
 
 __all__ = [

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple
+
 import orjson
 from pydantic import ValidationError
 

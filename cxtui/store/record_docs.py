@@ -1,0 +1,248 @@
+"""Documents of records as the store keeps them: how a reading document is checked and read back
+into a model, ids and their natural order, and the audit lines a commit appends."""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+import secrets
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from datetime import date as Date
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from cxtui.models import (
+    STORED,
+    AuditEntry,
+    Reading,
+    Record,
+    aware,
+    text_problem,
+)
+from cxtui.store import auditlog
+from cxtui.store.documents import digest
+
+if TYPE_CHECKING:
+    from cxtui.store.read_view import ReadView
+
+
+NEW_ID = "new"
+ANY_DEPARTMENT = "*"
+
+
+# Entities kept in the main file, in the order a snapshot lists them.
+MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings",
+                "link", "initiative")
+
+
+READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")
+
+
+def natural_key(record_id: str) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", record_id)]
+
+
+def dump_model(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def entity_class(entity: str) -> type[Record]:
+    from cxtui.models import ENTITIES
+
+    return ENTITIES[entity]
+
+
+READING_FIELDS = frozenset(Reading.model_fields)
+
+
+# Dates and timestamps repeat across readings (one date per week, one timestamp per commit);
+# both types are immutable, so parsed values can be shared.
+_day = functools.lru_cache(maxsize=8192)(Date.fromisoformat)
+
+
+@functools.lru_cache(maxsize=8192)
+def _moment(text: str) -> datetime:
+    return aware(datetime.fromisoformat(text))
+
+
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z")
+
+
+def iso_moment(text: str, *, parsed: bool = False) -> str:
+    """A stored timestamp as datetime.isoformat writes it. `parsed`: check_reading_doc has parsed
+    this text already (recorded_at), so its shape alone tells pydantic's UTC form, at a third of the
+    cost of the regular expression's match."""
+    if parsed:
+        if text[-1:] == "Z" and text[10:11] == "T" and (len(text) == 20 or (len(text) == 27 and text[19] == ".")):
+            return text[:-1] + "+00:00"
+    elif _UTC_TEXT.fullmatch(text):
+        return text[:-1] + "+00:00"  # what pydantic writes for UTC: the same digits, "Z" for the offset
+    return _moment(text).isoformat()
+
+
+def check_reading_doc(doc: dict[str, Any]) -> datetime:
+    """What could hurt if a file were edited by hand: types, a finite value, real dates and
+    timestamps, no control characters. Raises ValueError, TypeError or KeyError; else returns
+    recorded_at, parsed."""
+    value = doc["value"]
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ValueError(f"value {value!r} is not a finite number")
+    confidence = doc.get("confidence")
+    if confidence is not None and (type(confidence) is not int or not 1 <= confidence <= 10):
+        raise ValueError(f"confidence {confidence!r} is not 1-10")
+    note = doc.get("note", "")
+    # str + str raises TypeError unless every part is text; one isprintable() covers them all.
+    names = doc["id"] + doc["metric"] + (doc["department"] or "") + doc["recorded_by"]
+    if not names.isprintable():
+        raise ValueError("an id or name holds a control character")
+    problem = text_problem(note + "", allow="\n\t", stored=True)
+    if problem:
+        raise ValueError(f"note: {problem}")
+    _day(doc["date"])
+    return _moment(doc["recorded_at"])
+
+
+def checked_utc_texts(docs: list[dict[str, Any]]) -> list[str] | None:
+    """What check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
+    function call per document: a third of the time), when every recorded_at is in pydantic's UTC
+    form; then each one's utc_text. None when any document fails or is unusual: check it slowly."""
+    try:
+        values = [d["value"] for d in docs]
+        if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)):
+            return None
+        confidences = [c for d in docs if (c := d.get("confidence")) is not None]
+        if confidences and (set(map(type, confidences)) != {int} or min(confidences) < 1 or max(confidences) > 10):
+            return None
+        if not "".join([d["id"] + d["metric"] + (d["department"] or "") + d["recorded_by"] for d in docs]).isprintable():
+            return None
+        if not "".join([d.get("note", "") for d in docs]).isprintable():
+            return None  # maybe only an allowed line break or tab: the slow check knows
+        for day in {d["date"] for d in docs}:
+            _day(day)
+        texts = [d["recorded_at"] for d in docs]
+        for text in texts:
+            if not (text[-1:] == "Z" and text[10:11] == "T" and (len(text) == 20 or (len(text) == 27 and text[19] == "."))):
+                return None
+        for _ in map(datetime.fromisoformat, texts):
+            pass
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment as UTC text of one width, so that texts sort as the moments do."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def reading_from_doc(doc: dict[str, Any]) -> Reading:
+    """A reading from a document the store wrote after validating it.
+
+    Pydantic validation costs ~11 us a reading, more than the rest of opening a large store;
+    this builds the model directly (~2 us). Only for documents that passed check_reading_doc.
+    """
+    value, confidence, note = doc["value"], doc.get("confidence"), doc.get("note", "")
+    updated_at = doc.get("updated_at")
+    fields = {
+        "version": doc.get("version", 0), "updated_by": doc.get("updated_by"),
+        "updated_at": _moment(updated_at) if updated_at else None,
+        "id": doc["id"], "metric": doc["metric"], "department": doc["department"],
+        "date": _day(doc["date"]), "value": float(value), "confidence": confidence, "note": note,
+        "recorded_by": doc["recorded_by"], "recorded_at": _moment(doc["recorded_at"]),
+    }
+    reading = object.__new__(Reading)
+    object.__setattr__(reading, "__dict__", fields)
+    object.__setattr__(reading, "__pydantic_fields_set__", set(READING_FIELDS))
+    object.__setattr__(reading, "__pydantic_extra__", None)
+    object.__setattr__(reading, "__pydantic_private__", None)
+    return reading
+
+
+def hinted_month(record_id: str) -> str | None:
+    """The month a generated reading id was minted for (R-YYYYMMDD-...)."""
+    match = READING_ID_RE.match(record_id)
+    return f"{match.group(1)}-{match.group(2)}" if match else None
+
+
+def when_of(moment: datetime | None) -> str | None:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else None
+
+
+def new_tx_id() -> str:
+    return f"{datetime.now().strftime('%Y%m%dT%H%M%S%f')}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def audit_line(entry: AuditEntry) -> bytes:
+    return orjson.dumps(dump_model(entry)) + b"\n"
+
+
+class AuditSpool:
+    """The entries of a bulk transaction, written as audit lines to a private (unlinked) temp file
+    as they come instead of held: what `Transaction.entries` is for an import of any size."""
+
+    def __init__(self) -> None:
+        self.file: BinaryIO = tempfile.TemporaryFile()
+        self.count = 0
+
+    def append(self, entry: AuditEntry) -> None:
+        self.file.write(audit_line(entry))
+        self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def audit_filter(entity: str | None, entity_id: str | None, user: str | None):
+    return lambda e: ((entity is None or e.entity == entity) and (entity_id is None or e.entity_id == entity_id)
+                      and (user is None or e.by == user))
+
+
+def entries_of(lines: Iterator[auditlog.Line]) -> Iterator[AuditEntry]:
+    """The entries among audit lines; lines that are not one are skipped (doctor names them)."""
+    for line in lines:
+        try:
+            yield auditlog.parse(line.text)
+        except ValueError:
+            continue
+
+
+def resolved(view: ReadView, page: list[AuditEntry]) -> list[AuditEntry]:
+    """`page` (newest first) with each created reading's entry given the reading it created, where
+    that is cheap to find: see Store.audit_page."""
+    befores: dict[str, dict[str, Any]] = {}  # a reading's state before its oldest change seen so far
+    wanted: dict[str, set[str]] = {}  # month hinted by a reading id -> ids to look for there
+    for entry in page:
+        if entry.entity != "reading":
+            continue
+        if entry.before is not None:
+            befores[entry.entity_id] = entry.before
+        elif entry.digest is not None and entry.entity_id not in befores:
+            month = hinted_month(entry.entity_id)
+            if month:
+                wanted.setdefault(month, set()).add(entry.entity_id)
+    current: dict[str, dict[str, Any]] = {}
+    for month, ids in wanted.items():
+        for path in (view.layout.partition(key) for key in view.layout.month_partitions(month)):
+            current.update((i, d) for i, d in view.uncached_docs(path).items() if i in ids)
+    resolved = []
+    for entry in page:
+        if entry.digest is not None:
+            doc = befores.get(entry.entity_id) or current.get(entry.entity_id)
+            if doc is not None and digest(doc) == entry.digest and is_stored_reading(doc):
+                entry = entry.model_copy(update={"after": doc})
+        resolved.append(entry)
+    return resolved
+
+
+def is_stored_reading(doc: dict[str, Any]) -> bool:
+    try:
+        Reading.model_validate(doc, context=STORED)
+    except ValidationError:
+        return False
+    return True
