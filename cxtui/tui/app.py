@@ -30,7 +30,8 @@ from cxtui.store import StaleRecord, Store, StoreError, acting_identity
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.read_model import Board
 from cxtui.tui.jobs import Job, JobFailure, JobFinished, JobOwner
-from cxtui.tui.messages import BoardLoaded, PresenceSeen, StoreUnavailable
+from cxtui.store.watch import Watcher
+from cxtui.tui.messages import BoardLoaded, FilesChanged, PresenceSeen, StoreUnavailable
 
 # How often the store's files are stat'ed for another process's commit (three stats, no read). The
 # design promises a refresh within ~2 s; twenty leads recording at once on two cores measured up to
@@ -89,6 +90,8 @@ class CxtuiApp(JobOwner, App[str | None]):
         self.presence_interval = presence_interval
         self._heartbeat = presence.Heartbeat(self.store_path, self.identity.user)
         self._on_started = on_started
+        # post_message is safe from the watcher's thread.
+        self._watcher = Watcher(self.store_path, lambda: self.post_message(FilesChanged()))
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -97,6 +100,8 @@ class CxtuiApp(JobOwner, App[str | None]):
 
         self.push_screen(ScorecardScreen())
         self.reload()
+        # Another process's commit: the kernel tells the watcher at once; the poll is the fallback.
+        self._watcher.start()
         self.set_interval(self.poll_interval, self._poll)
         self._beat()
         self.set_interval(self.presence_interval, self._beat)
@@ -115,7 +120,11 @@ class CxtuiApp(JobOwner, App[str | None]):
         await self.on_event(events.Key(char, char))
 
     def on_unmount(self) -> None:
+        self._watcher.stop()
         self._heartbeat.leave()
+
+    def on_files_changed(self, _message: FilesChanged) -> None:
+        self._poll()
 
     @property
     def effective_as_of(self) -> date:

@@ -17,6 +17,10 @@ class BoardLoaded(Message):
         self.seq = seq  # reads are numbered so a late, older read never replaces a newer one
 
 
+class FilesChanged(Message):
+    """The store's files changed (store/watch.py): time to compare the change token."""
+
+
 class PresenceSeen(Message):
     """Who else has the store open now (login names), from the heartbeat worker."""
 
