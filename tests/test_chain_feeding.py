@@ -70,3 +70,19 @@ def test_the_printed_scorecard_names_each_cards_drivers_with_n_and_verdict(cli, 
     data = __import__("json").loads(cli("scorecard", "--db", path, "--as-of", today, "--format", "json").stdout)
     g8 = next(g for g in data["goals"] if g["goal"]["id"] == "G-8")
     assert sorted((d["driver"], d["verdict"]) for d in g8["drivers"]) == [("aht", "contradicted"), ("fcr", "supported")]
+
+
+@pytest.mark.parametrize(
+    ("departments", "expected"),
+    [
+        (["service"], [("service", "tension"), (None, "tension")]),
+        (["sales", "finance"], [(None, "tension")]),
+        ([], [(None, "tension")]),
+    ],
+)
+def test_a_tension_findings_evidence_is_the_company_level_and_its_departments_pairs(departments, expected):
+    from cxtui.engine.chain import tension_evidence
+
+    rows = [row("price", "csat", "service", kind="tension"), row("price", "csat", None, kind="tension"),
+            row("fcr", "csat", "service")]
+    assert [(r.department, r.kind) for r in tension_evidence(rows, departments)] == expected

@@ -162,6 +162,21 @@ def impact_rows(initiatives: Iterable[Initiative], metrics: Iterable[Metric], se
     return rows
 
 
+TENSION_WORDS = {
+    "supported": "the readings bear it out: they moved against each other",
+    "contradicted": "the readings contradict it: they moved together",
+    "no_evidence": "the readings show no link either way",
+    "not_enough_data": "too few readings to tell",
+}
+
+
+def tension_evidence(rows: Iterable[LinkRow], departments: Iterable[str]) -> list[LinkRow]:
+    """The measured pairs of a tension finding worth showing: the company level's and those of the
+    departments it involves, in the rows' order."""
+    wanted = {None, *departments}
+    return [row for row in rows if row.kind == "tension" and row.department in wanted]
+
+
 def feeding(rows: Iterable[LinkRow], outcome: str, department: str | None) -> list[LinkRow]:
     """The measured links into `outcome` as a card of `department` shows them ("driven by FCR:
     supported"): per driver, the pair measured on the department's own series, else the company

@@ -6,6 +6,8 @@ Every action is a store write (audited by the store); the flag lifecycle rules l
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -14,11 +16,13 @@ from textual.widgets import Footer, Input, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from cxtui.engine import flags
+from cxtui.engine.chain import TENSION_WORDS, LinkRow, series_of, tension_evidence, tension_rows
+from cxtui.engine.tensions import effective_tensions
 from cxtui.models import Dismissal, FlagStatus, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
-from cxtui.tui.read_model import Board
 from cxtui.tui.jobs import Job, JobOwner
+from cxtui.tui.read_model import Board
 from cxtui.tui.screens.dialogs import PromptScreen
 from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
@@ -37,14 +41,22 @@ def flag_for(board: Board, finding):
     return next((f for f in board.open_flags() if f.finding == finding.id), None)
 
 
-def finding_prompt(board: Board, finding, width: int) -> Content:
+def finding_prompt(board: Board, finding, width: int, evidence: Sequence[LinkRow] = ()) -> Content:
+    """A finding, and for a tension what its readings say (`evidence`: chain.tension_evidence)."""
     symbol, style = fmt.SEVERITY[finding.severity]
     departments = fmt.names(board.department_name(d) for d in finding.departments)
     head = Content.assemble((f"{symbol} ", style), (finding.title, "bold"), (f"  · {departments}", "$text-muted"))
     flag = flag_for(board, finding)
     if flag is not None:
         head += Content.styled(f"  ⚑ flagged ({flag.status})", "$warning")
-    return Content("\n").join([head, fmt.indented(finding.explanation, width)])
+    lines = [head, fmt.indented(finding.explanation, width)]
+    for row in evidence:
+        where = "company level" if row.department is None else board.department_name(row.department)
+        rho = "" if row.rho is None else f"ρ = {row.rho:+.2f}, "
+        lines.append(fmt.indented(Content.styled(
+            f"Evidence ({where}, {rho}n = {row.n} {row.cadence} changes): {TENSION_WORDS[row.verdict]}.",
+            "$text-muted"), width))
+    return Content("\n").join(lines)
 
 
 def dismissed_prompt(board: Board, line, width: int) -> Content:
@@ -74,6 +86,8 @@ def flag_prompt(board: Board, flag, width: int) -> Content:
 class ConflictsScreen(JobOwner, Screen):
     SCOPE = "conflicts"
     BINDINGS = bindings("conflicts")
+    # The board whose tensions were measured, and their rows (chain.tension_rows).
+    measured_tensions: tuple[Board | None, list[LinkRow]] = (None, [])
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -115,7 +129,8 @@ class ConflictsScreen(JobOwner, Screen):
             group = [f for f in findings if f.severity == severity]
             if group:
                 section(title, len(group))
-                options += [Option(finding_prompt(board, f, width), id=f"finding:{f.id}") for f in group]
+                options += [Option(finding_prompt(board, f, width, self._evidence(board, f)), id=f"finding:{f.id}")
+                            for f in group]
         section("Flags", len(unresolved))
         options += [Option(flag_prompt(board, f, width), id=f"flag:{f.id}") for f in unresolved]
         if resolved:
@@ -133,6 +148,42 @@ class ConflictsScreen(JobOwner, Screen):
         elif ids:
             listing.highlighted = listing.get_option_index(ids[0])
         self.refresh_bindings()
+        if self.measured_tensions[0] is not board:
+            self._measure_tensions(board)
+
+    # --- what the readings say of each tension ----------------------------------------------------
+
+    def _measure_tensions(self, board: Board) -> None:
+        """Each tension a finding names, measured over its metrics' whole history (a job: the board
+        holds only what the scorecard reads)."""
+        self.measured_tensions = (board, [])
+        named = {t for f in board.open_findings() for t in f.tensions}
+        tensions = [t for t in effective_tensions(board.snapshot) if t.id in named]
+        if not tensions:
+            return
+        metrics, as_of = board.snapshot.metrics, board.as_of
+        wanted = sorted({m for t in tensions for m in (t.a, t.b)})
+
+        def run(store) -> list[LinkRow]:
+            readings = [r for m in wanted for r in store.readings(metric=m, end=as_of)]
+            return tension_rows(tensions, metrics, series_of(readings, as_of))
+
+        self.app.submit(self, Job(run, lambda rows: self._tensions_measured(board, rows), reload=False))
+
+    def _tensions_measured(self, board: Board, rows: list[LinkRow]) -> None:
+        if self.app.board is board:  # not a late answer for an older board
+            self.measured_tensions = (board, rows)
+            self._show(board)
+
+    def _evidence(self, board: Board, finding) -> list[LinkRow]:
+        measured_for, rows = self.measured_tensions
+        if measured_for is not board or finding.rule != "tension":
+            return []
+        pairs = set()
+        for tension_id in finding.tensions:
+            pairs.add(tuple(tension_id.split("~", 1)))
+        return tension_evidence([r for r in rows if tuple(sorted((r.driver, r.outcome))) in pairs],
+                                finding.departments)
 
     # --- what is highlighted ----------------------------------------------------------------------
 
