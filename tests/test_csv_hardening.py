@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from test_cli_record import one_error_line
 
 from cxtui.exchange.csv_files import cell, plain_number
 from cxtui.exchange.importing import decimal_comma_hint
 from cxtui.models import Department, Metric, Reading, utcnow
 from cxtui.store import NEW_ID
-
-from test_cli_record import one_error_line
 
 
 @pytest.mark.parametrize(

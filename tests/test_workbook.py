@@ -9,14 +9,13 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from test_cli_record import one_error_line, tree_digest
+from test_csv_roundtrip import _valid, name_text, text
 
 from cxtui.exchange.table_columns import BOOKKEEPING, TABLES
 from cxtui.exchange.workbook import _book_cells, _sheet_rows, _write_sheet
 from cxtui.models import Department, Goal, Metric, Reading, Scale
 from cxtui.store import Store
-
-from test_cli_record import one_error_line, tree_digest
-from test_csv_roundtrip import _valid, name_text, text
 
 HOSTILE = ["=1+2", "=HYPERLINK(\"http://x\",\"y\")", "+cmd", "-5", "@SUM(A1)", "#N/A", "#DIV/0!", "0815",
            "'=x", "1.2345e-05", "TRUE", "2026-03-12", "12/03/2026"]

@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Self
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,7 +28,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from cxtui.exchange.csv_files import CsvInputError
-from cxtui.exchange.exporting import CONFLICT_COLUMNS, SCORECARD_COLUMNS, conflict_rows, export_rows, scorecard_rows
+from cxtui.exchange.exporting import (
+    CONFLICT_COLUMNS,
+    SCORECARD_COLUMNS,
+    conflict_rows,
+    export_rows,
+    scorecard_rows,
+)
 from cxtui.exchange.importing import ImportPlan, RowProblem, plan_rows
 from cxtui.exchange.table_columns import TABLES
 from cxtui.models import number_text
@@ -112,7 +118,7 @@ def _cell(sheet, value: Any) -> Any:
         return value
     if kind is float:
         # openpyxl writes numbers with 16 significant digits; 0.1 + 0.2 needs 17 to come back.
-        if float("%.16g" % value) == value:
+        if float(f"{value:.16g}") == value:
             return value
         cell = WriteOnlyCell(sheet, repr(value))
         cell.data_type = "n"
@@ -143,7 +149,7 @@ class BadCell(str):
 
     message: str
 
-    def __new__(cls, shown: str, message: str) -> BadCell:
+    def __new__(cls, shown: str, message: str) -> Self:
         cell = super().__new__(cls, shown)
         cell.message = message
         return cell
