@@ -208,6 +208,12 @@ def test_not_a_workbook(seeded, cli, tmp_path, monkeypatch):
     assert one_error_line(result).startswith("error: fake.xlsx: not an Excel workbook (.xlsx)")
 
 
+def test_a_workbook_given_as_csv_is_named(seeded, cli, tmp_path):
+    assert cli("export", "readings", tmp_path / "r.xlsx").exit_code == 0
+    result = cli("import", "readings", "-", input=(tmp_path / "r.xlsx").read_bytes())
+    assert one_error_line(result).startswith("error: stdin is an Excel workbook or another zip file, not CSV")
+
+
 def test_an_id_a_spreadsheet_made_a_number_is_caught(store, cli, tmp_path, monkeypatch):
     store.add_many([Department(id="0815", name="Ops"),
                     Metric(id="nps", name="NPS", scale=Scale(min=-100, max=100))])

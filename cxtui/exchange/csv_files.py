@@ -32,6 +32,7 @@ _GUARDED = re.compile(r"^'+[" + re.escape(FORMULA_STARTS) + "]")
 
 BOM = "\ufeff"
 MAX_LINE_BYTES = 1 << 20
+ZIP_MAGIC = b"PK\x03\x04"  # how an .xlsx file starts
 
 
 _GUARD_FIRST = frozenset(FORMULA_STARTS + "'")
@@ -189,6 +190,9 @@ def read_rows(stream: BinaryIO, name: str) -> Iterator[tuple[int, list[str]]]:
             if not raw:
                 return
             state["line"] += 1
+            if state["line"] == 1 and raw.startswith(ZIP_MAGIC):
+                raise CsvInputError(f"{name} is an Excel workbook or another zip file, not CSV; a workbook is "
+                                    "imported from a file whose name ends .xlsx")
             if len(raw) > MAX_LINE_BYTES:
                 raise CsvInputError(
                     f"{name}: line {state['line']} is longer than {MAX_LINE_BYTES // 1024} KiB; is this a CSV file?"
