@@ -31,24 +31,39 @@ from cxtui.exchange import EXPORTS
         "cxtui export scorecard scorecard.csv --excel",
         "cxtui export readings --dept sales --as-of 2026-03-31 > sales-q1.csv",
         "cxtui export goals - | less",
+        "cxtui export all book.xlsx --as-of 2026-03-31",
     ),
 )
-@click.argument("what", type=click.Choice(EXPORTS))
+@click.argument("what", type=click.Choice((*EXPORTS, "all")))  # all: every table, one workbook
 @click.argument("out", default="-", metavar="[OUT]")
 @click.option("--dept", "-d", callback=utf8_text, metavar="DEPT", help="Only this department (id or name).")
 @click.option("--as-of", callback=utf8_text, metavar="YYYY-MM-DD", help="As it stood on this date (scorecard, conflicts); up to it (readings, audit).")
 @click.option("--excel", is_flag=True, help="Start the file with a byte-order mark so Excel reads it as UTF-8.")
+@click.option("--format", "file_format", type=click.Choice(("csv", "xlsx")),
+              help="csv, or xlsx: an Excel workbook with typed cells (the default for a name ending .xlsx).")
 @db_option
-def export_command(what: str, out: str, dept: str | None, as_of: str | None, excel: bool) -> None:
-    """Write WHAT as CSV to OUT (a file, written atomically; '-' or nothing for stdout)."""
+def export_command(what: str, out: str, dept: str | None, as_of: str | None, excel: bool,
+                   file_format: str | None) -> None:
+    """Write WHAT as CSV or an Excel workbook to OUT (a file, written atomically; '-' or nothing for
+    stdout). 'all' writes a workbook of every table, the scorecard and the conflicts, a sheet each."""
     from cxtui.exchange.exporting import AS_OF, BY_DEPARTMENT
+    from cxtui.exchange.workbook import is_workbook, write_book
 
     if dept is not None and what not in BY_DEPARTMENT:
         raise click.UsageError(f"--dept does not apply to {what}")
     if as_of is not None and what not in AS_OF:
         raise click.UsageError(f"--as-of does not apply to {what}")
+    book = (file_format or ("xlsx" if is_workbook(out) else "csv")) == "xlsx"
+    if what == "all" and not book:
+        raise click.UsageError("'export all' writes an Excel workbook: name the file .xlsx or add --format xlsx")
+    if book and out == "-" and sys.stdout.isatty():
+        raise click.UsageError("a workbook is not for a terminal: give a file name or redirect stdout")
     store = open_store()
-    count = write_export(store, what, out, department_id(store, dept), parse_day("--as-of", as_of), excel=excel)
+    if book:
+        target = sys.stdout.buffer if out == "-" else out
+        count = write_book(store, what, target, dept=department_id(store, dept), as_of=parse_day("--as-of", as_of))
+    else:
+        count = write_export(store, what, out, department_id(store, dept), parse_day("--as-of", as_of), excel=excel)
     if out != "-":
         click.echo(f"wrote {count} rows of {what} to {out}", err=True)
 
@@ -85,6 +100,7 @@ class _Counter:
         "cxtui import readings q1.csv --dry-run",
         "cxtui import readings q1.csv",
         "cxtui export goals | cxtui import goals - --db other.json",
+        "cxtui import goals book.xlsx --sheet 'Q3 goals'",
         "",
         "Columns of each file: docs/cli.md. Readings: metric,department,date,value,confidence,note",
     ),
@@ -93,16 +109,25 @@ class _Counter:
                                            "incentives", "tensions", "links", "initiatives")))
 @click.argument("file", metavar="FILE")
 @click.option("--dry-run", is_flag=True, help="Check every row and report what would be added; write nothing.")
+@click.option("--sheet", metavar="NAME", callback=utf8_text,
+              help="The sheet of an .xlsx FILE to read (default: the one named WHAT, or the only one).")
 @db_option
-def import_command(what: str, file: str, dry_run: bool) -> None:
-    """Add the rows of a CSV FILE ('-' for stdin) to the store: all rows, or none if any is wrong."""
+def import_command(what: str, file: str, dry_run: bool, sheet: str | None) -> None:
+    """Add the rows of a CSV FILE ('-' for stdin) or of a sheet of an Excel workbook (.xlsx) to the
+    store: all rows, or none if any is wrong."""
     from cxtui.exchange.importing import apply, plan_import
+    from cxtui.exchange.workbook import is_workbook, plan_book_import
 
+    if sheet is not None and not is_workbook(file):
+        raise click.UsageError("--sheet is for an Excel workbook (a FILE ending .xlsx)")
     store = open_store()
     name = "stdin" if file == "-" else file
-    with _open_input(file) as stream:
-        with _progress(stream, file) as tick:
-            plan = plan_import(store, what, stream, name, on_progress=tick)
+    if is_workbook(file):
+        plan, name = plan_book_import(store, what, file, sheet=sheet)
+    else:
+        with _open_input(file) as stream:
+            with _progress(stream, file) as tick:
+                plan = plan_import(store, what, stream, name, on_progress=tick)
     with contextlib.closing(plan.records):
         if plan.problems:
             _report_problems(plan, name)

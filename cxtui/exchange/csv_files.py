@@ -16,8 +16,9 @@ import itertools
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,6 +32,7 @@ _GUARDED = re.compile(r"^'+[" + re.escape(FORMULA_STARTS) + "]")
 
 BOM = "\ufeff"
 MAX_LINE_BYTES = 1 << 20
+ZIP_MAGIC = b"PK\x03\x04"  # how an .xlsx file starts
 
 
 _GUARD_FIRST = frozenset(FORMULA_STARTS + "'")
@@ -46,13 +48,28 @@ def unneutralise(text: str) -> str:
     return text[1:] if _GUARDED.match(text) else text
 
 
+# Longer than this, plain notation is more digits to misread than the exponent saves (5e-324 would
+# be 326 characters); such numbers keep their exponent.
+MAX_PLAIN_NUMBER = 40
+
+
+def plain_number(value: float) -> str:
+    """A number in plain decimal notation (0.000012345, not 1.2345e-05), which spreadsheets read back
+    digit for digit, where they shorten an exponent's digits. Exact: the digits are those of repr."""
+    text = number_text(value)
+    if "e" not in text:
+        return text
+    plain = format(Decimal(text), "f")
+    return plain if len(plain) <= MAX_PLAIN_NUMBER else text
+
+
 def cell(value: Any) -> str:
     """One value as CSV text: numbers as numbers, ISO dates, ``;``-joined lists, guarded text."""
     kind = type(value)
     if kind is str:
         return neutralise(value)
     if kind is float:
-        return number_text(value)
+        return plain_number(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -60,7 +77,7 @@ def cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return number_text(value)
+        return plain_number(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
@@ -102,7 +119,11 @@ def write_stream(chunks: Iterable[str], stream: BinaryIO) -> None:
 
 
 def write_file(chunks: Iterable[str], path: Path) -> None:
-    """Write atomically: a temp file beside `path`, fsync, rename over it. A failure leaves `path` as it was.
+    write_atomically(path, lambda out: write_stream(chunks, out))
+
+
+def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Let `write` fill a temp file beside `path`, fsync, rename over it. A failure leaves `path` as it was.
 
     An OSError names `path` (not the temp file), which is what the user asked to write.
     """
@@ -115,7 +136,8 @@ def write_file(chunks: Iterable[str], path: Path) -> None:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as out:
-            write_stream(chunks, out)
+            write(out)
+            out.flush()
             os.fsync(out.fileno())
             os.fchmod(out.fileno(), _mode_for(path))
         os.replace(temp, path)
@@ -168,6 +190,9 @@ def read_rows(stream: BinaryIO, name: str) -> Iterator[tuple[int, list[str]]]:
             if not raw:
                 return
             state["line"] += 1
+            if state["line"] == 1 and raw.startswith(ZIP_MAGIC):
+                raise CsvInputError(f"{name} is an Excel workbook or another zip file, not CSV; a workbook is "
+                                    "imported from a file whose name ends .xlsx")
             if len(raw) > MAX_LINE_BYTES:
                 raise CsvInputError(
                     f"{name}: line {state['line']} is longer than {MAX_LINE_BYTES // 1024} KiB; is this a CSV file?"

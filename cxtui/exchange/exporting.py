@@ -18,7 +18,7 @@ from cxtui.models import Department, Goal, Incentive, Initiative, Link, Metric, 
 
 # Which exports the --dept and --as-of filters mean something for.
 BY_DEPARTMENT = frozenset({"scorecard", "readings", "goals", "incentives", "departments", "conflicts"})
-AS_OF = frozenset({"scorecard", "readings", "conflicts", "audit"})
+AS_OF = frozenset({"scorecard", "readings", "conflicts", "audit", "all"})  # all: a workbook (workbook.py)
 
 SCORECARD_COLUMNS = [
     "department", "goal", "title", "metric", "kind", "baseline", "target", "latest", "latest_date",

@@ -9,6 +9,7 @@ the store adds them with add_stream.
 from __future__ import annotations
 
 import difflib
+import re
 import tempfile
 import types
 import typing
@@ -107,8 +108,8 @@ class ImportPlan:
     stopped_early: bool = False
 
 
-class _RowProblem(Exception):
-    pass
+class RowProblem(Exception):
+    """A row's problems, one "column: message" text each."""
 
 
 class _Context:
@@ -136,6 +137,7 @@ class _Context:
         self.taken: dict[str, int | None] = {r.id: None for r in existing}
         self.settings = store.settings()
         self._reading_ids: set[str] | None = None
+        self._zeros = {i.lstrip("0"): i for i in self.taken if i.startswith("0") and i.isdigit()}
         # A file names the same few metrics and departments on every row: each text is resolved once.
         self._resolved: dict[tuple[str, str], str | Unresolved] = {}
 
@@ -151,13 +153,20 @@ class _Context:
             raise Unresolved(str(found))
         return found
 
+    def zeros_dropped(self, record_id: str) -> str | None:
+        """The existing id that `record_id` is with its leading zeros dropped ("815" for "0815"), the
+        mark of a spreadsheet that took an id for a number; or None."""
+        return self._zeros.get(record_id) if record_id not in self.taken else None
+
     def claim(self, record_id: str, line: int, entity: str) -> None:
         """Refuse an id that the store or an earlier row already uses."""
         if record_id in self.taken or (entity == "reading" and self._store_has_reading(record_id)):
             where = self.taken.get(record_id)
             place = f"line {where} of this file" if where else "the store"
-            raise _RowProblem(f"id: a {entity} with id {record_id!r} already exists in {place}")
+            raise RowProblem(f"id: a {entity} with id {record_id!r} already exists in {place}")
         self.taken[record_id] = line
+        if record_id.startswith("0") and record_id.isdigit():
+            self._zeros[record_id.lstrip("0")] = record_id
 
     def _store_has_reading(self, record_id: str) -> bool:
         if self._reading_ids is None:
@@ -170,8 +179,21 @@ def plan_import(
 ) -> ImportPlan:
     """Read and check a whole file. Raises CsvInputError when the file itself is unusable.
     The plan's records hold a temp file: close() it when done."""
+    return plan_rows(store, table_name, read_rows(stream, name), name, on_progress=on_progress)
+
+
+def _csv_cells(columns: list[str], cells: list[str]) -> dict[str, str]:
+    return dict(zip(columns, map(unneutralise, cells)))
+
+
+def plan_rows(
+    store, table_name: str, rows: Iterator[tuple[int, list[str]]], name: str, *,
+    on_progress: Callable[[], None] | None = None,
+    cells_of: Callable[[list[str], list[str]], dict[str, str]] = _csv_cells,
+) -> ImportPlan:
+    """Check rows of text cells, the header first, from any reader. `cells_of` maps a row to
+    {column: text}; it may raise RowProblem for cells its reader could not take."""
     table = TABLES[table_name]
-    rows = read_rows(stream, name)
     columns = _header(table, rows, name)
     plan = ImportPlan(table_name, Spool(table.model))
     context = _Context(store, table)
@@ -184,8 +206,8 @@ def plan_import(
             plan.problems.append(Problem(line, f"has {len(cells)} cells; the header has {len(columns)}"))
         else:
             try:
-                plan.records.append(_record(table, context, dict(zip(columns, map(unneutralise, cells))), line))
-            except _RowProblem as exc:
+                plan.records.append(_record(table, context, cells_of(columns, cells), line))
+            except RowProblem as exc:
                 plan.problems.extend(Problem(line, message) for message in exc.args)
         if len(plan.problems) >= MAX_PROBLEMS:
             plan.stopped_early = True
@@ -235,7 +257,11 @@ def _header(table: Table, rows: Iterator[tuple[int, list[str]]], name: str) -> l
 
 def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -> Record:
     data = table.fields(cells)
-    problems = []
+    problems = [f"{column}: {hint}" for column in table.number_fields & data.keys()
+                if (hint := decimal_comma_hint(cells[column]))]
+    if "id" in data and (original := context.zeros_dropped(data["id"])):
+        problems.append(f"id: {data['id']!r} looks like the id {original!r} with its leading zeros dropped "
+                        f"(spreadsheets do that to numbers); write {original!r}, or format the column as text")
     for key, kind, records in (
         ("department", "department", context.departments),
         ("metric", "metric", context.metrics.values()),
@@ -256,19 +282,19 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
             except Unresolved as exc:
                 problems.append(f"objectives: {exc}")
     if problems:
-        raise _RowProblem(*problems)
+        raise RowProblem(*problems)
     _fill_defaults(table, context, data)
     try:
         record = table.model.model_validate(data)
     except ValidationError as exc:
-        raise _RowProblem(*map(_column_names, describe_errors(exc))) from None
+        raise RowProblem(*map(_column_names, describe_errors(exc))) from None
     try:
         _check_rules(context, record)
         # The store would refuse the whole batch at the first row this user may not add; say which rows.
         permissions.check_change(context.store.user, context.settings, context.departments_by_id,
                                  entity_name(record), "add", None, record)
     except (RuleError, PermissionDenied) as exc:
-        raise _RowProblem(str(exc)) from None
+        raise RowProblem(str(exc)) from None
     if record.id != NEW_ID:
         context.claim(record.id, line, entity_name(record))
     if isinstance(record, Link):
@@ -277,6 +303,21 @@ def _record(table: Table, context: _Context, cells: dict[str, str], line: int) -
         # Rows still waiting for an id all say "new"; a row-unique id keeps each one in the weight sum.
         context.incentives.append(record.model_copy(update={"id": f"{record.id}@{line}"}))
     return record
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+")
+
+
+def decimal_comma_hint(text: str) -> str | None:
+    """Advice for a number written with a decimal comma ("4,5", "1.234,5"), or None."""
+    text = text.strip()
+    if _THOUSANDS.fullmatch(text):
+        return f"use a decimal point and no thousands separators, like 1000 or 4.5 (got {text!r})"
+    if not _DECIMAL_COMMA.fullmatch(text):
+        return None
+    point = text.replace(".", "").replace(",", ".")
+    return f"use a decimal point, not a comma: {point} (got {text!r})"
 
 
 def _column_names(message: str) -> str:

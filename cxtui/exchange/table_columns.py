@@ -8,8 +8,10 @@ metric's scale is two columns, `scale_min` and `scale_max`.
 
 from __future__ import annotations
 
+import types
 import typing
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cxtui.models import (
@@ -35,6 +37,9 @@ class Table:
     columns: tuple[str, ...]
     required: frozenset[str]
     list_fields: frozenset[str]
+    # Columns by the type of their values, for typed workbook cells and for number-specific advice.
+    number_fields: frozenset[str] = frozenset()
+    date_fields: frozenset[str] = frozenset()
 
     def row(self, record: Record) -> list[Any]:
         values = []
@@ -66,18 +71,35 @@ def _table(name: str, model: type[Record], *, first: tuple[str, ...] = (), omit:
     columns: list[str] = list(first)
     lists: set[str] = set()
     required: set[str] = set()
+    numbers: set[str] = {"scale_min", "scale_max"}
+    dates: set[str] = set()
     for field, info in model.model_fields.items():
         if field in BOOKKEEPING or field in omit:
             continue
         if typing.get_origin(info.annotation) is list:
             lists.add(field)
+        kinds = _kinds(info.annotation)
+        if kinds and kinds <= {int, float}:
+            numbers.add(field)
+        elif kinds == {date}:
+            dates.add(field)
         if info.is_required() and field not in optional:
             required.add(field)
         if field == "scale":
             columns += ["scale_min", "scale_max"]
         elif field not in columns:
             columns.append(field)
-    return Table(name, model, tuple(columns), frozenset(required), frozenset(lists))
+    return Table(name, model, tuple(columns), frozenset(required), frozenset(lists),
+                 frozenset(numbers) & set(columns), frozenset(dates))
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types a field holds: `Optional[Annotated[float, ...]]` holds {float}."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _kinds(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return set().union(*(_kinds(a) for a in typing.get_args(annotation))) - {type(None)}
+    return {annotation} - {type(None)}
 
 
 # Ids are optional on import: departments and metrics derive a slug from the name, the others get
