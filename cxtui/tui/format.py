@@ -24,6 +24,15 @@ STATUS: dict[str, tuple[str, str, str]] = {
 }
 STATUS_WIDTH = max(len(sym) + 1 + len(word) for sym, word, _ in STATUS.values())
 
+# A measured link's or initiative's verdict: a symbol and a word, so colour is never the only carrier.
+VERDICT_SYMBOL = {
+    "supported": "✓", "contradicted": "✗", "no_evidence": "·", "not_enough_data": "…",
+    "improved": "▲", "worsened": "▼", "no_change": "=", "too_early": "…",
+}
+VERDICT_STYLE = {"supported": "green", "contradicted": "bold red", "improved": "green", "worsened": "bold red"}
+VERDICT_WORD = {"not_enough_data": "too little data", "no_evidence": "no evidence", "no_change": "no change",
+                "too_early": "too early"}
+
 SEVERITY: dict[str, tuple[str, str]] = {
     "high": ("▲▲", "$error bold"),
     "medium": ("▲", "$warning"),

@@ -24,16 +24,11 @@ from cxtui.engine.chain import ImpactRow, LinkRow, SeriesMap, chain_metrics, imp
 from cxtui.engine.evidence import aggregate, coarser, paired_changes, period_index, period_start, pre_trend
 from cxtui.models import PERSPECTIVES, Initiative, Metric, Snapshot
 from cxtui.tui.actions import bindings
+from cxtui.tui.format import VERDICT_STYLE as STYLE
+from cxtui.tui.format import VERDICT_SYMBOL as SYMBOL
+from cxtui.tui.format import VERDICT_WORD as WORD
 from cxtui.tui.read_model import Board
 from cxtui.tui.widgets.title_bar import TitleBar
-
-SYMBOL = {
-    "supported": "✓", "contradicted": "✗", "no_evidence": "·", "not_enough_data": "…",
-    "improved": "▲", "worsened": "▼", "no_change": "=", "too_early": "…",
-}
-STYLE = {"supported": "green", "contradicted": "bold red", "improved": "green", "worsened": "bold red"}
-WORD = {"not_enough_data": "too little data", "no_evidence": "no evidence", "no_change": "no change",
-        "too_early": "too early"}
 
 
 @dataclass(frozen=True)

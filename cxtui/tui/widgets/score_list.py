@@ -106,10 +106,25 @@ def goal_prompt(board: Board, card, width: int) -> Content:
     trend = fmt.fit(fmt.spark_text([p.value for p in card.trend], c.trend), c.trend, "$secondary")
     marks = _marks(card.stale, card.findings, c.marks)
     if width >= WIDE:
-        return _line(status, title, metric, values, _progress(card.progress, c), trend, marks)
-    first = _line(status, title, marks)
-    second = _line([" " * c.status], metric, values, _progress(card.progress, c), trend)
-    return Content("\n").join([first, second])
+        lines = [_line(status, title, metric, values, _progress(card.progress, c), trend, marks)]
+    else:
+        lines = [_line(status, title, marks), _line([" " * c.status], metric, values, _progress(card.progress, c), trend)]
+    if card.drivers:
+        lines.append(drivers_line(board, card.drivers, c.status + 1, width))
+    return Content("\n").join(lines)
+
+
+def drivers_line(board: Board, rows, indent: int, width: int) -> Content:
+    """What drives the card's metric and whether its readings bear each link out: "driven by
+    First-contact resolution ✓ supported · Average handle time ✗ contradicted"."""
+    parts: list[Content] = [Content(" " * indent), Content.styled("driven by ", "$text-muted")]
+    for n, row in enumerate(rows):
+        if n:
+            parts.append(Content.styled(" · ", "$text-muted"))
+        verdict = f"{fmt.VERDICT_SYMBOL.get(row.verdict, '?')} {fmt.VERDICT_WORD.get(row.verdict, row.verdict)}"
+        parts += [Content(board.metric_name(row.driver) + " "),
+                  Content.styled(verdict, fmt.VERDICT_STYLE.get(row.verdict, "$text-muted"))]
+    return Content.assemble(*parts).truncate(width - 1, ellipsis=True)  # as a goal's row: width - 1
 
 
 _GLANCE_ORDER = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
@@ -141,7 +156,8 @@ def glance_prompt(board: Board, card, width: int) -> Content:
 
 
 def compact_objective_prompt(board: Board, card, width: int) -> Content:
-    """An objective on one line: status, title, latest→target, its goals' statuses as symbols."""
+    """An objective on one line: status, title, latest→target, its goals' statuses as symbols; under
+    it, what drives its metric when links declare it."""
     objective = card.objective
     latest = card.latest.value if card.latest else None
     values = f"{fmt.number(latest)}→{fmt.number(objective.target)}"
@@ -150,8 +166,11 @@ def compact_objective_prompt(board: Board, card, width: int) -> Content:
     support_width = min(support.cell_length, 16)
     status = fmt.status_parts(card.status, fmt.STATUS_WIDTH)
     title_width = max(width - fmt.STATUS_WIDTH - 14 - support_width - 4, 10)  # as a goal's row: width - 1
-    return _line(status, fmt.fit(objective.title, title_width), fmt.fit(values, 14, right=True),
+    line = _line(status, fmt.fit(objective.title, title_width), fmt.fit(values, 14, right=True),
                  [fmt.cell(support, support_width)])
+    if not card.drivers:
+        return line
+    return Content("\n").join([line, drivers_line(board, card.drivers, fmt.STATUS_WIDTH + 1, width)])
 
 
 def department_prompt(board: Board, card, width: int) -> Content:

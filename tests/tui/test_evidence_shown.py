@@ -1,4 +1,5 @@
-"""The conflicts screen says whether the readings bear a tension out (issue 15)."""
+"""The evidence shown in the TUI (issue 15): tension findings say what their readings say, and goal
+and objective cards name the links that feed them."""
 
 from __future__ import annotations
 
@@ -26,3 +27,19 @@ async def test_a_tension_finding_shows_what_its_readings_say(store_path):
         assert all(" changes): " in text and "causes" not in text for text in measured)
         others = [text for key, text in texts.items() if key.startswith("finding:") and "tension:" not in key]
         assert not any("Evidence (" in text for text in others)
+
+
+async def test_goal_and_objective_cards_name_what_drives_them(store_path):
+    from cxtui.tui.widgets.score_list import ScoreList
+
+    app = make_app(store_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        scores = app.screen.query_one(ScoreList)
+        prompt = {scores.get_option_at_index(i).id: str(scores.get_option_at_index(i).prompt)
+                  for i in range(scores.option_count) if scores.get_option_at_index(i).id}
+        assert "driven by Average handle time ✗ contradicted · First-contact resolution ✓ supported" in prompt[
+            "goal:G-8"] or "driven by First-contact resolution ✓ supported · Average handle time ✗ contradicted" in prompt[
+            "goal:G-8"]
+        assert "driven by Customer satisfaction (CSAT) … too little data" in prompt["objective:O-5"]
+        assert "driven by" not in prompt["goal:G-1"]
