@@ -204,7 +204,8 @@ SERIES = [
         notes={
             "2026-05-11": "Counts tickets closed on first contact; reopenings by e-mail are not linked yet."
         },
-        confidence={"2026-05-11": 7},
+        # On track, but the lead's confidence fell: the meeting should ask why (issue 17).
+        confidence={"2026-05-11": 7, "2026-11-09": 7, "2026-11-16": 3},
     ),
     Series(
         "csat",
@@ -269,6 +270,8 @@ SERIES = [
         decimals=1,
         end=(37.4, 37.2),
         notes={"2026-11-02": "Promotional discounts are the largest driver."},
+        # Off track, yet Finance is sure it will land: pacing and confidence disagree.
+        confidence={"2026-10-05": 6, "2026-11-02": 8},
     ),
     Series(
         "discount_rate",

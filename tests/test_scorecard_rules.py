@@ -507,3 +507,29 @@ def test_for_department_keeps_one_departments_goals_card_and_findings_and_the_co
     assert len(sales.findings) < len(whole.findings)
     assert sales.objectives == whole.objectives and sales.company_index == whole.company_index
     assert for_department(whole, None) is whole
+
+
+@pytest.mark.parametrize(
+    ("status", "confidence", "disagrees"),
+    [
+        ("on_track", None, False), ("on_track", 4, True), ("on_track", 5, False), ("on_track", 1, True),
+        ("off_track", 8, True), ("off_track", 7, False), ("off_track", 10, True),
+        ("at_risk", 1, False), ("at_risk", 10, False), ("achieved", 2, False), ("no_data", 9, False),
+    ],
+)
+def test_confidence_and_pacing_disagree_on_track_at_4_or_less_off_track_at_8_or_more(status, confidence, disagrees):
+    from cxtui.engine.scorecard import confidence_disagrees
+
+    assert confidence_disagrees(status, confidence) is disagrees
+
+
+def test_a_goal_card_carries_the_latest_confidence_and_the_one_before():
+    g = goal("G-1", "sales", "m", start=START, deadline=DEADLINE)
+    rs = [reading("m", START + timedelta(days=10), 10.0, department="sales", confidence=7),
+          reading("m", START + timedelta(days=20), 15.0, department="sales"),
+          reading("m", START + timedelta(days=30), 40.0, department="sales", confidence=3)]
+    card = build_scorecard(snapshot(g, metric("m"), *rs), START + timedelta(days=31)).goals[0]
+    assert (card.confidence, card.confidence_before) == (3, None)  # the reading before gave none
+    assert card.status == "on_track" and card.confidence_disagrees
+    later = build_scorecard(snapshot(g, metric("m"), *rs[:1]), START + timedelta(days=31)).goals[0]
+    assert (later.confidence, later.confidence_before, later.confidence_disagrees) == (7, None, False)

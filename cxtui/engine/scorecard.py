@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -105,6 +105,9 @@ class GoalCard(Standing):
     objectives: list[str]
     findings: int
     drivers: list[LinkRow] = []  # the declared links into the goal's metric, measured (chain.feeding)
+    confidence: int | None = None  # given with the latest reading (1-10), and with the one before
+    confidence_before: int | None = None
+    confidence_disagrees: bool = False  # see confidence_disagrees()
 
 
 class ObjectiveCard(Standing):
@@ -166,6 +169,12 @@ class GoalChange(_Frozen):
     new_readings: list[Point]
     before_latest: Point | None
     after_latest: Point | None
+
+
+def _confidence(standings: Standings, goal: Goal, status: Status) -> dict[str, Any]:
+    latest, before = standings.lines.confidences(goal.metric, goal.department)
+    return {"confidence": latest, "confidence_before": before,
+            "confidence_disagrees": confidence_disagrees(status, latest)}
 
 
 def _metric(metrics: dict[str, Metric], metric_id: str) -> Metric:
@@ -261,6 +270,7 @@ def build_scorecard(
 
     goal_cards = []
     for goal in sorted(snapshot.goals, key=lambda g: (g.department, g.id)):
+        standing = standings.goal(goal)
         goal_cards.append(
             GoalCard(
                 goal=goal,
@@ -270,7 +280,8 @@ def build_scorecard(
                 objectives=[o for o in goal.objectives if o in objective_ids],
                 findings=mentions[goal.id],
                 drivers=feeding(evidence, goal.metric, goal.department),
-                **dict(standings.goal(goal)),
+                **_confidence(standings, goal, standing.status),
+                **dict(standing),
             )
         )
 
@@ -424,6 +435,14 @@ def for_department(card: Scorecard, department: str | None) -> Scorecard:
         "departments": [d for d in card.departments if d.department.id == department],
         "findings": [f for f in card.findings if department in f.departments],
     })
+
+
+def confidence_disagrees(status: Status, confidence: int | None) -> bool:
+    """The lead's confidence and the pacing say opposite things: on track with a confidence of 4 or
+    less, or off track with 8 or more. What the meeting should talk about."""
+    if confidence is None:
+        return False
+    return (status == "on_track" and confidence <= 4) or (status == "off_track" and confidence >= 8)
 
 
 def company_parts(card: Scorecard) -> dict[str, float | None]:

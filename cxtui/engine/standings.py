@@ -352,6 +352,14 @@ class Lines:
             line = self._lines[key] = Line.from_days(self._days.get(key, {}))
         return line
 
+    def confidences(self, metric: str, department: str | None) -> tuple[int | None, int | None]:
+        """The confidence given with the series' newest reading that counts, and with the one before
+        it (None where no confidence was given)."""
+        by_date = self._days.get((metric, department), {})
+        newest = sorted(by_date)[-2:]
+        found = [by_date[day].confidence for day in newest]
+        return (found[-1] if found else None), (found[0] if len(found) == 2 else None)
+
     def objective_line(self, metric: str) -> tuple[Line, SeriesSource]:
         """Company-level series of `metric`, else the per-date mean of its departments' series."""
         found = self._objective_lines.get(metric)

@@ -33,6 +33,21 @@ VERDICT_STYLE = {"supported": "green", "contradicted": "bold red", "improved": "
 VERDICT_WORD = {"not_enough_data": "too little data", "no_evidence": "no evidence", "no_change": "no change",
                 "too_early": "too early"}
 
+def confidence(card) -> Content | None:
+    """A goal card's latest confidence, its move, and the mark when it and the pacing disagree:
+    "confidence 3/10, down from 7 · ≠ on track, low confidence". None without one."""
+    if card.confidence is None:
+        return None
+    before = card.confidence_before
+    move = "" if before is None or before == card.confidence else (
+        f", {'down' if card.confidence < before else 'up'} from {before}")
+    text = Content.styled(f"confidence {card.confidence}/10{move}", "$text-muted")
+    if card.confidence_disagrees:
+        why = "on track, low confidence" if card.status == "on_track" else "off track, high confidence"
+        text += Content.styled(f" · ≠ {why}", "$warning bold")
+    return text
+
+
 SEVERITY: dict[str, tuple[str, str]] = {
     "high": ("▲▲", "$error bold"),
     "medium": ("▲", "$warning"),

@@ -52,6 +52,9 @@ def meeting_page(board: Board, position: int, since: date, changes: dict[str, Go
         if goal.stale:
             detail += Content.styled("   stale", "$warning italic")
         lines.append(detail)
+        sure = fmt.confidence(goal)
+        if sure is not None:
+            lines.append(Content("    ") + sure)
         change = None if changes is None else changes.get(goal.goal.id)
         if changes is None:
             lines.append(Content.styled(f"    since {since.isoformat()}: working it out…", "$text-muted"))

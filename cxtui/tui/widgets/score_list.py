@@ -109,6 +109,9 @@ def goal_prompt(board: Board, card, width: int) -> Content:
         lines = [_line(status, title, metric, values, _progress(card.progress, c), trend, marks)]
     else:
         lines = [_line(status, title, marks), _line([" " * c.status], metric, values, _progress(card.progress, c), trend)]
+    sure = fmt.confidence(card)
+    if sure is not None:
+        lines.append((Content(" " * (c.status + 1)) + sure).truncate(width - 1, ellipsis=True))
     if card.drivers:
         lines.append(drivers_line(board, card.drivers, c.status + 1, width))
     return Content("\n").join(lines)
