@@ -65,3 +65,12 @@ def test_the_chain_benchmark_runs_once_and_reports(tmp_path: Path) -> None:
     assert computed["link_pairs"] > 0 and computed["impact_rows"] == 20
     stored = chain.measure_store(200, tmp_path, repeat=1, years=1, batch=100)
     assert set(stored) == {"generate_s", "scorecard_without_links", "scorecard_with_links", "chain_screen_measure"}
+
+
+def test_the_exchange_benchmark_runs_once_and_reports(tmp_path: Path) -> None:
+    from benchmarks import exchange
+
+    found = exchange.measure(200, tmp_path, repeat=1)
+    assert set(found) == {"csv_readings", "xlsx_all", "html_report"}
+    assert all(found[name]["median_s"] > 0 and found[name]["peak_mb_max"] > 10 for name in found)
+    assert found["xlsx_all"]["vs_csv_readings"] > 0
