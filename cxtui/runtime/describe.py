@@ -28,6 +28,13 @@ def one_line(text: str) -> str:
 
 def describe(exc: BaseException) -> str:
     """One line for any failure: our own errors already read well; the rest get their kind named."""
+    return refusal(exc) or _unexpected(exc)
+
+
+def refusal(exc: BaseException, *, also: tuple[type[BaseException], ...] = ()) -> str | None:
+    """The words of a failure that refuses what was asked (a rule, the store, a value, the file
+    system), or None for an unexpected one. `also`: kinds the caller raised on purpose and tells by
+    their message alone (the TUI's jobs: any ValueError, such as a flag that cannot move so)."""
     from pydantic import ValidationError
 
     from cxtui.exchange.csv_files import CsvInputError
@@ -44,7 +51,15 @@ def describe(exc: BaseException) -> str:
     elif isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         text = f"{where}{exc.strerror or exc}"
-    elif isinstance(exc, RecursionError):
+    elif isinstance(exc, also):
+        text = str(exc)
+    else:
+        return None
+    return one_line(text) or type(exc).__name__
+
+
+def _unexpected(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
         text = "unexpected RecursionError: the data is nested too deeply to read (set CXTUI_DEBUG=1 to see where)"
     elif isinstance(exc, MemoryError):
         text = "unexpected MemoryError: not enough memory to do this (set CXTUI_DEBUG=1 to see where)"
