@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxtui.runtime.describe import describe, visible
-from cxtui.store import StoreMissing
+from cxtui.runtime.describe import describe, refusal, visible
+from cxtui.store import StoreError, StoreMissing
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,21 @@ def test_visible(text, shown):
 @given(st.text())
 def test_visible_text_is_always_printable(text):
     assert visible(text).isprintable()
+
+
+@pytest.mark.parametrize(
+    ("error", "also", "words"),
+    [
+        (StoreMissing("/srv/cx/store.json"), (),
+         "no store at /srv/cx/store.json; create one with 'cxtui init --db /srv/cx/store.json' or try 'cxtui demo'"),
+        (FileNotFoundError(2, "No such file or directory", "in.csv"), (), "in.csv: No such file or directory"),
+        (ValueError("status: a dismissed flag can move to open"), (), None),
+        (ValueError("status: a dismissed flag can move to open"), (ValueError,), "status: a dismissed flag can move to open"),
+        (KeyError("goals"), (ValueError,), None),
+        (StoreError(""), (), "StoreError"),
+    ],
+)
+def test_a_refusal_is_told_by_its_words_and_anything_else_is_unexpected(error, also, words):
+    assert refusal(error, also=also) == words
+    if words is not None and not also:
+        assert describe(error) == words

@@ -103,11 +103,12 @@ def parse_day(option: str, text: str | None) -> date | None:
     from pydantic import TypeAdapter, ValidationError
 
     from cxtui.models import Day
+    from cxtui.runtime.describe import describe
 
     try:
         return TypeAdapter(Day).validate_python(text)
     except ValidationError as exc:
-        raise Failure(f"{option}: {exc.errors()[0]['msg']}") from None
+        raise Failure(f"{option}: {describe(exc)}") from None
 
 
 def department_id(store, text: str | None) -> str | None:

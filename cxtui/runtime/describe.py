@@ -26,10 +26,15 @@ def one_line(text: str) -> str:
     return visible(" ".join(text.split()))
 
 
-def describe(exc: BaseException, *, plain: tuple[type[BaseException], ...] = ()) -> str:
-    """One line for any failure: our own errors already read well; the rest get their kind named.
-    `plain` are further kinds whose message reads well as it is (the TUI's jobs: a ValueError there
-    is a rule the user ran into, such as a flag moved to a status it cannot take)."""
+def describe(exc: BaseException) -> str:
+    """One line for any failure: our own errors already read well; the rest get their kind named."""
+    return refusal(exc) or _unexpected(exc)
+
+
+def refusal(exc: BaseException, *, also: tuple[type[BaseException], ...] = ()) -> str | None:
+    """The words of a failure that refuses what was asked (a rule, the store, a value, the file
+    system), or None for an unexpected one. `also`: kinds the caller raised on purpose and tells by
+    their message alone (the TUI's jobs: any ValueError, such as a flag that cannot move so)."""
     from pydantic import ValidationError
 
     from cxtui.exchange.csv_files import CsvInputError
@@ -39,14 +44,22 @@ def describe(exc: BaseException, *, plain: tuple[type[BaseException], ...] = ())
 
     if isinstance(exc, ValidationError):
         text = "; ".join(describe_errors(exc))
-    elif isinstance(exc, (StoreError, CsvInputError, Unresolved, RuleError, *plain)):
-        text = str(exc) or type(exc).__name__
+    elif isinstance(exc, (StoreError, CsvInputError, Unresolved, RuleError)):
+        text = str(exc)
     elif isinstance(exc, UnicodeDecodeError):
         text = f"not UTF-8 text ({exc.reason} at byte {exc.start})"
     elif isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         text = f"{where}{exc.strerror or exc}"
-    elif isinstance(exc, RecursionError):
+    elif isinstance(exc, also):
+        text = str(exc)
+    else:
+        return None
+    return one_line(text) or type(exc).__name__
+
+
+def _unexpected(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
         text = "unexpected RecursionError: the data is nested too deeply to read (set CXTUI_DEBUG=1 to see where)"
     elif isinstance(exc, MemoryError):
         text = "unexpected MemoryError: not enough memory to do this (set CXTUI_DEBUG=1 to see where)"

@@ -14,7 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette
@@ -24,9 +23,9 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from cxtui.store import presence
-from cxtui.runtime.describe import describe, one_line
+from cxtui.runtime.describe import describe, one_line, refusal
 from cxtui.runtime.options import Options
-from cxtui.store import StaleRecord, Store, StoreError, acting_identity
+from cxtui.store import StaleRecord, Store, acting_identity
 from cxtui.tui.actions import actions_for, bindings
 from cxtui.tui.read_model import Board
 from cxtui.tui.jobs import Job, JobFailure, JobFinished, JobOwner
@@ -202,14 +201,13 @@ class CxtuiApp(JobOwner, App[str | None]):
         owner.post_message(JobFinished(job, result, failure))
 
     def _failure(self, exc: Exception) -> JobFailure:
-        """The one place a job's exception becomes words (runtime/describe.py, as the CLI words it).
-        An unexpected one is raised again under CXTUI_DEBUG, so the worker fails and
-        `on_worker_state_changed` shows the traceback."""
-        expected = isinstance(exc, (ValidationError, StoreError, ValueError, OSError))
-        if self.options.debug and not expected:
+        """The one place a store job's exception becomes a JobFailure, in the CLI's words
+        (runtime/describe.py); a job's ValueError is a refusal. Unexpected ones are raised again
+        under CXTUI_DEBUG, so the worker fails and `on_worker_state_changed` shows the traceback."""
+        words = refusal(exc, also=(ValueError,))
+        if words is None and self.options.debug:
             raise exc
-        return JobFailure(describe(exc, plain=(ValueError,)), stale=isinstance(exc, StaleRecord),
-                          field=getattr(exc, "field", None))
+        return JobFailure(words or describe(exc), stale=isinstance(exc, StaleRecord), field=getattr(exc, "field", None))
 
     def store_unavailable(self, failure: JobFailure) -> None:
         """A read a screen needs failed: the store cannot be used now (the problem screen)."""
