@@ -97,3 +97,8 @@ def test_render_by_columns_is_render_by_rows(rows):
 ])
 def test_render_edge_cases(rows):
     assert "".join(csv_files.render(["h1", "h2"], rows)) == _row_way(["h1", "h2"], rows)
+
+
+def test_the_rows_are_lists_the_workbook_may_change_in_place(awkward):
+    _, rows = export_rows(awkward, "readings")
+    assert {type(row) for row in rows} == {list}

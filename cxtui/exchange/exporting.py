@@ -54,11 +54,12 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
         from cxtui.store import ANY_DEPARTMENT
 
         # A whole history: rows straight from the store, without a Reading model each; unfiltered,
-        # from columns built in C (a million readings: about 5 s the row way).
+        # from columns built in C (a million readings: about 5 s the row way); lists, which the
+        # workbook writer changes in place.
         months = None if dept or as_of else reading_columns(store, table.columns)
         if months is None:
             return list(table.columns), store.reading_rows(table.columns, department=dept or ANY_DEPARTMENT, end=as_of)
-        return list(table.columns), itertools.chain.from_iterable(zip(*columns) for columns in months)
+        return list(table.columns), itertools.chain.from_iterable(map(list, zip(*columns)) for columns in months)
     records = store.list(_MODELS[what])
     if dept and what == "departments":
         records = [r for r in records if r.id == dept]
