@@ -2,6 +2,7 @@
 
     python benchmarks/probes.py open PATH          open + snapshot + scorecard (with its conflicts)
     python benchmarks/probes.py export PATH DIR    scorecard and all readings to CSV files in DIR
+    python benchmarks/probes.py export-row-way PATH DIR   all readings the way it was done before columns
     python benchmarks/probes.py import PATH CSV    `cxtui import readings CSV --db PATH`, whole, with its peak RSS
     python benchmarks/probes.py tui PATH           the cxtui TUI until its scorecard list is filled
     python benchmarks/probes.py history PATH       the same TUI, then History until its table is filled
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import resource
 import sys
@@ -80,6 +82,27 @@ def export(path: str, out_dir: str) -> dict:
         times[what] = time.perf_counter() - began
     times["total"] = time.perf_counter() - imported
     return times
+
+
+def export_row_way(path: str, out_dir: str) -> dict:
+    """The baseline of the readings export: what it ran before it worked in columns, a row per
+    reading from Store.reading_rows and each row turned into a line on its own."""
+    import csv
+    import io
+
+    from cxtui.exchange.csv_files import _row_lines, write_file
+    from cxtui.exchange.table_columns import TABLES
+    from cxtui.store import Store
+
+    began = time.perf_counter()
+    columns = TABLES["readings"].columns
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    head = buffer.getvalue()
+    rows = Store(path).reading_rows(columns)
+    write_file(itertools.chain([head], _row_lines(rows, writer, buffer)), Path(out_dir) / "readings-row-way.csv")
+    return {"readings": time.perf_counter() - began}
 
 
 def import_readings(path: str, csv: str) -> dict:
@@ -207,7 +230,7 @@ def main(argv: list[str]) -> None:
 
         tune_collector()
     modes = {"open": open_scorecard, "export": export, "import": import_readings, "tui": tui, "bare": bare,
-             "doctor": doctor, "replay": replay, "history": lambda path: tui(path, history=True)}
+             "doctor": doctor, "replay": replay, "export-row-way": export_row_way, "history": lambda path: tui(path, history=True)}
     result = modes[mode](*args)
     print(json.dumps(result))
 

@@ -7,6 +7,7 @@ conflicts and the audit trail are reports with their own columns. Cells are raw 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -15,6 +16,7 @@ import orjson
 
 from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Department, Goal, Incentive, Initiative, Link, Metric, Objective, Tension
+from cxtui.store.reading_columns import reading_columns
 
 # Which exports the --dept and --as-of filters mean something for.
 BY_DEPARTMENT = frozenset({"scorecard", "readings", "goals", "incentives", "departments", "conflicts"})
@@ -51,8 +53,13 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
     if what == "readings":
         from cxtui.store import ANY_DEPARTMENT
 
-        # A whole history: rows straight from the store, without a Reading model each.
-        return list(table.columns), store.reading_rows(table.columns, department=dept or ANY_DEPARTMENT, end=as_of)
+        # A whole history: rows straight from the store, without a Reading model each; unfiltered,
+        # from columns built in C (a million readings: about 5 s the row way); lists, which the
+        # workbook writer changes in place.
+        months = None if dept or as_of else reading_columns(store, table.columns)
+        if months is None:
+            return list(table.columns), store.reading_rows(table.columns, department=dept or ANY_DEPARTMENT, end=as_of)
+        return list(table.columns), itertools.chain.from_iterable(map(list, zip(*columns)) for columns in months)
     records = store.list(_MODELS[what])
     if dept and what == "departments":
         records = [r for r in records if r.id == dept]

@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import pwd
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -33,6 +38,26 @@ async def test_a_commit_elsewhere_shows_without_waiting_for_the_poll(store_path,
         assert app._watcher.watching
         store.record("nps", 77.125, department="customer-service", date=date(2026, 11, 16))
         assert await _until(pilot, lambda: _has(app, 77.125))
+
+
+async def test_a_reading_recorded_by_another_process_shows_without_the_poll(store_path, store):
+    # Another lead's `cxtui record`, a process of its own, as in a shared store.
+    if os.getuid() == 0:
+        env = {"CXTUI_USER": "omar"}
+    else:  # only root may act as a made-up lead: the real user, made an admin, records
+        store.update(store.settings().model_copy(update={"admins": [*store.settings().admins,
+                                                                    pwd.getpwuid(os.getuid()).pw_name]}))
+        env = {}
+    app = make_app(store_path, poll_interval=3600)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        assert app._watcher.watching
+        done = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "cxtui.cli", "record", "nps", "77.375", "--dept", "customer-service",
+                             "--date", "2026-11-16", "--db", str(store_path)],
+            env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert await _until(pilot, lambda: _has(app, 77.375))
 
 
 async def test_without_notifications_the_poll_still_brings_the_change(store_path, store, monkeypatch):

@@ -1,0 +1,104 @@
+"""The fast readings export (columns built in C, cells a column at a time) writes the very bytes
+of the row-at-a-time path it replaces, on values chosen to be awkward."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cxtui.exchange import csv_files
+from cxtui.exchange.exporting import export_rows
+from cxtui.exchange.table_columns import TABLES
+from cxtui.models import Reading
+from cxtui.store import NEW_ID, Store
+from cxtui.store import reading_columns as reading_columns_module
+from cxtui.store.reading_columns import reading_columns
+
+
+def _row_way(header, rows) -> str:
+    """What render wrote before it worked in columns: the row path alone."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    head = buffer.getvalue()
+    return head + "".join(csv_files._row_lines(rows, writer, buffer))
+
+
+NOTES = ["", "=SUM(A1)", "+1", "-x", "@x", "'=x", "''+y", "a,b", 'say "hi"', "two\nlines", "tab\there", "plain"]
+VALUES = [55.0, -0.0, 0.0, -5.0, 0.1, 1e-05, 1.2345e-7, 1e15, 999999999999999.0, 123456789012345.67, 123456789.125, -3.5]
+
+
+# With a cell to quote in a chunk, render writes that chunk the row way; without, by columns.
+GUARDS_ONLY = [n for n in NOTES if not set(n) & set(',"\n')]
+
+
+@pytest.fixture(params=[NOTES, GUARDS_ONLY], ids=["quoted", "guards-only"])
+def awkward(seeded: Store, request) -> Store:
+    notes = request.param
+    # Several months, dates out of order inside a month, company-level readings (no department),
+    # confidences and notes that need guards or quotes.
+    readings = []
+    for i, value in enumerate(VALUES * 3):
+        month = 1 + i % 4
+        readings.append(Reading(
+            id=NEW_ID, metric="aht", department=None if i % 5 == 0 else "sales",
+            date=date(2025, month, 28 - i % 27), value=value, confidence=None if i % 3 else 1 + i % 10,
+            note=notes[i % len(notes)], recorded_by="kim",
+            recorded_at=f"2026-01-02T03:04:{i % 60:02d}{'.5' if i % 4 else ''}Z"))
+    seeded.add_many(readings)
+    return seeded
+
+
+@pytest.mark.parametrize("quick_check", [True, False])
+def test_the_fast_export_writes_the_bytes_of_the_row_way(awkward, quick_check, monkeypatch):
+    if not quick_check:  # as for a file the quick check declines: each document checked on its own
+        monkeypatch.setattr(reading_columns_module, "checked_utc_texts", lambda docs: None)
+    header, rows = export_rows(awkward, "readings")
+    fast = "".join(csv_files.render(header, rows))
+    assert fast == _row_way(header, awkward.reading_rows(TABLES["readings"].columns))
+    assert "'=SUM(A1)" in fast and "\'\'\'+y" in fast and ",999999999999999," in fast
+
+
+def test_the_columns_are_the_rows_of_reading_rows(awkward):
+    columns = TABLES["readings"].columns
+    rows = [row for month in reading_columns(awkward, columns) for row in zip(*month)]
+    assert [list(r) for r in rows] == awkward.reading_rows(columns)
+    assert len(rows) == len(VALUES) * 3 + 2  # and the seeded two
+
+
+def test_a_column_the_fast_way_does_not_know_is_left_to_reading_rows(awkward):
+    assert reading_columns(awkward, ["id", "updated_at"]) is None
+
+
+CELLS = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=False),
+    st.text(max_size=8), st.sampled_from(NOTES), st.dates(), st.lists(st.text(max_size=3), max_size=2),
+)
+
+
+@given(st.integers(1, 4).flatmap(lambda width: st.lists(st.lists(CELLS, min_size=width, max_size=width), max_size=30)))
+@settings(max_examples=300)
+def test_render_by_columns_is_render_by_rows(rows):
+    header = [f"c{i}" for i in range(len(rows[0]))] if rows else ["c"]
+    assert "".join(csv_files.render(header, rows)) == _row_way(header, rows)
+
+
+@pytest.mark.parametrize("rows", [
+    [["a"], [""]],                      # one column: a row of one empty cell is quoted
+    [["a", "b"], ["c"]],                # ragged rows
+    [("x", 1.0), ["y", None]],          # tuples and lists mixed
+    [["a", "b"]] * 2500,                # more than a chunk
+    [[None, 5e-324], [None, 1e300]],    # exponents kept or written out
+])
+def test_render_edge_cases(rows):
+    assert "".join(csv_files.render(["h1", "h2"], rows)) == _row_way(["h1", "h2"], rows)
+
+
+def test_the_rows_are_lists_the_workbook_may_change_in_place(awkward):
+    _, rows = export_rows(awkward, "readings")
+    assert {type(row) for row in rows} == {list}
