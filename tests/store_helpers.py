@@ -9,10 +9,15 @@ from pathlib import Path
 
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Scale
 from cxtui.store import NEW_ID, Store
+from cxtui.store.interface import StoreAPI
 
 
 def seeded_store(directory: Path, user: str = "tester") -> Store:
-    store = Store.init(directory / "store.json", user=user)
+    return seed(Store.init(directory / "store.json", user=user))
+
+
+def seed(store: StoreAPI) -> StoreAPI:
+    """Two departments, three metrics, an objective, a goal and an incentive, added to `store`."""
     store.add_many([
         Department(id="sales", name="Sales", leads=["kim"]),
         Department(id="finance", name="Finance", leads=["ravi"]),

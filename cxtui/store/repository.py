@@ -415,7 +415,7 @@ class Store:
     def _revert_one(self, tx: Transaction, entry: AuditEntry, newer: list[AuditEntry]) -> None:
         cls = entity_class(entry.entity)
         try:
-            current = tx._current(entry.entity, entry.entity_id)
+            current = tx.current(entry.entity, entry.entity_id)
         except NotFound:
             current = None
         now = dump_model(current) if current is not None else None

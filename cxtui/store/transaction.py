@@ -239,7 +239,7 @@ class Transaction(ReadView):
 
     def update(self, model: Record) -> Record:
         entity = entity_name(model)
-        current = self._current(entity, model.id)
+        current = self.current(entity, model.id)
         if current.version != model.version:
             raise StaleRecord(entity, model.id, current.updated_by,
                               when_of(current.updated_at),
@@ -258,7 +258,7 @@ class Transaction(ReadView):
         return stored
 
     def delete(self, entity: str, record_id: str, version: int | None) -> None:
-        current = self._current(entity, record_id)
+        current = self.current(entity, record_id)
         if version is not None and current.version != version:
             raise StaleRecord(entity, record_id, current.updated_by,
                               when_of(current.updated_at),
@@ -301,7 +301,9 @@ class Transaction(ReadView):
             return self.series_files[path.name[:-5]]
         return self.parts[path.name[:-5]].data
 
-    def _current(self, entity: str, record_id: str) -> Any:
+    def current(self, entity: str, record_id: str) -> Any:
+        """The record as this transaction sees it (NotFound if none); the undo compares it with
+        what the change it reverts left."""
         path = self.layout.main
         if entity == "reading":
             found = self.reading_doc(record_id)

@@ -40,3 +40,10 @@ def backend(request) -> Backend:
 def any_store(backend: Backend, tmp_path: Path) -> StoreAPI:
     """A new store of the backend, acting as "tester" (its first user, so its admin)."""
     return backend.create(tmp_path, "tester")
+
+
+@pytest.fixture
+def open_as(backend: Backend, any_store: StoreAPI) -> Callable[[str], StoreAPI]:
+    """open_as("kim"): another session on the same store, acting as kim (for tests moved here whose
+    store fixture seeds `any_store`)."""
+    return lambda user: backend.session(any_store, user)

@@ -8,19 +8,20 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from store_helpers import seed
 
 from cxtui.engine.changes import describe, field_changes
 from cxtui.engine.flags import transition
 from cxtui.models import Dismissal, Flag, Goal, Incentive, Objective, Reading, Settings, utcnow
-from cxtui.store import NEW_ID, ChangedSince, NothingToUndo, NotFound, PermissionDenied, Store
-from store_helpers import seeded_store
+from cxtui.store import NEW_ID, ChangedSince, NotFound, NothingToUndo, PermissionDenied
+from cxtui.store.interface import StoreAPI
 
 BOOKKEEPING = {"version", "updated_by", "updated_at"}
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
-    store = seeded_store(tmp_path)
+def store(any_store: StoreAPI) -> StoreAPI:
+    store = seed(any_store)
     store.record("nps", 12, department="sales", date=date(2026, 2, 2))
     store.add(Flag(id="F-1", departments=["sales", "finance"], title="Discounts vs margin", raised_by="tester",
                    raised_at=utcnow()))
@@ -33,7 +34,7 @@ def content(record) -> dict:
     return {k: v for k, v in record.model_dump(mode="json").items() if k not in BOOKKEEPING}
 
 
-def state(store: Store) -> dict:
+def state(store: StoreAPI) -> dict:
     """Every record's content (bookkeeping aside): what an undo must restore."""
     records = {}
     for cls in (Goal, Incentive, Objective, Flag, Dismissal):
@@ -43,11 +44,11 @@ def state(store: Store) -> dict:
     return records
 
 
-def _reading(store: Store) -> Reading:
+def _reading(store: StoreAPI) -> Reading:
     return store.readings(metric="nps", department="sales")[0]
 
 
-CHANGES: dict[str, Callable[[Store], object]] = {
+CHANGES: dict[str, Callable[[StoreAPI], object]] = {
     "reading added": lambda s: s.record("nps", 20, department="sales", date=date(2026, 3, 2)),
     "reading edited": lambda s: s.update(_reading(s).model_copy(update={"value": 14.0})),
     "reading moved to another month": lambda s: s.update(_reading(s).model_copy(update={"date": date(2026, 4, 1)})),
@@ -83,10 +84,10 @@ def test_undo_restores_exactly_what_the_change_replaced(store, change):
     assert store.doctor() == []
 
 
-def test_a_record_changed_since_is_refused_naming_who_and_when(store):
+def test_a_record_changed_since_is_refused_naming_who_and_when(store, open_as):
     store.update(store.get(Goal, "G-1").model_copy(update={"target": 35.0}))
     first = store.audit()[-1]
-    kim = Store(store.path, user="kim")  # leads sales
+    kim = open_as("kim")  # leads sales
     kim.update(kim.get(Goal, "G-1").model_copy(update={"target": 40.0}))
     later = store.audit()[-1]
     before = state(store)
@@ -98,9 +99,9 @@ def test_a_record_changed_since_is_refused_naming_who_and_when(store):
     assert state(store) == before
 
 
-def test_without_an_id_undo_takes_back_your_own_last_change_and_then_the_one_before(store):
+def test_without_an_id_undo_takes_back_your_own_last_change_and_then_the_one_before(store, open_as):
     store.update(store.get(Goal, "G-1").model_copy(update={"target": 35.0}))
-    kim = Store(store.path, user="kim")
+    kim = open_as("kim")
     kim.record("nps", 30, department="sales", date=date(2026, 6, 1))  # kim's, not the tester's
     store.update(store.get(Incentive, "I-1").model_copy(update={"weight": 0.2}))
     assert [e.entity for e in store.revert()] == ["incentive"]
@@ -132,17 +133,17 @@ def test_an_undone_change_cannot_be_undone_twice(store):
         store.revert(tx)
 
 
-def test_undo_follows_the_permission_rules(store):
+def test_undo_follows_the_permission_rules(store, open_as):
     store.update(store.get(Goal, "G-1").model_copy(update={"target": 35.0}))
     tx = store.audit()[-1].tx
     with pytest.raises(PermissionDenied):
-        Store(store.path, user="ravi").revert(tx)  # leads finance, not sales
+        open_as("ravi").revert(tx)  # leads finance, not sales
     assert store.get(Goal, "G-1").target == 35
 
 
-def test_a_user_with_no_changes_has_nothing_to_undo(store):
+def test_a_user_with_no_changes_has_nothing_to_undo(store, open_as):
     with pytest.raises(NothingToUndo, match="eve has no change left to undo"):
-        Store(store.path, user="eve").revert()
+        open_as("eve").revert()
 
 
 @pytest.mark.parametrize(("entry", "expected"), [
