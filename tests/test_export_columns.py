@@ -17,7 +17,6 @@ from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Reading
 from cxtui.store import NEW_ID, Store
 from cxtui.store import reading_columns as reading_columns_module
-from cxtui.store.reading_columns import reading_columns
 
 
 def _row_way(header, rows) -> str:
@@ -66,13 +65,13 @@ def test_the_fast_export_writes_the_bytes_of_the_row_way(awkward, quick_check, m
 
 def test_the_columns_are_the_rows_of_reading_rows(awkward):
     columns = TABLES["readings"].columns
-    rows = [row for month in reading_columns(awkward, columns) for row in zip(*month)]
+    rows = [row for month in awkward.reading_columns(columns) for row in zip(*month)]
     assert [list(r) for r in rows] == awkward.reading_rows(columns)
     assert len(rows) == len(VALUES) * 3 + 2  # and the seeded two
 
 
 def test_a_column_the_fast_way_does_not_know_is_left_to_reading_rows(awkward):
-    assert reading_columns(awkward, ["id", "updated_at"]) is None
+    assert awkward.reading_columns(["id", "updated_at"]) is None
 
 
 CELLS = st.one_of(

@@ -16,7 +16,6 @@ import orjson
 
 from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Department, Goal, Incentive, Initiative, Link, Metric, Objective, Tension
-from cxtui.store.reading_columns import reading_columns
 
 # Which exports the --dept and --as-of filters mean something for.
 BY_DEPARTMENT = frozenset({"scorecard", "readings", "goals", "incentives", "departments", "conflicts"})
@@ -56,7 +55,7 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
         # A whole history: rows straight from the store, without a Reading model each; unfiltered,
         # from columns built in C (a million readings: about 5 s the row way); lists, which the
         # workbook writer changes in place.
-        months = None if dept or as_of else reading_columns(store, table.columns)
+        months = None if dept or as_of else store.reading_columns(table.columns)
         if months is None:
             return list(table.columns), store.reading_rows(table.columns, department=dept or ANY_DEPARTMENT, end=as_of)
         return list(table.columns), itertools.chain.from_iterable(map(list, zip(*columns)) for columns in months)

@@ -9,7 +9,7 @@ are the files backend's own and not part of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -36,6 +36,8 @@ class StoreAPI(Protocol):
     def reading_rows(self, columns: Sequence[str], department: str | None = "*",
                      end: date | None = None) -> list[list[Any]]: ...
     def reading_ids(self) -> set[str]: ...
+    def reading_columns(self, columns: Sequence[str]) -> Iterator[list[list[Any]]] | None:
+        """A backend may answer None: the export then uses reading_rows."""
     def snapshot(self, as_of: date | None = None) -> Snapshot: ...
     def change_token(self) -> tuple[Any, ...]: ...
 

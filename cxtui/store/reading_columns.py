@@ -13,49 +13,46 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from cxtui.store.repository import Store
 from cxtui.store.record_docs import checked_utc_texts, iso_moment, utc_text
 
 # Written as stored; recorded_at is rewritten below. Another column (updated_at) goes the row way.
 _AS_STORED = frozenset({"metric", "department", "date", "value", "confidence", "note", "id", "recorded_by"})
 
 
-def reading_columns(store, columns: Sequence[str]) -> Iterator[list[list[Any]]] | None:
-    """Each month's readings, in Store.readings' order, as a list of `columns` value lists; None
-    when a column is not one this knows or the store is another backend (then use reading_rows)."""
-    if not isinstance(store, Store) or not set(columns) <= _AS_STORED | {"recorded_at"}:
-        return None
-    return _months(store, list(columns))
+def knows(columns: Sequence[str]) -> bool:
+    """Whether every column is one this path writes (else use reading_rows)."""
+    return set(columns) <= _AS_STORED | {"recorded_at"}
 
 
-def _months(store, columns: list[str]) -> Iterator[list[list[Any]]]:
+def month_columns(view, columns: list[str]) -> Iterator[list[list[Any]]]:
+    """Each month's readings, in Store.readings' order, as a list of `columns` value lists; read
+    through `view` (a ReadView, under the store's lock)."""
     month = ""
     fields: dict[str, list[Any]] = {}
     dates: list[str] = []
     moments: list[str] = []
-    with store._reading() as view:
-        # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
-        for path, docs in view.reading_partitions(None, None, keep=False):
-            if not docs:
-                continue
-            if path.parent.name != month:
-                if dates:
-                    yield _sorted(columns, fields, dates, moments)
-                month, fields, dates, moments = path.parent.name, {name: [] for name in columns}, [], []
-            texts = checked_utc_texts(docs)
-            if texts is None:  # the slow check, which says what is wrong
-                texts = [utc_text(m) for m in view.checked_moments(path, docs)]
-                stamps = [iso_moment(d["recorded_at"], parsed=True) for d in docs]
-            else:
-                # Every recorded_at has passed as pydantic's UTC form, "...Z" and no other Z:
-                # iso_moment writes each "...+00:00".
-                stamps = "\n".join([d["recorded_at"] for d in docs]).replace("Z", "+00:00").split("\n")
-            for name in columns:
-                fields[name] += stamps if name == "recorded_at" else map(dict.get, docs, itertools.repeat(name))
-            dates += fields["date"][-len(docs):] if "date" in fields else [d["date"] for d in docs]
-            moments += texts
-        if dates:
-            yield _sorted(columns, fields, dates, moments)
+    # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
+    for path, docs in view.reading_partitions(None, None, keep=False):
+        if not docs:
+            continue
+        if path.parent.name != month:
+            if dates:
+                yield _sorted(columns, fields, dates, moments)
+            month, fields, dates, moments = path.parent.name, {name: [] for name in columns}, [], []
+        texts = checked_utc_texts(docs)
+        if texts is None:  # the slow check, which says what is wrong
+            texts = [utc_text(m) for m in view.checked_moments(path, docs)]
+            stamps = [iso_moment(d["recorded_at"], parsed=True) for d in docs]
+        else:
+            # Every recorded_at has passed as pydantic's UTC form, "...Z" and no other Z:
+            # iso_moment writes each "...+00:00".
+            stamps = "\n".join([d["recorded_at"] for d in docs]).replace("Z", "+00:00").split("\n")
+        for name in columns:
+            fields[name] += stamps if name == "recorded_at" else map(dict.get, docs, itertools.repeat(name))
+        dates += fields["date"][-len(docs):] if "date" in fields else [d["date"] for d in docs]
+        moments += texts
+    if dates:
+        yield _sorted(columns, fields, dates, moments)
 
 
 def _sorted(columns: list[str], fields: dict[str, list[Any]], dates: list[str], moments: list[str]) -> list[list[Any]]:

@@ -28,7 +28,7 @@ from cxtui.models import (
     entity_name,
     utcnow,
 )
-from cxtui.store import auditlog, fsio, journal, sharing
+from cxtui.store import auditlog, fsio, journal, reading_columns, sharing
 from cxtui.store.checkup import scan_readings, series_docs, trail_problems
 from cxtui.store.documents import META, digest, dumps
 from cxtui.store.errors import (
@@ -221,6 +221,17 @@ class Store:
         keyed.sort()
         rows += [row for *_, row in keyed]
         return rows
+
+    def reading_columns(self, columns: Sequence[str]) -> Iterator[list[list[Any]]] | None:
+        """Every reading as columns, a month at a time, in `readings`' order (the fast path of a
+        whole-history export, reading_columns.py); None when a column is not one it writes."""
+        if not reading_columns.knows(columns):
+            return None
+        return self._month_columns(list(columns))
+
+    def _month_columns(self, columns: list[str]) -> Iterator[list[list[Any]]]:
+        with self._reading() as view:
+            yield from reading_columns.month_columns(view, columns)
 
     def reading_ids(self) -> set[str]:
         """Every reading's id (what an import checks the ids it is given against)."""
