@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,10 @@ from cxtui.tui.messages import BoardLoaded, FilesChanged, PresenceSeen, StoreUna
 # design promises a refresh within ~2 s; twenty leads recording at once on two cores measured up to
 # 1.8 s with a 1 s poll (tests/test_twenty_leads_real.py), so the wait before looking is kept short.
 POLL_INTERVAL = 0.5
+
+# After a read of the store, the file watch waits this long before the next: as often as the poll
+# looked, so the lock the writers wait for is held no more often than before the watch.
+WATCH_GAP = POLL_INTERVAL
 
 # Textual's palette commands that cxtui's own replace: Quit (q) and the keys panel (F1's help).
 _REPLACED_BY_OURS = frozenset({"Quit", "Keys"})
@@ -83,6 +88,8 @@ class CxtuiApp(JobOwner, App[str | None]):
         self._seq = itertools.count(1)
         self._applied_seq = 0
         self._polling = False
+        self._look_due = False  # a look the file watch asked for is scheduled
+        self._last_read = 0.0  # time.monotonic() when the last read of the store began
         self._unavailable = False
         self._problem: str | None = None  # what the problem screen shows, until a board loads again
         self._notified: set[str] = set()  # failures of background work already told, once each
@@ -123,6 +130,22 @@ class CxtuiApp(JobOwner, App[str | None]):
         self._heartbeat.leave()
 
     def on_files_changed(self, _message: FilesChanged) -> None:
+        """Another process committed: look now, or once WATCH_GAP has passed since the last read.
+        Each read holds the store's lock, which writers wait for: twenty leads committing at once
+        must not turn into a read per commit in every open TUI."""
+        if not self._look_due:
+            self._look_due = True
+            wait = self._last_read + WATCH_GAP - time.monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._look)
+            else:
+                self.call_later(self._look)
+
+    def _look(self) -> None:
+        if self._polling:  # a check is running and may have read the files before the commit
+            self.set_timer(WATCH_GAP / 5, self._look)
+            return
+        self._look_due = False
         self._poll()
 
     @property
@@ -142,6 +165,7 @@ class CxtuiApp(JobOwner, App[str | None]):
 
     def _load_now(self, reread: bool = True) -> None:
         """Read (or recompute) the board and post it. Call from a worker thread only."""
+        self._last_read = time.monotonic()
         try:
             with self._io:
                 store = self._open()
