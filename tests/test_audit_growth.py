@@ -16,14 +16,14 @@ import pytest
 from cxtui.models import Department, Metric, Reading, Scale
 from cxtui.store import NEW_ID, Store
 from cxtui.store import auditlog
-from cxtui.store.documents import digest
+from cxtui.store.documents import READINGS, digest, parse
 
 
 def _docs(store: Store) -> dict[str, dict]:
-    """Every reading document as stored, by id."""
+    """Every reading document as the store reads it back from its files, by id."""
     found = {}
     for path in store.layout.partitions().values():
-        found.update(orjson.loads(path.read_bytes())["readings"])
+        found.update(parse(path, path.read_bytes(), required=(READINGS,))[READINGS])
     return found
 
 

@@ -68,10 +68,10 @@ def test_the_whole_file_check_refuses_what_the_document_check_refuses(seeded, st
 
     path = seeded.layout.partition(next(iter(seeded.layout.partitions())))
     data = orjson.loads(path.read_bytes())
-    victim = next(iter(data["readings"].values()))
+    victim_id, victim = next(iter(data["readings"].items()))
     victim.update(damage)
     path.write_bytes(orjson.dumps(data))
-    with pytest.raises(StoreCorrupt, match=re.escape(victim["id"])):
+    with pytest.raises(StoreCorrupt, match=re.escape(victim.get("id", victim_id))):
         Store(store_path, user="tester").reading_rows(TABLES["readings"].columns)
 
 

@@ -333,10 +333,10 @@ def plant_hand_made_admin(db, mal, team, homes):
 
 def plant_duplicate_reading_id(db, mal, team, homes):
     month = data_dir(db) / "readings" / MONTH
-    reading = next(iter(json.loads((month / f"{MONTH}.json").read_text())["readings"].values()))
+    reading_id, reading = next(iter(json.loads((month / f"{MONTH}.json").read_text())["readings"].items()))
     # The same id again, with another value, in the month's next chunk.
-    mal.write(month / f"{MONTH}.2.json", json.dumps({"readings": {reading["id"]: dict(reading, value=99.0)}}))
-    return reading["id"]
+    mal.write(month / f"{MONTH}.2.json", json.dumps({"readings": {reading_id: dict(reading, value=99.0)}}))
+    return reading_id
 
 
 def plant_goal_breaking_every_scorecard(db, mal, team, homes):

@@ -425,6 +425,11 @@ class Settings(Record):
     demo: bool = False
 
 
+# 80 bits of sha256: an edit made outside cxtui goes unseen only if its document hashes the same,
+# which no one can arrange on purpose (a second preimage) and chance makes about 1 in 10^24.
+DIGEST_CHARS = 20
+
+
 class AuditEntry(Model):
     id: RecordId
     tx: RecordId
@@ -441,11 +446,13 @@ class AuditEntry(Model):
     # Set on the entries of an undo: the transaction whose change this entry reverts. Left out of
     # the line when unset, so every other entry reads as before (auditlog's fast line reader).
     reverts: RecordId | None = Field(default=None, exclude_if=lambda value: value is None)
-    # A created reading is logged by digest (sha256 of its canonical stored document, see
-    # cxtui.store.documents.digest) instead of a copy: readings are most of the store, and the
-    # document is kept by the readings file and, once it changes, by the next entry's `before`.
-    # Trails written before this hold a full `after` for those entries; readers take both forms.
-    digest: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    # A created reading is logged by digest (sha256 of its canonical stored document, its first
+    # DIGEST_CHARS hex digits, see cxtui.store.documents.digest) instead of a copy: readings are
+    # most of the store, and the document is kept by the readings file and, once it changes, by the
+    # next entry's `before`. Trails written before this hold a full `after`, or all 64 digits,
+    # for those entries; readers take every form.
+    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{20}([0-9a-f]{44})?$"),
+                      AfterValidator(lambda d: d[:DIGEST_CHARS])] | None = None
 
     @model_validator(mode="after")
     def _sides_are_records(self) -> AuditEntry:

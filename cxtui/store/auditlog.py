@@ -196,7 +196,7 @@ _LOGIN = rb"[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?"
 _CREATED_BODY = (
     rb'\{"id":"' + _ID + rb'","tx":"' + _ID + rb'","at":"(\d{4}-\d\d-\d\d)T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?Z",'
     rb'"by":"' + _LOGIN + rb'","real_user":(?:null|"' + _LOGIN + rb'"),"action":"add","entity":"reading",'
-    rb'"entity_id":"(' + _ID + rb')","before":null,"after":null,"digest":"([0-9a-f]{64})"\}'
+    rb'"entity_id":"(' + _ID + rb')","before":null,"after":null,"digest":"([0-9a-f]{20})(?:[0-9a-f]{44})?"\}'
 )
 _CREATED = re.compile(_CREATED_BODY)
 # The same over a whole piece at once: findall gives (day, id, digest) per line in C, which at a

@@ -16,6 +16,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
+from cxtui.models.records import DIGEST_CHARS
 from cxtui.store import fsio
 from cxtui.store.errors import StoreCorrupt, StoreError
 
@@ -77,15 +78,58 @@ class Documents(TinyDB):
         return self.data.get(table, {})
 
 
+# A reading is most of a store, so its file form leaves out what the reader can put back: its id
+# (the document's key), a confidence never given, an empty note, the first version, and who and
+# when last wrote it when that is who and when recorded it. expand_readings restores exactly these,
+# and leaves a document that has them all (as written before this form) as it is.
+_READING_DEFAULTS = {"confidence": None, "note": "", "version": 1}
+
+
+def compact_reading(doc_id: str | None, doc: dict[str, Any]) -> dict[str, Any]:
+    """A reading document in its file form; `doc_id` is its key (None where a list holds it)."""
+    return {k: v for k, v in doc.items()
+            if not ((k == "id" and v == doc_id) or (k in _READING_DEFAULTS and v == _READING_DEFAULTS[k]
+                                                    and type(v) is type(_READING_DEFAULTS[k]))
+                    or (k == "updated_by" and v == doc.get("recorded_by") and v is not None)
+                    or (k == "updated_at" and v == doc.get("recorded_at") and v is not None))}
+
+
+def _whole(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**_READING_DEFAULTS, "updated_by": doc.get("recorded_by"), "updated_at": doc.get("recorded_at"), **doc}
+
+
+def expand_readings(table: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A readings table as read from a file, each document whole again (see compact_reading).
+    _whole written out: a call per document would cost a tenth of a second at a million."""
+    return {k: {"id": k, **_READING_DEFAULTS, "updated_by": d.get("recorded_by"),
+                "updated_at": d.get("recorded_at"), **d} for k, d in table.items()}
+
+
+# A series index entry holds copies of readings in two lists; kept in the same short form. What is
+# not an entry of lists of documents is left for the checks that name it.
+_SERIES_LISTS = ("first", "recent")
+
+
+def _series_docs(table: dict[str, Any], form) -> dict[str, Any]:
+    return {key: {**entry, **{name: [form(d) if isinstance(d, dict) else d for d in entry[name]]
+                              for name in _SERIES_LISTS if isinstance(entry.get(name), list)}}
+            for key, entry in table.items()}
+
+
 def dumps(data: dict[str, Any]) -> bytes:
+    if READINGS in data:
+        data = {**data, READINGS: {k: compact_reading(k, d) for k, d in data[READINGS].items()}}
+    elif SERIES in data:
+        data = {**data, SERIES: _series_docs(data[SERIES], lambda d: compact_reading(None, d))}
     return orjson.dumps(data)
 
 
 def digest(doc: dict[str, Any]) -> str:
-    """The sha256 of a stored document in canonical form (orjson, keys sorted): what the audit
-    trail keeps of a created reading. The same document gives the same digest whatever the order
-    of its keys in the file."""
-    return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    """The sha256 of a stored document in canonical form (orjson, keys sorted), its first
+    DIGEST_CHARS hex digits: what the audit trail keeps of a created reading. The same document
+    gives the same digest whatever the order of its keys in the file, or the form it is kept in
+    (compact_reading)."""
+    return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()[:DIGEST_CHARS]
 
 
 def parse(path: Path, raw: bytes, *, required: tuple[str, ...]) -> dict[str, Any]:
@@ -111,6 +155,10 @@ def parse(path: Path, raw: bytes, *, required: tuple[str, ...]) -> dict[str, Any
     for name, table in data.items():
         if not isinstance(table, dict) or not all(isinstance(doc, dict) for doc in table.values()):
             raise corrupt(f"table {name!r} is not a table of documents")
+    if READINGS in data:
+        data[READINGS] = expand_readings(data[READINGS])
+    elif SERIES in data:
+        data[SERIES] = _series_docs(data[SERIES], _whole)
     return data
 
 
