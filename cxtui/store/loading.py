@@ -23,6 +23,7 @@ class Cached:
     key: tuple[int, int, int]
     data: dict[str, Any]
     models: dict[str, list[Any]] | None = None
+    whole: bool = True  # reading documents whole, not in their file form (documents.parse)
 
 
 class Loader:
@@ -49,7 +50,10 @@ class Loader:
         """A file this process has just written: its data is what the next read would parse."""
         self._cache[path] = Cached(key=fsio.stat_key(path), data=data)  # type: ignore[arg-type]
 
-    def load(self, path: Path, *, keep: bool = True) -> Cached | None:
+    def load(self, path: Path, *, keep: bool = True, whole: bool = True) -> Cached | None:
+        """The parsed file, or None when it does not exist. Kept unless `keep` is False; a file
+        read without being kept may come with its reading documents in their file form when
+        `whole` is False (then Cached.whole says which)."""
         key = fsio.stat_key(path)
         if key is None:
             self._cache.pop(path, None)
@@ -63,13 +67,14 @@ class Loader:
                 self._cache.pop(path, None)
                 return None
             raw, st = found
-            data = parse(path, raw, required=self._required_tables(path))
+            whole = whole or keep
+            data = parse(path, raw, required=self._required_tables(path), whole=whole)
         except fsio.UnsafeFile as exc:
             raise self.corrupt(path, exc.problem) from None
         except StoreCorrupt as exc:
             raise self.corrupt(path, exc.problem) from None
         # The key of what was read, not of what the path showed a moment before.
-        cached = Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data)
+        cached = Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data, whole=whole)
         if keep:
             self._cache[path] = cached
         return cached

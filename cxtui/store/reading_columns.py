@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from cxtui.store.documents import READING_DEFAULTS, expand_readings
 from cxtui.store.record_docs import checked_utc_texts, iso_moment, utc_text
 
 # Written as stored; recorded_at is rewritten below. Another column (updated_at) goes the row way.
@@ -32,15 +33,20 @@ def month_columns(view, columns: list[str]) -> Iterator[list[list[Any]]]:
     dates: list[str] = []
     moments: list[str] = []
     # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
-    for path, docs in view.reading_partitions(None, None, keep=False):
-        if not docs:
+    # Documents come in their file form where nothing else has read them whole: what it leaves out
+    # is put back column by column (the id from the keys, the defaults by dict.get), in C.
+    for path, table, whole in view.reading_files():
+        if not table:
             continue
         if path.parent.name != month:
             if dates:
                 yield _sorted(columns, fields, dates, moments)
             month, fields, dates, moments = path.parent.name, {name: [] for name in columns}, [], []
-        texts = checked_utc_texts(docs)
+        docs = list(table.values())
+        ids = list(map(dict.get, docs, itertools.repeat("id"), table))
+        texts = checked_utc_texts(docs, ids)
         if texts is None:  # the slow check, which says what is wrong
+            docs = docs if whole else list(expand_readings(table).values())
             texts = [utc_text(m) for m in view.checked_moments(path, docs)]
             stamps = [iso_moment(d["recorded_at"], parsed=True) for d in docs]
         else:
@@ -48,7 +54,12 @@ def month_columns(view, columns: list[str]) -> Iterator[list[list[Any]]]:
             # iso_moment writes each "...+00:00".
             stamps = "\n".join([d["recorded_at"] for d in docs]).replace("Z", "+00:00").split("\n")
         for name in columns:
-            fields[name] += stamps if name == "recorded_at" else map(dict.get, docs, itertools.repeat(name))
+            if name == "recorded_at":
+                fields[name] += stamps
+            elif name == "id":
+                fields[name] += ids
+            else:
+                fields[name] += map(dict.get, docs, itertools.repeat(name), itertools.repeat(READING_DEFAULTS.get(name)))
         dates += fields["date"][-len(docs):] if "date" in fields else [d["date"] for d in docs]
         moments += texts
     if dates:

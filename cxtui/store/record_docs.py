@@ -108,18 +108,22 @@ def check_reading_doc(doc: dict[str, Any]) -> datetime:
     return _moment(doc["recorded_at"])
 
 
-def checked_utc_texts(docs: list[dict[str, Any]]) -> list[str] | None:
+def checked_utc_texts(docs: list[dict[str, Any]], ids: list[str] | None = None) -> list[str] | None:
     """What check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
     function call per document: a third of the time), when every recorded_at is in pydantic's UTC
-    form; then each one's utc_text. None when any document fails or is unusual: check it slowly."""
+    form; then each one's utc_text. None when any document fails or is unusual: check it slowly.
+    `ids`: the documents' ids, when they are in their file form (which leaves the id out)."""
     try:
+        if ids is None:
+            ids = [d["id"] for d in docs]
         values = [d["value"] for d in docs]
         if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)):
             return None
         confidences = [c for d in docs if (c := d.get("confidence")) is not None]
         if confidences and (set(map(type, confidences)) != {int} or min(confidences) < 1 or max(confidences) > 10):
             return None
-        if not "".join([d["id"] + d["metric"] + (d["department"] or "") + d["recorded_by"] for d in docs]).isprintable():
+        if not "".join([i + d["metric"] + (d["department"] or "") + d["recorded_by"]
+                        for i, d in zip(ids, docs, strict=True)]).isprintable():
             return None
         if not "".join([d.get("note", "") for d in docs]).isprintable():
             return None  # maybe only an allowed line break or tab: the slow check knows
