@@ -140,3 +140,21 @@ def test_a_series_index_edited_by_hand_is_named(seeded, cli, what, change):
     result = cli("doctor")
     assert result.exit_code == 1, (what, result.output)
     assert f"store file {path} is damaged" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("change", [
+    lambda entry: entry.update(recent=5), lambda entry: entry.update(count="3"),
+    lambda entry: entry["first"].append([1]), lambda entry: entry["recent"][0].update(date=20260301),
+    lambda entry: entry.pop("first"),
+], ids=["recent-number", "count-text", "first-not-a-reading", "date-number", "first-missing"])
+def test_a_broken_series_index_is_a_damaged_file_to_every_reader(seeded, cli, change):
+    """The scorecard reads the index first: a broken entry is named as a damaged file, not an
+    unexpected TypeError."""
+    path = seeded.layout.series("nps")
+    data = orjson.loads(path.read_bytes())
+    change(next(iter(data["series"].values())))
+    path.write_bytes(orjson.dumps(data))
+    for command in ("scorecard", "doctor"):
+        result = cli(command)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"store file {path} is damaged" in result.stderr, (command, result.stderr)

@@ -33,6 +33,7 @@ defined in `cxtui.engine.standings`; read its docstring for the exact semantics.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -488,7 +489,8 @@ def compare(before: Scorecard, after: Scorecard) -> list[GoalChange]:
 # --- records the engine or today's bounds cannot take ---------------------------------------------
 
 
-def engine_problems(snapshot: Snapshot, as_of: date | None = None) -> list[str]:
+def engine_problems(snapshot: Snapshot, as_of: date | None = None, *,
+                    readings: Iterable[Reading] | None = None) -> list[str]:
     """One line per record that needs a person's attention, for `cxtui doctor`:
 
     - a record that an input bound added after it was stored refuses (dates outside FIRST_DAY..
@@ -496,13 +498,17 @@ def engine_problems(snapshot: Snapshot, as_of: date | None = None) -> list[str]:
       still reads it and the engine copes with it; an edit of it must fix it first.
     - a record on which the scorecard or the conflict rules fail. That is a bug, but naming the
       record tells the lead what to fix or delete until it is mended.
+
+    `readings`: every reading, for the bounds, when the snapshot holds only what a scorecard reads
+    (Store.snapshot(as_of)): a store streams them, so a million are checked in bounded memory.
     """
-    problems = [f"{entity_name(r)} {r.id}: {m}" for r in _records(snapshot) for m in _bound_problems(r)]
+    every = itertools.chain(_records(snapshot), snapshot.readings if readings is None else readings)
+    problems = [f"{entity_name(r)} {r.id}: {m}" for r in every for m in _bound_problems(r)]
     day = as_of or date.today()
     if _engine_error(snapshot, day) is None:
         return problems
-    # Something fails: run the engine on each goal and objective alone, with every reading, to
-    # name the ones it fails on.
+    # Something fails: run the engine on each goal and objective alone, with the snapshot's
+    # readings, to name the ones it fails on.
     alone = dict(snapshot)
     for record in [*snapshot.goals, *snapshot.objectives, *snapshot.incentives]:
         table = {Goal: "goals", Objective: "objectives", Incentive: "incentives"}[type(record)]
@@ -517,10 +523,10 @@ def engine_problems(snapshot: Snapshot, as_of: date | None = None) -> list[str]:
 
 
 def _records(snapshot: Snapshot) -> Iterable[Record]:
+    """Every record but the readings (engine_problems takes those apart)."""
     yield from (*snapshot.departments, *snapshot.metrics, *snapshot.objectives, *snapshot.goals,
                 *snapshot.incentives, *snapshot.tensions, *snapshot.flags, *snapshot.dismissals,
                 *snapshot.links, *snapshot.initiatives)
-    yield from snapshot.readings
 
 
 def _bound_problems(record: Record) -> list[str]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxtui.store import fsio
+from cxtui.store import fsio, series
 from cxtui.store.documents import META, READINGS, SERIES, is_sound, parse
 from cxtui.store.errors import (
     StoreCorrupt,
@@ -69,6 +69,9 @@ class Loader:
             raw, st = found
             whole = whole or keep
             data = parse(path, raw, required=self._required_tables(path), whole=whole)
+            problem = series.shape_problem(data[SERIES]) if path.parent == self.layout.series_dir else None
+            if problem:
+                raise StoreCorrupt(path, problem, None)
         except fsio.UnsafeFile as exc:
             raise self.corrupt(path, exc.problem) from None
         except StoreCorrupt as exc:

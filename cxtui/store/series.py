@@ -37,6 +37,26 @@ def _newest_dates(docs: Iterable[Doc], n: int) -> set[str]:
     return set(sorted({d["date"] for d in docs})[-n:])
 
 
+_DOC_TEXTS = ("id", "metric", "date", "recorded_at")  # what the index's own code reads of a copy
+
+
+def shape_problem(table: dict[str, Any]) -> str | None:
+    """What in a series file is not an index entry (a hand edit), in words; None when each entry
+    has a count and two lists of readings. Every scorecard reads the index, so a broken one must be
+    refused as a damaged file, not met as a TypeError. (The copies' values are checked as readings
+    are, when read.)"""
+    for key, entry in table.items():
+        count = entry.get("count")
+        if type(count) is not int or count < 0:
+            return f"series {key!r}: its count is not a whole number"
+        for name in ("first", "recent"):
+            docs = entry.get(name)
+            if type(docs) is not list or not all(
+                    type(d) is dict and all(type(d.get(f)) is str for f in _DOC_TEXTS) for d in docs):
+                return f"series {key!r}: {name!r} is not a list of readings"
+    return None
+
+
 def empty_entry() -> Entry:
     return {"count": 0, "first": [], "recent": []}
 
