@@ -28,6 +28,7 @@ from cxtui.store.health import (
 )
 from cxtui.store.loading import Loader
 from cxtui.store.read_view import ReadView
+from cxtui.store.record_docs import checked_utc_texts
 
 
 def series_docs(files: Loader, view: ReadView) -> tuple[dict[str, tuple[Path, dict[str, Any]]], list[Problem]]:
@@ -65,7 +66,8 @@ def scan_readings(files: Loader, view: ReadView, snapshot: Snapshot,
     for key in files.layout.partitions():
         path = files.layout.partition(key)
         docs = list(view.uncached_docs(path).values())
-        view.checked_moments(path, docs)
+        if checked_utc_texts(docs) is None:  # the whole-file check declined: the one that names what
+            view.checked_moments(path, docs)
         for doc in docs:
             record_id = doc["id"]
             metric, department = metrics.get(doc["metric"]), doc["department"]
