@@ -129,12 +129,21 @@ async def _until(ready) -> None:
 
 
 def doctor(path: str) -> dict:
-    from cxtui.store import Store
+    """The whole `cxtui doctor` command (the store's checks and the engine's), as a user runs it."""
+    import contextlib
+    import io
 
+    from cxtui.cli.group import cli
+
+    said, problems = io.StringIO(), io.StringIO()
     started = time.perf_counter()
-    problems = Store(path).doctor()
-    return {"seconds": time.perf_counter() - started, "problems": [p.message for p in problems][:5],
-            "peak_rss_mb": _rss_mb()}
+    with contextlib.redirect_stdout(said), contextlib.redirect_stderr(problems):
+        try:
+            cli.main(["--db", path, "doctor"], prog_name="cxtui")
+        except SystemExit as exc:  # the command group always exits, with doctor's code
+            code = exc.code
+    return {"seconds": time.perf_counter() - started, "exit": code,
+            "problems": problems.getvalue().splitlines()[:5], "peak_rss_mb": _rss_mb()}
 
 
 def replay(path: str) -> dict:

@@ -158,3 +158,24 @@ def test_a_broken_series_index_is_a_damaged_file_to_every_reader(seeded, cli, ch
         result = cli(command)
         assert result.exit_code == 1, (command, result.output)
         assert f"store file {path} is damaged" in result.stderr, (command, result.stderr)
+
+
+def test_doctor_warns_once_of_each_reading_a_later_bound_refuses(seeded, cli):
+    """Readings stored before today's bounds (a date outside the window, a value past 1e15, an
+    invisible character in a note) load and are named by doctor as warnings, each once."""
+    from cxtui.models import STORED, Reading
+
+    old = [Reading.model_validate({"id": f"R-2026020{i}-old", "metric": "aht", "department": "sales",
+                                   "date": day, "value": value, "note": note, "recorded_by": "kim",
+                                   "recorded_at": "2026-02-01T09:00:00Z"}, context=STORED)
+           for i, (day, value, note) in enumerate([("2026-02-01", 2e15, ""), ("2250-01-01", 5, ""),
+                                                   ("2026-02-02", 5, "zero\u200bwidth")], start=1)]
+    seeded.add_many(old)
+    result = cli("doctor")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "-old:" in line]
+    assert sorted(lines) == sorted([
+        "warning: reading R-20260201-old: value: must be at most 1e+15 in size (got 2000000000000000)",
+        "warning: reading R-20260202-old: date: must be between 1900-01-01 and 2199-12-31 (got 2250-01-01)",
+        "warning: reading R-20260203-old: note: format character U+200B (invisible)",
+    ]), result.stderr

@@ -55,11 +55,9 @@ from cxtui.models import (
     Reading,
     Record,
     Snapshot,
-    day_problem,
     describe_errors,
     entity_name,
-    number_problem,
-    text_problem,
+    reading_bound_problems,
 )
 from cxtui.engine.standings import (
     STATUS_RANK,
@@ -499,8 +497,8 @@ def engine_problems(snapshot: Snapshot, as_of: date | None = None, *,
     - a record on which the scorecard or the conflict rules fail. That is a bug, but naming the
       record tells the lead what to fix or delete until it is mended.
 
-    `readings`: every reading, for the bounds, when the snapshot holds only what a scorecard reads
-    (Store.snapshot(as_of)): a store streams them, so a million are checked in bounded memory.
+    `readings`: the readings to hold to the bounds, when not the snapshot's (the store's doctor
+    checks every reading's in its own pass over the files, so `cxtui doctor` gives none).
     """
     every = itertools.chain(_records(snapshot), snapshot.readings if readings is None else readings)
     problems = [f"{entity_name(r)} {r.id}: {m}" for r in every for m in _bound_problems(r)]
@@ -532,11 +530,8 @@ def _records(snapshot: Snapshot) -> Iterable[Record]:
 def _bound_problems(record: Record) -> list[str]:
     if isinstance(record, Reading):
         # A full validation of each of a million readings takes seconds: check what a bound covers.
-        found = [f"{name}: {problem}" for name, problem in (
-            ("date", day_problem(record.date)), ("value", number_problem(record.value)),
-            ("note", text_problem(record.note, "\n\t")),
-        ) if problem]
-        return found
+        doc = {"value": record.value, "date": record.date.isoformat(), "note": record.note}
+        return [line for _, line in reading_bound_problems([doc])]
     try:
         type(record).model_validate(record.model_dump(mode="json"))
     except ValidationError as exc:

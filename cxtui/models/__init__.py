@@ -30,6 +30,7 @@ from cxtui.models.values import (
     is_stored,
     number_problem,
     number_text,
+    reading_bound_problems,
     slugify,
     text_problem,
     utcnow,

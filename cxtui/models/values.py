@@ -243,6 +243,25 @@ def day_problem(day: date) -> str | None:
     return f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()} (got {day.isoformat()})"
 
 
+def reading_bound_problems(docs: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """What today's input bounds refuse in stored reading documents (checked as stored, so bounds
+    added later may refuse them): (index, "field: problem") each. One pass in C per field over the
+    common case where every document passes."""
+    if not docs:
+        return []
+    values, days, notes = [d["value"] for d in docs], [d["date"] for d in docs], [d.get("note", "") for d in docs]
+    if (max(map(abs, values)) <= MAX_MAGNITUDE and set(map(len, days)) == {10}
+            and FIRST_DAY.isoformat() <= min(days) and max(days) <= LAST_DAY.isoformat()
+            and "".join(notes).isprintable()):
+        return []
+    found = []
+    for i, (value, day, note) in enumerate(zip(values, days, notes, strict=True)):
+        found += [(i, f"{name}: {problem}") for name, problem in (
+            ("date", day_problem(date.fromisoformat(day))), ("value", number_problem(float(value))),
+            ("note", text_problem(note, "\n\t"))) if problem]
+    return found
+
+
 def _in_window(day: date, info: ValidationInfo | None) -> date:
     problem = None if is_stored(info) else day_problem(day)
     if problem:

@@ -8,6 +8,7 @@ from typing import Any
 
 from cxtui.models import (
     Snapshot,
+    reading_bound_problems,
 )
 from cxtui.store import fsio
 from cxtui.store.documents import SERIES, digest
@@ -54,7 +55,8 @@ def series_docs(files: Loader, view: ReadView) -> tuple[dict[str, tuple[Path, di
 def scan_readings(files: Loader, view: ReadView, snapshot: Snapshot,
                   series_docs: dict[str, tuple[Path, dict[str, Any]]]) -> tuple[Tally, list[Problem]]:
     """One pass over every readings file: each document checked as a read checks it, its
-    references, its id held once, the series index's copy of it; the tally of their digests."""
+    references, its id held once, the series index's copy of it, today's input bounds (warnings);
+    the tally of their digests."""
     metrics = {m.id: m for m in snapshot.metrics}
     departments = {d.id for d in snapshot.departments}
     problems: list[Problem] = []
@@ -68,6 +70,8 @@ def scan_readings(files: Loader, view: ReadView, snapshot: Snapshot,
         docs = list(view.uncached_docs(path).values())
         if checked_utc_texts(docs) is None:  # the whole-file check declined: the one that names what
             view.checked_moments(path, docs)
+        problems += [Problem(level="warning", message=f"reading {docs[i]['id']}: {line}")
+                     for i, line in reading_bound_problems(docs)]
         for doc in docs:
             record_id = doc["id"]
             metric, department = metrics.get(doc["metric"]), doc["department"]

@@ -71,7 +71,6 @@ from cxtui.store.record_docs import (
     iso_moment,
     natural_key,
     new_tx_id,
-    reading_from_doc,
     resolved,
     utc_text,
 )
@@ -233,14 +232,6 @@ class Store:
     def _month_columns(self, columns: list[str]) -> Iterator[list[list[Any]]]:
         with self._reading() as view:
             yield from reading_columns.month_columns(view, columns)
-
-    def each_reading(self) -> Iterator[Reading]:
-        """Every reading, a file at a time, none kept once passed (doctor's check of every reading
-        in bounded memory); in the files' order, not sorted."""
-        with self._reading() as view:
-            for path, docs in view.reading_partitions(None, None, keep=False):
-                view.checked_moments(path, docs)
-                yield from map(reading_from_doc, docs)
 
     def reading_ids(self) -> set[str]:
         """Every reading's id (what an import checks the ids it is given against)."""
