@@ -23,6 +23,7 @@ from cxtui.models import Metric, Snapshot
 
 # status -> (symbol, word, css class); symbols and words as the TUI shows them (cxtui/tui/format.py)
 STATUS: dict[str, tuple[str, str, str]] = {
+    "exceeded": ("✦", "exceeded", "good"),
     "achieved": ("✔", "achieved", "good"),
     "on_track": ("●", "on track", "good"),
     "at_risk": ("▲", "at risk", "warn"),
