@@ -170,6 +170,30 @@ def expected_share(goal: Goal, as_of: date) -> float:
     return elapsed
 
 
+def pacing_words(goal: Goal) -> str:
+    """A goal's pacing and bands in words, for the CLI and the TUI: "stepped at 2026-03-31 (24%),
+    2026-06-30 (50%); on track within 10%, at risk within 20%; never exceeded"."""
+    if goal.pacing == "stepped":
+        steps = ", ".join(f"{milestone_parts(m)[0].isoformat()} ({goal.milestone_share(m):.0%})"
+                          for m in goal.milestones)
+        pace = f"stepped at {steps}" if steps else "stepped: all of it at the deadline"
+    elif goal.pacing == "late":
+        pace = "late (expected = elapsed share squared: 25% by half time)"
+    else:
+        pace = "linear"
+    risk = 2 * goal.tolerance if goal.risk_tolerance is None else goal.risk_tolerance
+    bands = f"on track within {goal.tolerance:.0%}, at risk within {risk:.0%} of the expected progress"
+    if goal.kind not in ("increase", "decrease"):
+        return f"{pace}; {bands}"
+    if goal.exceed_margin is None:
+        beyond = "never exceeded"
+    elif goal.exceed_margin == 0:
+        beyond = "exceeded past the target"
+    else:
+        beyond = f"exceeded {goal.exceed_margin:.0%} of the change past the target"
+    return f"{pace}; {bands}; {beyond}"
+
+
 def is_stale(latest: Point | None, cadence: Cadence, as_of: date) -> bool:
     return latest is not None and (as_of - latest.date).days > CADENCE_DAYS[cadence]
 
