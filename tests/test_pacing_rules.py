@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from cxtui.engine.review import review
 from cxtui.engine.scorecard import build_scorecard, compare
 from cxtui.engine.standings import STATUS_RANK, elapsed_share, expected_share, goal_standing
-from cxtui.models import Goal
+from cxtui.models import Goal, milestone_parts
 
 SPAN = (DEADLINE - START).days  # 364
 WAVES = ["2026-03-31", "2026-06-30", "2026-09-30"]
@@ -287,3 +287,22 @@ def test_stepped_expectation_never_falls_and_moves_only_on_milestones(stepped, d
     moving_days = {date.fromisoformat(m.split("=")[0]) for m in stepped.milestones} | {stepped.deadline}
     if tomorrow != today:
         assert day + timedelta(days=1) in moving_days
+
+
+# --- the sample company ---------------------------------------------------------------------------
+
+
+def test_the_sample_shows_a_stepped_and_an_exceeded_goal_wherever_it_is_shifted():
+    from cxtui.demo.sample_company import ANCHOR, load_sample
+
+    later = ANCHOR + timedelta(weeks=53)
+    for sample, day in ((load_sample(), ANCHOR), (load_sample(later), later)):
+        goals = {g.id: g for g in sample.goals}
+        card = {c.goal.id: c for c in build_scorecard(sample, day).goals}
+        assert goals["G-10"].pacing == "stepped" and len(goals["G-10"].milestones) == 3
+        assert all(goals["G-10"].start < milestone_parts(m)[0] < goals["G-10"].deadline for m in goals["G-10"].milestones)
+        assert (card["G-10"].status, card["G-4"].status) == ("on_track", "exceeded")
+        # Between waves the stepped goal expects what it did at the last wave, less than linear would.
+        assert card["G-10"].expected < elapsed_share(goals["G-10"].start, goals["G-10"].deadline, day)
+    moved = {g.id: g for g in load_sample(later).goals}["G-10"].milestones
+    assert moved == [(D(m) + timedelta(weeks=53)).isoformat() for m in ("2026-06-30", "2026-09-30", "2026-12-31")]
