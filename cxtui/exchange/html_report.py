@@ -161,7 +161,7 @@ def _alignment(card: Scorecard) -> str:
         "(0–100: the mean of the departments' indexes).</p>"
         '<p class="note">Each department\'s index weighs its parts: goals (share of active goals serving a shared '
         "objective), incentives (share of paying incentive weight that is aligned), delivery (share of aligned "
-        "goals achieved or on track) and conflicts (100 less the penalties of its open findings and flags).</p>"
+        "goals exceeded, achieved or on track) and conflicts (100 less the penalties of its open findings and flags).</p>"
         + _table(headers, rows, set(headers[1:])) + "</section>"
     )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -297,7 +298,7 @@ class Goal(Record):
                 raise PydanticCustomError(
                     "milestones", f"milestones: by the deadline the whole change is expected (1), not {share:g}")
         shares = [(m, self.milestone_share(m)) for m in self.milestones]
-        for (before, low), (after, high) in zip(shares, shares[1:]):
+        for (before, low), (after, high) in pairwise(shares):
             if high < low:
                 raise PydanticCustomError(
                     "milestones", f"milestones: {after} expects less than {before} before it ({high:.2f} < {low:.2f})")

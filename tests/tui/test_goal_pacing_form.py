@@ -3,9 +3,9 @@ and saves them."""
 
 from __future__ import annotations
 
+from conftest import settle
 from textual.widgets import Input, Select, Static
 
-from conftest import settle
 from cxtui.models import Goal
 from cxtui.tui.screens.editors import GoalEditor
 from cxtui.tui.widgets.score_list import ScoreList
