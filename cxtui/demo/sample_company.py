@@ -76,7 +76,12 @@ def _shift_dates(data: dict[str, Any], delta: timedelta) -> dict[str, Any]:
     out["objectives"] = [
         dict(o, deadline=day(o["deadline"]), start=day(o.get("start"))) for o in data["objectives"]
     ]
-    out["goals"] = [dict(g, start=day(g["start"]), deadline=day(g["deadline"])) for g in data["goals"]]
+    def milestone(value: str) -> str:  # "2026-06-30" or "2026-06-30=0.5": the date moves, the share stays
+        when, sep, share = value.partition("=")
+        return f"{day(when.strip())}{sep}{share}"
+
+    out["goals"] = [dict(g, start=day(g["start"]), deadline=day(g["deadline"]),
+                         milestones=[milestone(m) for m in g.get("milestones", [])]) for g in data["goals"]]
     # An initiative is measured per period of its metrics, so it keeps its place among the monthly
     # readings: it starts (and ends) on a first Monday and moves like a monthly reading.
     def period_day(value: str | None) -> str | None:

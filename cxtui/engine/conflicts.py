@@ -22,7 +22,7 @@ Definitions, made exact (this is the reference; the README and docs/cli.md summa
   pushing department's pair of series, or the company level's when the department has none. The
   push is expected to help the customer through an arrow the data says points the other way.
 - local_win_customer_loss (medium): every active goal of a department supporting an objective is
-  on_track or achieved, while the objective is off_track or missed, or is falling: not achieved
+  on_track, achieved or exceeded, while the objective is off_track or missed, or is falling: not achieved
   and its last reading moved against its metric's better direction.
 
 Ids are `rule:` + the sorted ids involved joined by `~` (record ids allow no `+`), e.g.
@@ -305,7 +305,7 @@ def local_win_customer_loss(ctx: Context) -> list[Finding]:
                 by_department.setdefault(goal.department, []).append(goal)
         for department, goals in sorted(by_department.items()):
             statuses = [ctx.goal_standing(g).status for g in goals]
-            if not all(s in ("on_track", "achieved") for s in statuses):
+            if not all(s in ("on_track", "achieved", "exceeded") for s in statuses):
                 continue
             listed = ", ".join(f"{g.id} '{g.title}'" for g in goals)
             explanation = (

@@ -171,17 +171,21 @@ def fingerprint(records: list[Record]) -> str:
     return _fingerprint_of([_fingerprint_part(r) for r in records])
 
 
-# Fields a record gained after dismissals began storing fingerprints: left out while unset, so
-# that a dismissal made before still matches the record it hid.
-_ADDED_LATER: dict[str, tuple[str, ...]] = {"metric": ("perspective",)}
+# Fields a record gained after dismissals began storing fingerprints, with the value that means
+# "unset" (what a record stored before has): left out while they hold it, so that a dismissal
+# made before still matches the record it hid.
+_ADDED_LATER: dict[str, dict[str, object]] = {
+    "metric": {"perspective": None},
+    "goal": {"risk_tolerance": None, "exceed_margin": None, "pacing": "linear", "milestones": []},
+}
 
 
 def _fingerprint_part(record: Record) -> tuple[tuple[str, str], str]:
     """A record's entry in a fingerprint: its sort key and its JSON text."""
     key = (entity_name(record), record.id)
     dumped = record.model_dump(mode="json")
-    for name in _ADDED_LATER.get(key[0], ()):
-        if dumped.get(name) is None:
+    for name, unset in _ADDED_LATER.get(key[0], {}).items():
+        if name in dumped and dumped[name] == unset:
             del dumped[name]
     entry = [*key, dumped]
     return key, json.dumps(entry, sort_keys=True, separators=(",", ":"), default=str)

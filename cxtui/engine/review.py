@@ -4,7 +4,8 @@ into the quarterly deck.
 Pure: the scorecard at the start of the period, the scorecard at its end and the flags in, lines
 out. Over the period `(since, as_of]`:
 
-- `achieved` / `missed`: a goal whose deadline fell in the period, with its status at the end;
+- `achieved` / `missed`: a goal whose deadline fell in the period, with its status at the end
+  (an exceeded goal is achieved, its `after` saying exceeded);
 - `status`: any other goal (or, at company level, shared objective) whose status moved, before ->
   after; a goal that did not exist at the start moves from "new";
 - `finding_raised` / `finding_cleared`: a finding detected at the end and not at the start, or the
@@ -69,9 +70,9 @@ def review(before: Scorecard, after: Scorecard, flags: Iterable[Flag]) -> list[R
         goal = card.goal
         old = earlier.get(goal.id)
         was = old.status if old else "new"
-        if _in(goal.deadline, since, as_of) and card.status in ("achieved", "missed"):
+        if _in(goal.deadline, since, as_of) and card.status in ("exceeded", "achieved", "missed"):
             latest = f"latest {card.latest.value:g} on {card.latest.date.isoformat()}, " if card.latest else ""
-            line(goal.department, card.status, goal.id, goal.title, before=was, after=card.status,
+            line(goal.department, "missed" if card.status == "missed" else "achieved", goal.id, goal.title, before=was, after=card.status,
                  detail=f"{latest}target {goal.target:g} by {goal.deadline.isoformat()}")
         elif was != card.status:
             line(goal.department, "status", goal.id, goal.title, before=was, after=card.status)

@@ -15,7 +15,8 @@ defined in `cxtui.engine.standings`; read its docstring for the exact semantics.
               metric is an objective's metric or customer-centric, the incentive rewards the metric's
               better direction, and no active incentive-against-objective finding names it
               (None: no paying incentives);
-  delivery    share of active aligned goals that are achieved or on_track; no_data counts as not
+  delivery    share of active aligned goals that are exceeded, achieved or on_track (exceeded counts
+              exactly as achieved: beating a target never lowers the index); no_data counts as not
               delivering (None: no active aligned goals);
   conflicts   100 minus `settings.penalties[severity]` per active finding involving the department
               and per unresolved flag naming it, floored at 0. A flag made from a finding takes that
@@ -88,6 +89,10 @@ __all__ = [
     "engine_problems",
     "period_start",
 ]
+
+
+# The statuses that count as delivering in the alignment index.
+DELIVERING = ("exceeded", "achieved", "on_track")
 
 
 class _Frozen(BaseModel):
@@ -334,7 +339,7 @@ def build_scorecard(
                 [i.weight for i in paying if i.id in aligned_incentives], [i.weight for i in paying]
             ),
             "delivery": _share(
-                [1.0 for c in aligned if c.status in ("achieved", "on_track")], [1.0] * len(aligned)
+                [1.0 for c in aligned if c.status in DELIVERING], [1.0] * len(aligned)
             ),
             "conflicts": _conflict_part(findings, active_ids, by_id, flags, snapshot.settings.penalties),
         }

@@ -15,12 +15,24 @@ Semantics, made exact (this is the reference; the README and docs/cli.md summari
   stay_above = up, stay_below = down (a guard resists moves the other way).
 - Progress: increase/decrease/reach (latest - baseline) / (target - baseline) clamped to [0, 1];
   stay_above/stay_below 1 while the guard holds (latest >= target, latest <= target), else 0.
-- Expected: the elapsed share of [start, deadline] at as-of, clamped to [0, 1].
+- Expected: by the goal's pacing, from t = the elapsed share of [start, deadline] at as-of,
+  clamped to [0, 1] (see `expected_share`). Every pacing expects 0 up to the start and 1 from the
+  deadline on:
+  linear   t (the rule before pacing kinds existed, and what every stored goal keeps);
+  stepped  the share of the newest milestone on or before as-of, 0 before the first: expectation
+           moves only on the milestone dates themselves (a survey wave), so a goal whose metric is
+           read once a quarter does not drift to "at risk" between waves. A milestone's share is
+           its own (`2026-03-31=0.25`) or else t at its date;
+  late     t squared: a back-loaded curve for changes that land near the deadline (a quarter of
+           the change by half time, 56% at three quarters of the time). Never above linear.
 - Status, first match wins:
   no_data  no latest (also for goals not started yet: their start is after as-of);
   increase/decrease/reach: achieved when latest is at or beyond the target in the goal's
-  direction; missed when as-of is after the deadline; else on_track when
-  progress >= expected - tolerance, at_risk when >= expected - 2*tolerance, else off_track;
+  direction, and exceeded instead when an increase or decrease goal has an `exceed_margin` and
+  latest is past the target by more than that share of |target - baseline| (margin 0: any
+  amount past it; no margin: never exceeded); missed when as-of is after the deadline; else
+  on_track when progress >= expected - tolerance, at_risk when >= expected - risk_tolerance
+  (the goal's own band, else 2*tolerance), else off_track;
   stay_above/stay_below: a holding guard is achieved from the deadline on and on_track before it;
   a breached guard is missed after the deadline and off_track before it (a guard has no pacing).
   The latest reading decides, even after the deadline.
@@ -29,7 +41,7 @@ Semantics, made exact (this is the reference; the README and docs/cli.md summari
 - Objectives are judged in their metric's direction against their target. Pacing starts at
   `objective.start` and `objective.baseline` when set, else at the first reading of the series.
   A baseline already at or beyond the target gives progress 1 when met, else 0. Tolerance is the
-  model's default goal tolerance.
+  model's default goal tolerance; pacing is linear; an objective is never exceeded.
 
 Cost: `Lines` groups a snapshot's readings by series in one pass (no sort of the history) and
 `Standings` computes each goal's and objective's standing once, for the scorecard and the conflict
@@ -48,13 +60,25 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cxtui.models import DEFAULT_TOLERANCE, Cadence, Direction, Goal, Metric, Objective, Reading, Snapshot
+from cxtui.models import (
+    DEFAULT_TOLERANCE,
+    Cadence,
+    Direction,
+    Goal,
+    Metric,
+    Objective,
+    Reading,
+    Snapshot,
+    milestone_parts,
+)
 
-Status = Literal["achieved", "on_track", "at_risk", "off_track", "missed", "no_data"]
+Status = Literal["exceeded", "achieved", "on_track", "at_risk", "off_track", "missed", "no_data"]
 
 # Higher is better; used to say whether a change moved a goal up or down. no_data is lowest:
-# getting a first reading is a step up, losing all readings a step down.
+# getting a first reading is a step up, losing all readings a step down. Exceeded is achieved
+# and then some, so it ranks above it (and counts as delivering wherever achieved does).
 STATUS_RANK: dict[str, int] = {
+    "exceeded": 6,
     "achieved": 5,
     "on_track": 4,
     "at_risk": 3,
@@ -134,16 +158,65 @@ def elapsed_share(start: date, deadline: date, as_of: date) -> float:
     return (as_of - start).days / (deadline - start).days
 
 
+def expected_share(goal: Goal, as_of: date) -> float:
+    """The progress `goal`'s pacing expects at as-of, in [0, 1] (see the module docstring)."""
+    elapsed = elapsed_share(goal.start, goal.deadline, as_of)
+    if goal.pacing == "late":
+        return elapsed * elapsed
+    if goal.pacing == "stepped" and elapsed < 1.0:
+        # max, not the last: a stored goal's milestones are not trusted to be in order.
+        return _clamp(max((goal.milestone_share(m) for m in goal.milestones
+                           if milestone_parts(m)[0] <= as_of), default=0.0))
+    return elapsed
+
+
+def pacing_words(goal: Goal) -> str:
+    """A goal's pacing and bands in words, for the CLI and the TUI: "stepped at 2026-03-31 (24%),
+    2026-06-30 (50%); on track within 10%, at risk within 20%; never exceeded"."""
+    if goal.pacing == "stepped":
+        steps = ", ".join(f"{milestone_parts(m)[0].isoformat()} ({goal.milestone_share(m):.0%})"
+                          for m in goal.milestones)
+        pace = f"stepped at {steps}" if steps else "stepped: all of it at the deadline"
+    elif goal.pacing == "late":
+        pace = "late (expected = elapsed share squared: 25% by half time)"
+    else:
+        pace = "linear"
+    risk = 2 * goal.tolerance if goal.risk_tolerance is None else goal.risk_tolerance
+    bands = f"on track within {goal.tolerance:.0%}, at risk within {risk:.0%} of the expected progress"
+    if goal.kind not in ("increase", "decrease"):
+        return f"{pace}; {bands}"
+    if goal.exceed_margin is None:
+        beyond = "never exceeded"
+    elif goal.exceed_margin == 0:
+        beyond = "exceeded past the target"
+    else:
+        beyond = f"exceeded {goal.exceed_margin:.0%} of the change past the target"
+    return f"{pace}; {bands}; {beyond}"
+
+
 def is_stale(latest: Point | None, cadence: Cadence, as_of: date) -> bool:
     return latest is not None and (as_of - latest.date).days > CADENCE_DAYS[cadence]
 
 
-def paced_status(progress: float, expected: float, tolerance: float) -> Status:
+def paced_status(progress: float, expected: float, tolerance: float, risk_tolerance: float | None = None) -> Status:
+    """on_track within `tolerance` below expected, at_risk within `risk_tolerance` (None: twice
+    the tolerance), else off_track."""
     if progress >= expected - tolerance - EPSILON:
         return "on_track"
-    if progress >= expected - 2 * tolerance - EPSILON:
+    band = 2 * tolerance if risk_tolerance is None else risk_tolerance
+    if progress >= expected - band - EPSILON:
         return "at_risk"
     return "off_track"
+
+
+def exceeds(goal: Goal, latest: float) -> bool:
+    """An increase or decrease goal with an exceed_margin, `latest` past its target by more than
+    that share of |target - baseline|."""
+    if goal.exceed_margin is None or goal.kind not in ("increase", "decrease"):
+        return False
+    # Halves: values near ±1.7e308 in a stored record keep both sides finite.
+    beyond = (latest / 2 - goal.target / 2) * _sign(goal_direction(goal))
+    return beyond > goal.exceed_margin * abs(goal.target / 2 - goal.baseline / 2)
 
 
 def _clamp(value: float) -> float:
@@ -264,7 +337,7 @@ def goal_standing(goal: Goal, metric: Metric, readings: list[Reading], as_of: da
 def goal_standing_on(goal: Goal, metric: Metric, line: Line, as_of: date) -> Standing:
     """`line` is the series of the goal's metric for its department at as-of."""
     has_latest = bool(line.dates) and line.dates[-1] >= goal.start
-    expected = elapsed_share(goal.start, goal.deadline, as_of)
+    expected = expected_share(goal, as_of)
     if not has_latest:
         return _standing(line, False, None, expected, "no_data", metric.cadence, as_of)
     latest = line.value(-1)
@@ -280,11 +353,11 @@ def goal_standing_on(goal: Goal, metric: Metric, line: Line, as_of: date) -> Sta
         progress = _progress(latest, goal.baseline, goal.target)
         met = (latest - goal.target) * _sign(goal_direction(goal)) >= 0
         if met:
-            status = "achieved"
+            status = "exceeded" if exceeds(goal, latest) else "achieved"
         elif past_deadline:
             status = "missed"
         else:
-            status = paced_status(progress, expected, goal.tolerance)
+            status = paced_status(progress, expected, goal.tolerance, goal.risk_tolerance)
     return _standing(line, True, progress, expected, status, metric.cadence, as_of)
 
 

@@ -23,6 +23,7 @@ from cxtui.models import Metric, Snapshot
 
 # status -> (symbol, word, css class); symbols and words as the TUI shows them (cxtui/tui/format.py)
 STATUS: dict[str, tuple[str, str, str]] = {
+    "exceeded": ("✦", "exceeded", "good"),
     "achieved": ("✔", "achieved", "good"),
     "on_track": ("●", "on track", "good"),
     "at_risk": ("▲", "at risk", "warn"),
@@ -160,7 +161,7 @@ def _alignment(card: Scorecard) -> str:
         "(0–100: the mean of the departments' indexes).</p>"
         '<p class="note">Each department\'s index weighs its parts: goals (share of active goals serving a shared '
         "objective), incentives (share of paying incentive weight that is aligned), delivery (share of aligned "
-        "goals achieved or on track) and conflicts (100 less the penalties of its open findings and flags).</p>"
+        "goals exceeded, achieved or on track) and conflicts (100 less the penalties of its open findings and flags).</p>"
         + _table(headers, rows, set(headers[1:])) + "</section>"
     )
 

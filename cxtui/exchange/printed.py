@@ -22,7 +22,7 @@ from rich.text import Text
 from cxtui.exchange.csv_files import cell
 
 STATUS_STYLE = {
-    "achieved": "bold green", "on_track": "green", "at_risk": "yellow", "off_track": "red",
+    "exceeded": "bold green", "achieved": "bold green", "on_track": "green", "at_risk": "yellow", "off_track": "red",
     "missed": "bold red", "no_data": "dim",
 }
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}

@@ -5,6 +5,8 @@ rules read."""
 from __future__ import annotations
 
 import re
+from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,12 +17,15 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 
 from cxtui.models.values import (
+    _iso_date,
+    _share,
     describe_errors,
     Confidence,
     Day,
@@ -38,6 +43,7 @@ from cxtui.models.values import (
     Unit,
     finite_number,
     is_stored,
+    number_text,
 )
 
 # --- records --------------------------------------------------------------------------------------
@@ -45,6 +51,8 @@ from cxtui.models.values import (
 Direction = Literal["up", "down"]
 Cadence = Literal["weekly", "monthly", "quarterly"]
 GoalKind = Literal["increase", "decrease", "reach", "stay_above", "stay_below"]
+# How a goal's expected progress moves from start to deadline (cxtui.engine.standings.expected_share).
+Pacing = Literal["linear", "stepped", "late"]
 FlagStatus = Literal["open", "acknowledged", "resolved"]
 Severity = Literal["high", "medium", "low"]
 # The balanced scorecard's four layers, from the bottom of the driver chain to its top.
@@ -174,6 +182,43 @@ class Objective(Record):
 
 
 DEFAULT_TOLERANCE = 0.1
+MAX_MILESTONES = 60
+_MILESTONE_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(?:=\s*(\S+))?", re.ASCII)
+
+
+def _milestone(value: Any, info: ValidationInfo) -> str:
+    """A stepped goal's milestone as text: "2026-03-31" (expects what linear pacing expects that
+    day) or "2026-03-31=0.25" (expects a quarter of the way from baseline to target)."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("milestone_type", "must be text like 2026-03-31 or 2026-03-31=0.25")
+    match = _MILESTONE_RE.fullmatch(value.strip())
+    if not match:
+        raise PydanticCustomError(
+            "milestone", f"each must be a date, optionally with the share of the change expected by then, "
+                         f"like 2026-03-31 or 2026-03-31=0.25 (got {value!r})")
+    day = _iso_date(match.group(1), info)
+    if match.group(2) is None:
+        return day.isoformat()
+    return f"{day.isoformat()}={number_text(_share(match.group(2), info))}"
+
+
+Milestone = Annotated[str, BeforeValidator(_milestone)]
+
+
+def milestone_parts(milestone: str) -> tuple[date, float | None]:
+    """A normalised milestone's date and expected share (None: the linear share at that date)."""
+    day, _, share = milestone.partition("=")
+    return date.fromisoformat(day), (float(share) if share else None)
+
+
+def _optional_share(value: Any, info: ValidationInfo) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _share(value, info)
+
+
+# A band a goal may set or leave to its default (None).
+OptionalShare = Annotated[float | None, BeforeValidator(_optional_share)]
 
 
 class Goal(Record):
@@ -187,7 +232,15 @@ class Goal(Record):
     start: Day
     deadline: Day
     objectives: list[RecordId] = Field(default_factory=list)
+    # The bands of a paced status: on track while progress >= expected - tolerance, at risk while
+    # >= expected - risk_tolerance (None: twice the tolerance), else off track. An increase or
+    # decrease goal is exceeded when its latest is past the target by more than exceed_margin of
+    # |target - baseline| (None: never; achieved covers it). See cxtui.engine.standings.
     tolerance: Share = DEFAULT_TOLERANCE
+    risk_tolerance: OptionalShare = None
+    exceed_margin: OptionalShare = None
+    pacing: Pacing = "linear"
+    milestones: Annotated[list[Milestone], Field(max_length=MAX_MILESTONES)] = Field(default_factory=list)
     description: Note = ""
 
     @model_validator(mode="after")
@@ -214,6 +267,50 @@ class Goal(Record):
         if len(set(self.objectives)) != len(self.objectives):
             raise PydanticCustomError("objectives", "objectives: each objective may be listed once")
         return self
+
+    @field_validator("milestones")
+    @classmethod
+    def _in_order(cls, milestones: list[str]) -> list[str]:
+        return sorted(milestones)  # ISO dates first: text order is date order
+
+    @model_validator(mode="after")
+    def _paced(self) -> Goal:
+        if self.risk_tolerance is not None and self.risk_tolerance < self.tolerance:
+            raise PydanticCustomError(
+                "risk_tolerance", f"risk_tolerance: must be at least the tolerance {self.tolerance:g} "
+                                  f"(got {self.risk_tolerance:g})")
+        if self.exceed_margin is not None and self.kind not in ("increase", "decrease"):
+            raise PydanticCustomError(
+                "exceed_margin", f"exceed_margin: only increase and decrease goals can be exceeded "
+                                 f"(this one is {self.kind})")
+        if self.milestones and self.pacing != "stepped":
+            raise PydanticCustomError("milestones", f"milestones: only a stepped goal has them (pacing is "
+                                                    f"{self.pacing})")
+        days = [milestone_parts(m)[0] for m in self.milestones]
+        if len(set(days)) != len(days):
+            raise PydanticCustomError("milestones", "milestones: list each date once")
+        for day, share in map(milestone_parts, self.milestones):
+            if not self.start < day <= self.deadline:
+                raise PydanticCustomError(
+                    "milestones", f"milestones: {day.isoformat()} is not after the start "
+                                  f"({self.start.isoformat()}) and on or before the deadline ({self.deadline.isoformat()})")
+            if day == self.deadline and share not in (None, 1.0):
+                raise PydanticCustomError(
+                    "milestones", f"milestones: by the deadline the whole change is expected (1), not {share:g}")
+        shares = [(m, self.milestone_share(m)) for m in self.milestones]
+        for (before, low), (after, high) in pairwise(shares):
+            if high < low:
+                raise PydanticCustomError(
+                    "milestones", f"milestones: {after} expects less than {before} before it ({high:.2f} < {low:.2f})")
+        return self
+
+    def milestone_share(self, milestone: str) -> float:
+        """The share of the change a milestone expects: its own, else the elapsed share at its date."""
+        day, share = milestone_parts(milestone)
+        if share is not None:
+            return share
+        span = (self.deadline - self.start).days
+        return min(1.0, max(0.0, (day - self.start).days / span)) if span > 0 else 1.0
 
 
 class Incentive(Record):

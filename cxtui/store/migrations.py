@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 RawTables = dict[str, Any]
 
@@ -23,7 +23,20 @@ def _driver_chain(data: RawTables) -> None:
     data.setdefault("initiative", {})
 
 
-STEPS: dict[int, Callable[[RawTables], None]] = {1: _driver_chain}
+def _goal_pacing(data: RawTables) -> None:
+    """2 -> 3: goals' pacing, milestones and own bands. Every existing goal becomes what it was:
+    linear pacing, no milestones, the at-risk band left at twice its tolerance and no exceeded
+    status, so every status stays as it was. An older cxtui must refuse the store: it would read
+    a stepped or late goal as linear and could not read a goal record holding these fields."""
+    for doc in data.get("goal", {}).values():
+        if isinstance(doc, dict):  # a damaged record is left for the record check to name
+            doc.setdefault("pacing", "linear")
+            doc.setdefault("milestones", [])
+            doc.setdefault("risk_tolerance", None)
+            doc.setdefault("exceed_margin", None)
+
+
+STEPS: dict[int, Callable[[RawTables], None]] = {1: _driver_chain, 2: _goal_pacing}
 
 
 def migrate(data: RawTables, found: int, target: int = SCHEMA_VERSION) -> bool:

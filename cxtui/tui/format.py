@@ -15,6 +15,7 @@ from textual.content import Content
 
 # status -> (symbol, word, theme style)
 STATUS: dict[str, tuple[str, str, str]] = {
+    "exceeded": ("✦", "exceeded", "$success bold"),
     "achieved": ("✔", "achieved", "$success bold"),
     "on_track": ("●", "on track", "$success"),
     "at_risk": ("▲", "at risk", "$warning"),

@@ -321,11 +321,26 @@ class GoalEditor(EditorScreen):
         Field("deadline", "Deadline", placeholder=DATE_HINT),
         Field("objectives", "Supports", "multi"),
         Field("tolerance", "Tolerance", placeholder="0..1, default 0.1"),
+        Field("risk_tolerance", "Risk band", placeholder="at risk within 0..1; blank: twice the tolerance"),
+        Field("pacing", "Pacing", "select"),
+        Field("milestones", "Milestones", placeholder="stepped: 2026-03-31; 2026-06-30=0.5"),
+        Field("exceed_margin", "Exceed past", placeholder="0..1 of the change past target; blank: never"),
         Field("description", "Description"),
     )
 
     def __init__(self, record: Goal | None, *, department: str | None = None) -> None:
-        super().__init__(record, department=department, kind="increase", tolerance="0.1")
+        super().__init__(record, department=department, kind="increase", tolerance="0.1", pacing="linear")
+
+    def to_texts(self, record: Record) -> dict[str, Any]:
+        texts = super().to_texts(record)
+        texts["milestones"] = "; ".join(texts["milestones"] or [])
+        return texts
+
+    def to_data(self, values: dict[str, Any]) -> dict[str, Any]:
+        data = super().to_data(values)
+        # Typed as one line, `;`-separated as in a CSV cell; blank is "none" (not "unchanged").
+        data["milestones"] = [part.strip() for part in (values.get("milestones") or "").split(";") if part.strip()]
+        return data
 
     def on_mount(self) -> None:
         if self.is_new:
@@ -342,6 +357,10 @@ class GoalEditor(EditorScreen):
             return _metric_choices(self.board)
         if field == "kind":
             return [(k.replace("_", " "), k) for k in ("increase", "decrease", "reach", "stay_above", "stay_below")]
+        if field == "pacing":
+            return [("linear: evenly from start to deadline", "linear"),
+                    ("stepped: only at the milestones", "stepped"),
+                    ("late: most of it near the deadline", "late")]
         if field == "objectives":
             return [(f"{o.id} {o.title}", o.id) for o in self.board.snapshot.objectives]
         return []

@@ -130,7 +130,7 @@ def drivers_line(board: Board, rows, indent: int, width: int) -> Content:
     return Content.assemble(*parts).truncate(width - 1, ellipsis=True)  # as a goal's row: width - 1
 
 
-_GLANCE_ORDER = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
+_GLANCE_ORDER = ("exceeded", "achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
 
 
 def glance_prompt(board: Board, card, width: int) -> Content:
