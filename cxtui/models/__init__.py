@@ -35,6 +35,9 @@ from cxtui.models.values import (
     utcnow,
 )
 from cxtui.models.records import (
+    ActionItem,
+    ActionKind,
+    ActionStatus,
     AlignmentWeights,
     AuditEntry,
     Cadence,
@@ -54,6 +57,7 @@ from cxtui.models.records import (
     Initiative,
     Link,
     MAX_LAG,
+    Meeting,
     MAX_SEQUENCE,
     Metric,
     Model,
@@ -72,6 +76,7 @@ from cxtui.models.records import (
     Tension,
     entity_name,
     link_id,
+    meeting_id,
     sequence_number,
     tension_id,
 )
