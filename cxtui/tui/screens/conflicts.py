@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from cxtui.engine import flags
 from cxtui.engine.chain import TENSION_WORDS, LinkRow, series_of, tension_evidence, tension_rows
 from cxtui.engine.tensions import effective_tensions
-from cxtui.models import Dismissal, FlagStatus, utcnow
+from cxtui.models import Dismissal, FlagStatus, day_or_none, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.jobs import Job, JobOwner
@@ -72,7 +72,10 @@ def flag_prompt(board: Board, flag, width: int) -> Content:
     label, style = fmt.FLAG_STATUS[flag.status]
     departments = fmt.names(board.department_name(d) for d in flag.departments)
     head = Content.assemble((label, style), "  ", (flag.title, "bold"), (f"  · {departments}", "$text-muted"))
-    raised = Content.styled(f"   raised by {flag.raised_by} on {flag.raised_at.date().isoformat()}", "$text-muted")
+    owner = f" · owner {flag.owner}" if flag.owner else ""
+    due = f" · due {flag.due.isoformat()}" if flag.due else ""
+    raised = Content.styled(f"   raised by {flag.raised_by} on {flag.raised_at.date().isoformat()}{owner}{due}",
+                            "$text-muted")
     lines = [head, raised]
     if flag.note:
         lines.append(fmt.indented(flag.note, width))
@@ -330,6 +333,8 @@ class RaiseFlagScreen(JobOwner, EnterMovesOn, ModalScreen[None]):
             )
             yield TextField(placeholder="title: what pulls against what", id="title")
             yield TextField(placeholder="note (optional)", id="note")
+            yield TextField(placeholder="owner: who follows it up, a login (optional)", id="owner")
+            yield TextField(placeholder="due: YYYY-MM-DD (optional)", id="due")
             yield Static("", id="error", classes="field-error")
 
     def on_mount(self) -> None:
@@ -345,7 +350,20 @@ class RaiseFlagScreen(JobOwner, EnterMovesOn, ModalScreen[None]):
         if not title:
             self.query_one("#error", Static).update("title: must not be empty")
             return
-        self.app.submit(self, Job(lambda store: store.add(flags.raise_flag(departments, title, note, store.user, utcnow())),
+        owner = self.query_one("#owner", Input).value.strip() or None
+        due_text = self.query_one("#due", Input).value.strip()
+        due = day_or_none(due_text) if due_text else None
+        if due_text and due is None:
+            self.query_one("#error", Static).update("due: a date as YYYY-MM-DD")
+            return
+
+        def raised(store):
+            flag = flags.raise_flag(departments, title, note, store.user, utcnow())
+            if owner or due:
+                flag = flag.model_validate({**flag.model_dump(), "owner": owner, "due": due})
+            return store.add(flag)
+
+        self.app.submit(self, Job(raised,
                                   self._raised, lambda failure: self.query_one("#error", Static).update(
                                       Content(failure.message))))
 

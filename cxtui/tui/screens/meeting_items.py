@@ -12,7 +12,6 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 from cxtui.engine.meetings import new_item
 from cxtui.models import day_or_none, utcnow
 from cxtui.store import NEW_ID
-from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.read_model import Board
@@ -121,10 +120,6 @@ class ExplainScreen(ModalScreen[None]):
             text = finding_prompt(self.board, self.record, width)
         else:
             text = flag_prompt(self.board, self.record, width)
-            owner, due = self.record.owner, self.record.due
-            if owner or due:
-                parts = ([f"owner {owner}"] if owner else []) + ([f"due {due.isoformat()}"] if due else [])
-                text += Content("\n") + fmt.indented(Content.styled(" · ".join(parts), "$text-muted"), width)
         self.query_one("#explanation", Static).update(text)
 
     def action_cancel(self) -> None:
