@@ -134,3 +134,13 @@ def test_anyone_records_a_meeting_once_a_day(admin):
     lee.revert()
     assert admin.list(Meeting) == []
     assert admin.doctor() == []
+
+
+def test_history_names_an_item_by_its_text(admin):
+    from cxtui.engine.changes import describe
+
+    added = admin.add(item(admin, text="Call the ten biggest accounts"))
+    admin.update(close_item(added, "done", "called", "tester", utcnow()))
+    first, second = admin.audit(entity="action")
+    assert describe(first).startswith("added action A-1 'Call the ten biggest accounts'")
+    assert "status open → done" in describe(second)
