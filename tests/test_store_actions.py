@@ -131,7 +131,7 @@ def test_anyone_records_a_meeting_once_a_day(admin):
         as_user(admin, "kim").add(Meeting(date="2026-11-16", opened_by="kim", opened_at=utcnow()))
     with pytest.raises(PermissionDenied, match="only whoever opened meeting M-2026-11-16"):
         as_user(admin, "kim").delete(Meeting, held.id)
-    lee.revert()
+    lee.revert(lee.audit(entity="meeting")[-1].tx)
     assert admin.list(Meeting) == []
     assert admin.doctor() == []
 
@@ -144,3 +144,15 @@ def test_history_names_an_item_by_its_text(admin):
     first, second = admin.audit(entity="action")
     assert describe(first).startswith("added action A-1 'Call the ten biggest accounts'")
     assert "status open → done" in describe(second)
+
+
+def test_undo_of_your_last_change_passes_over_a_meeting_recorded(admin):
+    kim = as_user(admin, "kim")
+    added = kim.add(item(kim, text="Call back"))
+    kim.add(Meeting(date="2026-11-16", opened_by="kim", opened_at=utcnow()))  # the meeting view was opened
+    assert [e.entity_id for e in kim.last_change()] == [added.id]
+    kim.revert()
+    assert kim.find(ActionItem, added.id) is None and kim.find(Meeting, "M-2026-11-16") is not None
+    meeting_change = kim.audit(entity="meeting")[-1].tx
+    kim.revert(meeting_change)  # still undoable by its id
+    assert kim.list(Meeting) == []
