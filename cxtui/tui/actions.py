@@ -140,6 +140,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                "done or dropped, with a note.", show=False),
         *(Action(f"meeting.explain_{n}", str(n), f"explain({n})", f"Explain {n}", f"The full explanation of "
                  f"conflict {n} on the page.", show=False) for n in range(1, 10)),
+        Action("meeting.explain_any", "e", "explain_any", "Explain…", "Pick any conflict on the page (the 10th "
+               "on too) and read its full explanation.", show=False),
     ),
     "item": (
         Action("item.save", "ctrl+s", "save", "Save", "Record the decision or action item."),

@@ -159,7 +159,7 @@ async def test_a_finding_on_the_page_opens_its_full_explanation_with_one_key(sto
         screen = await open_meeting(app, pilot)
         card = app.board.scorecard.departments[screen.position]
         assert card.findings
-        assert "1-9: the full explanation" in page(app)
+        assert ": the full explanation" in page(app)
         await pilot.press("1")
         await settle(app, pilot)
         assert isinstance(app.screen, ExplainScreen)
@@ -189,3 +189,19 @@ async def test_the_owner_sees_their_open_items_on_the_home_screen(store_path):
         mine = app.screen.query_one("#my-items", Static)
         assert mine.display is True
         assert str(mine.render()) == f"☐ A-1 · due {(ANCHOR - timedelta(days=1)).isoformat()} overdue · Finance: Send the margin figures"
+
+
+async def test_a_conflict_past_the_ninth_opens_from_the_list(store_path):
+    app = make_app(store_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_meeting(app, pilot)
+        card = app.board.scorecard.departments[screen.position]
+        refs = [*card.findings, *card.flags]
+        assert len(refs) > 9 and "1-9 or e: the full explanation" in page(app)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PickScreen)
+        await pilot.press(*["down"] * 9, "enter")  # the tenth
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExplainScreen)
+        assert app.screen.record is refs[9]

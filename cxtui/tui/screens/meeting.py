@@ -83,8 +83,10 @@ def meeting_page(board: Board, position: int, since: date, changes: dict[str, Go
             lines.append(Content.styled(f"    no change since {since.isoformat()}", "$text-muted"))
         lines.append(Content(""))
     if card.findings or card.flags:
-        lines.append(Content.assemble((f"Open conflicts ({len(card.findings) + len(card.flags)})", "bold"),
-                                      ("   1-9: the full explanation", "$text-muted")))
+        count = len(card.findings) + len(card.flags)
+        keys = "1-9 or e" if count > 9 else "1-9"
+        lines.append(Content.assemble((f"Open conflicts ({count})", "bold"),
+                                      (f"   {keys}: the full explanation", "$text-muted")))
         number = iter(range(1, len(card.findings) + len(card.flags) + 1))
         for finding in card.findings:
             symbol, style = fmt.SEVERITY[finding.severity]
@@ -223,7 +225,7 @@ class MeetingScreen(JobOwner, Screen):
         return board.scorecard.departments[self.position % len(board.scorecard.departments)]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add_item", "close_item", "explain", "since", "next", "prev"):
+        if action in ("add_item", "close_item", "explain", "explain_any", "since", "next", "prev"):
             board = self.app.board
             return board is not None and bool(board.scorecard.departments)
         return True
@@ -265,6 +267,18 @@ class MeetingScreen(JobOwner, Screen):
                                                 markup=False)))
 
         self.app.push_screen(PromptScreen(question), noted)
+
+    def action_explain_any(self) -> None:
+        from cxtui.tui.screens.meeting_items import ExplainScreen
+
+        refs = conflict_refs(self._card())
+        if not refs:
+            self.notify("No conflicts on this page.", title="Meeting")
+            return
+        board = self.app.board
+        choices = [(f"{n} {record.title}", (kind, record)) for n, (kind, record) in enumerate(refs, start=1)]
+        self.app.push_screen(PickScreen("Explain which conflict?", choices),
+                             lambda picked: picked and self.app.push_screen(ExplainScreen(board, *picked)))
 
     def action_explain(self, number: int) -> None:
         from cxtui.tui.screens.meeting_items import ExplainScreen
