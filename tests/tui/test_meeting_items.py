@@ -205,3 +205,16 @@ async def test_a_conflict_past_the_ninth_opens_from_the_list(store_path):
         await settle(app, pilot)
         assert isinstance(app.screen, ExplainScreen)
         assert app.screen.record is refs[9]
+
+
+async def test_a_tension_explains_itself_with_what_the_readings_say(store_path):
+    app = make_app(store_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_meeting(app, pilot)
+        card = app.board.scorecard.departments[screen.position]
+        number = next(n for n, f in enumerate(card.findings, start=1) if f.rule == "tension")
+        assert number <= 9
+        await pilot.press(str(number))
+        await settle(app, pilot)
+        assert isinstance(app.screen, ExplainScreen)
+        assert "Evidence (" in str(app.screen.query_one("#explanation", Static).render())

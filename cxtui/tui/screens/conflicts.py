@@ -6,7 +6,8 @@ Every action is a store write (audited by the store); the flag lifecycle rules l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -57,6 +58,31 @@ def finding_prompt(board: Board, finding, width: int, evidence: Sequence[LinkRow
             f"Evidence ({where}, {rho}n = {row.n} {row.cadence} changes): {TENSION_WORDS[row.verdict]}.",
             "$text-muted"), width))
     return Content("\n").join(lines)
+
+
+def tension_measure(board: Board, findings) -> Callable[[Any], list[LinkRow]] | None:
+    """A job's run that measures each tension `findings` name over its metrics' whole history up to
+    the board's date (the board holds only what the scorecard reads); None when they name none."""
+    named = {t for f in findings for t in f.tensions}
+    tensions = [t for t in effective_tensions(board.snapshot) if t.id in named]
+    if not tensions:
+        return None
+    metrics, as_of = board.snapshot.metrics, board.as_of
+    wanted = sorted({m for t in tensions for m in (t.a, t.b)})
+
+    def run(store) -> list[LinkRow]:
+        readings = [r for m in wanted for r in store.readings(metric=m, end=as_of)]
+        return tension_rows(tensions, metrics, series_of(readings, as_of))
+
+    return run
+
+
+def evidence_for(rows: Sequence[LinkRow], finding) -> list[LinkRow]:
+    """What the measured `rows` say of a tension finding (none for other rules)."""
+    if finding.rule != "tension":
+        return []
+    pairs = {tuple(tension_id.split("~", 1)) for tension_id in finding.tensions}
+    return tension_evidence([r for r in rows if tuple(sorted((r.driver, r.outcome))) in pairs], finding.departments)
 
 
 def dismissed_prompt(board: Board, line, width: int) -> Content:
@@ -160,18 +186,9 @@ class ConflictsScreen(JobOwner, Screen):
         """Each tension a finding names, measured over its metrics' whole history (a job: the board
         holds only what the scorecard reads)."""
         self.measured_tensions = (board, [])
-        named = {t for f in board.open_findings() for t in f.tensions}
-        tensions = [t for t in effective_tensions(board.snapshot) if t.id in named]
-        if not tensions:
-            return
-        metrics, as_of = board.snapshot.metrics, board.as_of
-        wanted = sorted({m for t in tensions for m in (t.a, t.b)})
-
-        def run(store) -> list[LinkRow]:
-            readings = [r for m in wanted for r in store.readings(metric=m, end=as_of)]
-            return tension_rows(tensions, metrics, series_of(readings, as_of))
-
-        self.app.submit(self, Job(run, lambda rows: self._tensions_measured(board, rows), reload=False))
+        run = tension_measure(board, board.open_findings())
+        if run is not None:
+            self.app.submit(self, Job(run, lambda rows: self._tensions_measured(board, rows), reload=False))
 
     def _tensions_measured(self, board: Board, rows: list[LinkRow]) -> None:
         if self.app.board is board:  # not a late answer for an older board
@@ -180,13 +197,9 @@ class ConflictsScreen(JobOwner, Screen):
 
     def _evidence(self, board: Board, finding) -> list[LinkRow]:
         measured_for, rows = self.measured_tensions
-        if measured_for is not board or finding.rule != "tension":
+        if measured_for is not board:
             return []
-        pairs = set()
-        for tension_id in finding.tensions:
-            pairs.add(tuple(tension_id.split("~", 1)))
-        return tension_evidence([r for r in rows if tuple(sorted((r.driver, r.outcome))) in pairs],
-                                finding.departments)
+        return evidence_for(rows, finding)
 
     # --- what is highlighted ----------------------------------------------------------------------
 

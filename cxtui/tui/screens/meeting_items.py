@@ -15,7 +15,7 @@ from cxtui.store import NEW_ID
 from cxtui.tui.actions import bindings
 from cxtui.tui.jobs import Job, JobOwner
 from cxtui.tui.read_model import Board
-from cxtui.tui.screens.conflicts import finding_prompt, flag_prompt
+from cxtui.tui.screens.conflicts import evidence_for, finding_prompt, flag_prompt, tension_measure
 from cxtui.tui.screens.form_fields import EnterMovesOn
 from cxtui.tui.widgets.text_field import TextField
 
@@ -94,8 +94,9 @@ class ItemForm(JobOwner, EnterMovesOn, ModalScreen[None]):
         self.dismiss()
 
 
-class ExplainScreen(ModalScreen[None]):
-    """A finding's or a flag's full explanation, as the conflicts screen words it."""
+class ExplainScreen(JobOwner, ModalScreen[None]):
+    """A finding's or a flag's full explanation, as the conflicts screen words it (for a tension,
+    with what the readings say of it, once measured)."""
 
     SCOPE = "modal"
     BINDINGS = bindings("modal")
@@ -118,9 +119,16 @@ class ExplainScreen(ModalScreen[None]):
         width = max(min(66, self.app.size.width - 6), 30)
         if self.kind == "finding":
             text = finding_prompt(self.board, self.record, width)
+            run = tension_measure(self.board, [self.record])
+            if run is not None:
+                self.app.submit(self, Job(run, lambda rows: self._measured(rows, width), reload=False))
         else:
             text = flag_prompt(self.board, self.record, width)
         self.query_one("#explanation", Static).update(text)
+
+    def _measured(self, rows, width: int) -> None:
+        evidence = evidence_for(rows, self.record)
+        self.query_one("#explanation", Static).update(finding_prompt(self.board, self.record, width, evidence))
 
     def action_cancel(self) -> None:
         self.dismiss()
