@@ -42,3 +42,20 @@ def test_a_period_that_ends_before_it_starts_is_an_error(seeded, cli):
     result = cli("review", "--since", "2026-05-01", "--as-of", "2026-04-01")
     assert result.exit_code == 1
     assert "--since 2026-05-01 is after --as-of 2026-04-01" in result.output
+
+
+def test_review_lists_decisions_and_actions_of_the_period(seeded, cli):
+    from datetime import date
+
+    cli("action", "add", "sales", "Call the ten biggest accounts", "--owner", "kim")
+    cli("action", "add", "sales", "Discounts need Finance", "--decision")
+    cli("action", "done", "A-1", "--note", "all called")
+    today = date.today().isoformat()
+    result = cli("review", "--since", today, "--as-of", today, "--dept", "sales")
+    assert result.exit_code == 0, result.output
+    for words in ("action opened   A-1 Call the ten biggest accounts", "decided         A-2 Discounts need Finance",
+                  "action closed   A-1 Call the ten biggest accounts"):
+        assert words in result.stdout
+    data = json.loads(cli("review", "--since", today, "--as-of", today, "--format", "json").stdout)
+    assert {(r["kind"], r["record"]) for r in data["review"] if r["kind"].startswith(("action", "decision"))} == {
+        ("action_opened", "A-1"), ("decision", "A-2"), ("action_closed", "A-1")}

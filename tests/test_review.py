@@ -128,3 +128,42 @@ def test_a_period_that_ends_before_it_starts_is_refused():
 ])
 def test_quarter_start(day, start):
     assert quarter_start(day) == start
+
+
+def _item(id: str, department: str, made: datetime, kind: str = "action", closed: tuple | None = None):
+    from cxtui.engine.meetings import close_item, new_item
+
+    item = new_item(department, f"Item {id}", "kim", made, id=id, kind=kind, owner="lee")
+    return close_item(item, closed[0], closed[1], "lee", closed[2]) if closed else item
+
+
+INSIDE = datetime(2026, 5, 2, 9, tzinfo=UTC)
+EARLIER = datetime(2026, 2, 2, 9, tzinfo=UTC)
+AFTER = datetime(2026, 7, 2, 9, tzinfo=UTC)
+
+ITEM_CASES = [
+    ("a decision made in the period", [_item("A-1", "sales", INSIDE, "decision")],
+     [("sales", "decision", "A-1", None, "open")]),
+    ("an action opened in the period", [_item("A-1", "finance", INSIDE)],
+     [("finance", "action_opened", "A-1", None, "open")]),
+    ("an action opened and done in the period", [_item("A-1", "sales", INSIDE, closed=("done", "ok", INSIDE))],
+     [("sales", "action_opened", "A-1", None, "open"), ("sales", "action_closed", "A-1", "open", "done")]),
+    ("an older action dropped in the period", [_item("A-1", "sales", EARLIER, closed=("dropped", "", INSIDE))],
+     [("sales", "action_closed", "A-1", "open", "dropped")]),
+    ("items before or after the period", [_item("A-1", "sales", EARLIER), _item("A-2", "sales", AFTER),
+                                          _item("A-3", "sales", EARLIER, closed=("done", "", EARLIER))], []),
+]
+
+
+@pytest.mark.parametrize(("name", "items", "expected"), ITEM_CASES, ids=[c[0] for c in ITEM_CASES])
+def test_decisions_and_actions_in_the_period(name, items, expected):
+    snap = snapshot(dept("sales"), dept("finance"))
+    lines = review(build_scorecard(snap, SINCE - timedelta(days=1)), build_scorecard(snap, AS_OF), [], items)
+    assert _summary(lines) == expected
+
+
+def test_a_closed_item_says_how_and_who():
+    items = [_item("A-1", "sales", EARLIER, closed=("done", "all ten called", INSIDE))]
+    snap = snapshot(dept("sales"))
+    line = review(build_scorecard(snap, SINCE - timedelta(days=1)), build_scorecard(snap, AS_OF), [], items)[0]
+    assert line.detail == "done by lee on 2026-05-02: all ten called"

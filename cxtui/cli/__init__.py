@@ -7,7 +7,7 @@ failure ends in one `error:` line on stderr and exit status 1 (2 for usage error
 is the one place that happens.
 """
 
-from cxtui.cli import admin, exchange, findings, goals, recording, scorecard, web  # noqa: F401  (they register commands)
+from cxtui.cli import actions, admin, exchange, findings, goals, recording, scorecard, web  # noqa: F401  (they register commands)
 from cxtui.cli.group import YOUNG_COLLECTION_THRESHOLD, cli, main, tui_app, tune_collector
 
 __all__ = ["YOUNG_COLLECTION_THRESHOLD", "cli", "main", "tui_app", "tune_collector"]

@@ -70,9 +70,11 @@ def conflicts(dept: str | None, as_of: str | None, fmt: str) -> None:
 @click.option("--goal", "goals", multiple=True, metavar="ID", callback=utf8_text, help="A goal involved (repeatable).")
 @click.option("--incentive", "incentives", multiple=True, metavar="ID", callback=utf8_text,
               help="An incentive involved (repeatable).")
+@click.option("--owner", callback=utf8_text, metavar="LOGIN", help="Who follows the flag up (a login name).")
+@click.option("--due", callback=utf8_text, metavar="YYYY-MM-DD", help="By when it should be settled.")
 @db_option
 def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str, ...],
-         incentives: tuple[str, ...]) -> None:
+         incentives: tuple[str, ...], owner: str | None, due: str | None) -> None:
     """Raise a silo conflict between two departments (ids or names) by hand."""
     from cxtui.engine.flags import raise_flag
     from cxtui.engine.resolve import resolve
@@ -92,10 +94,14 @@ def flag(first: str, second: str, note: str, title: str | None, goals: tuple[str
         names = {d.id: d.name for d in departments}
         first_line = note.strip().splitlines()[0]
         title = f"{names[ids[0]]} vs {names[ids[1]]}: {first_line}"[:160]
-    stored = store.add(
-        raise_flag(ids, title, note, store.user, utcnow(), goals=goal_ids, incentives=incentive_ids, id=NEW_ID)
-    )
-    echo_saved(f"raised flag {stored.id}: {stored.title}")
+    day = parse_day("--due", due)
+    raised = raise_flag(ids, title, note, store.user, utcnow(), goals=goal_ids, incentives=incentive_ids, id=NEW_ID)
+    if owner or day:
+        raised = raised.model_validate({**raised.model_dump(), "owner": owner or None, "due": day})
+    stored = store.add(raised)
+    whose = f" (owner {stored.owner}{', due ' + stored.due.isoformat() if stored.due else ''})" if stored.owner else (
+        f" (due {stored.due.isoformat()})" if stored.due else "")
+    echo_saved(f"raised flag {stored.id}{whose}: {stored.title}")
 
 
 def _findings_as_of(store, as_of: str | None):

@@ -164,7 +164,8 @@ DUE_COLUMNS = ("department", "department_name", "leads", "metric", "metric_name"
 @db_option
 def review(as_of: str | None, since: str | None, dept: str | None, fmt: str) -> None:
     """What changed over a period, per department: goals achieved or missed, status moves, findings
-    raised and cleared, flags raised and resolved. The material for the quarterly review.
+    raised and cleared, flags raised and resolved, decisions made and action items opened and
+    closed. The material for the quarterly review.
 
     Statuses are compared between the day before --since and --as-of, with the goals and flags as
     they stand today."""
@@ -182,7 +183,8 @@ def review(as_of: str | None, since: str | None, dept: str | None, fmt: str) -> 
         raise Failure(f"--since {first.isoformat()} is after --as-of {day.isoformat()}")
     before_day = first - timedelta(days=1)
     now = store.snapshot(day)
-    lines = review_lines(build_scorecard(store.snapshot(before_day), before_day), build_scorecard(now, day), now.flags)
+    lines = review_lines(build_scorecard(store.snapshot(before_day), before_day), build_scorecard(now, day), now.flags,
+                         now.actions)
     lines = [x for x in lines if department is None or x.department == department]
     from cxtui.exchange.printed import print_review
 

@@ -60,7 +60,7 @@ def label(entry: AuditEntry) -> str:
         if "value" in side:
             return f"reading of {side.get('metric', '')} {value_text(side['value'])} on {side.get('date', '')}{where}"
         return f"reading {entry.entity_id}"
-    name = side.get("title") or side.get("name")
+    name = side.get("title") or side.get("name") or side.get("text")  # an action item has text
     return f"{entry.entity} {entry.entity_id}" + (f" '{name}'" if name else "")
 
 

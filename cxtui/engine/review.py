@@ -10,7 +10,9 @@ out. Over the period `(since, as_of]`:
   after; a goal that did not exist at the start moves from "new";
 - `finding_raised` / `finding_cleared`: a finding detected at the end and not at the start, or the
   other way round (once per department it involves);
-- `flag_raised` / `flag_resolved`: a flag raised, or marked resolved, in the period.
+- `flag_raised` / `flag_resolved`: a flag raised, or marked resolved, in the period;
+- `decision` / `action_opened` / `action_closed`: a decision recorded, an action item opened, or an
+  item closed (done or dropped, with its note) in the period.
 
 Goals, links and flags are taken as they stand at the end: the review compares the readings' story
 at two dates, not the history of each record's edits (that is `cxtui history`).
@@ -25,11 +27,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from cxtui.engine.scorecard import Scorecard
-from cxtui.models import Flag
+from cxtui.models import ActionItem, Flag
 
-Kind = Literal["achieved", "missed", "status", "finding_raised", "finding_cleared", "flag_raised", "flag_resolved"]
+Kind = Literal["achieved", "missed", "status", "finding_raised", "finding_cleared", "flag_raised", "flag_resolved",
+               "decision", "action_opened", "action_closed"]
 KINDS: tuple[str, ...] = ("achieved", "missed", "status", "finding_raised", "finding_cleared", "flag_raised",
-                          "flag_resolved")
+                          "flag_resolved", "decision", "action_opened", "action_closed")
 COLUMNS = ("department", "department_name", "kind", "record", "title", "before", "after", "detail")
 
 
@@ -50,7 +53,8 @@ def _in(day: date, since: date, as_of: date) -> bool:
     return since < day <= as_of
 
 
-def review(before: Scorecard, after: Scorecard, flags: Iterable[Flag]) -> list[ReviewLine]:
+def review(before: Scorecard, after: Scorecard, flags: Iterable[Flag],
+           actions: Iterable[ActionItem] = ()) -> list[ReviewLine]:
     """What changed from `before.as_of` to `after.as_of`, per department (company lines first,
     then departments in the scorecard's order), in the order of `KINDS` within each."""
     since, as_of = before.as_of, after.as_of
@@ -104,6 +108,18 @@ def review(before: Scorecard, after: Scorecard, flags: Iterable[Flag]) -> list[R
             for department in flag.departments:
                 line(department, "flag_resolved", flag.id, flag.title,
                      detail=f"resolved by {event.by} on {event.at.date()}{note}")
+
+    for item in actions:
+        made = item.created_at.date()
+        if _in(made, since, as_of):
+            whose = f", owner {item.owner}" if item.owner else ""
+            due = f", due {item.due.isoformat()}" if item.due else ""
+            line(item.department, "decision" if item.kind == "decision" else "action_opened", item.id, item.text,
+                 after="open", detail=f"by {item.created_by} on {made}{whose}{due}")
+        if item.closed_at is not None and _in(item.closed_at.date(), since, as_of):
+            note = f": {item.note}" if item.note else ""
+            line(item.department, "action_closed", item.id, item.text, before="open", after=item.status,
+                 detail=f"{item.status} by {item.closed_by} on {item.closed_at.date()}{note}")
 
     rank = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(lines, key=lambda x: (x.department is not None, order.get(x.department or "", len(order)),

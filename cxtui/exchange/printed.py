@@ -236,6 +236,7 @@ def print_due(items, as_of) -> None:
 REVIEW_WORDS = {
     "achieved": "achieved", "missed": "missed", "status": "status", "finding_raised": "finding raised",
     "finding_cleared": "finding cleared", "flag_raised": "flag raised", "flag_resolved": "flag resolved",
+    "decision": "decided", "action_opened": "action opened", "action_closed": "action closed",
 }
 
 
@@ -300,3 +301,25 @@ def print_evidence(what: str, rows: list[dict]) -> None:
                           _t(r["before_n"]), _t(r["after_n"]), _t(_figure(r["projected"])), _t(_figure(r["actual"])),
                           _t(_figure(r["shift"])), _t(r["verdict"], VERDICT_STYLE.get(r["verdict"], "")))
     console.print(table)
+
+
+ACTION_STYLE = {"open": "", "done": "green", "dropped": "dim"}
+
+
+def print_actions(rows: list[dict]) -> None:
+    """Decisions and action items, one line each, the closing note beneath."""
+    console = _console()
+    if not rows:
+        console.print("No decisions or action items.")
+        return
+    for row in rows:
+        whose = f" · {row['owner']}" if row["owner"] else ""
+        due = f" · due {row['due']}" if row["due"] else ""
+        state = _t("overdue", "red bold") if row["overdue"] else _t(row["status"], ACTION_STYLE[row["status"]])
+        linked = ", ".join(str(row[k]) for k in ("goal", "finding", "flag") if row[k])
+        console.print(Text.assemble((row["id"], "bold"), f" {row['department']} {row['kind']} ", state,
+                                    _t(whose + due), _t(f" · about {linked}" if linked else "", "dim")))
+        _beneath(console, Text(row["text"]))
+        if row["status"] != "open":
+            note = f": {row['note']}" if row["note"] else ""
+            _beneath(console, Text(f"{row['status']} by {row['closed_by']} on {row['closed_at'][:10]}{note}"))

@@ -36,6 +36,9 @@ from cxtui.models.values import (
     utcnow,
 )
 from cxtui.models.records import (
+    ActionItem,
+    ActionKind,
+    ActionStatus,
     AlignmentWeights,
     AuditEntry,
     Cadence,
@@ -56,6 +59,7 @@ from cxtui.models.records import (
     Link,
     MAX_LAG,
     MAX_MILESTONES,
+    Meeting,
     MAX_SEQUENCE,
     Metric,
     Model,
@@ -77,6 +81,7 @@ from cxtui.models.records import (
     entity_name,
     link_id,
     milestone_parts,
+    meeting_id,
     sequence_number,
     tension_id,
 )

@@ -1,6 +1,6 @@
 """The records the store keeps: departments, metrics, objectives, goals, incentives, readings,
-tensions, links, initiatives, flags, dismissals, settings, the audit entry, and the snapshot the
-rules read."""
+tensions, links, initiatives, flags, dismissals, action items, meetings, settings, the audit entry,
+and the snapshot the rules read."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ class Model(BaseModel):
 
 # Ids the store numbers itself, per entity: G-1, G-2, ... Its counter is kept in the store file.
 SEQUENCE_PREFIX: dict[str, str] = {"objective": "O", "goal": "G", "incentive": "I", "flag": "F",
-                                   "initiative": "IN"}
+                                   "initiative": "IN", "action": "A"}
 # The largest number such an id may carry: a counter past it would not fit the store's JSON.
 MAX_SEQUENCE = 10**9
 
@@ -465,6 +465,73 @@ class Flag(Record):
     raised_at: Timestamp
     status: FlagStatus = "open"
     history: list[FlagEvent] = Field(default_factory=list)
+    # Who follows the flag up, and by when. Left out of the document when unset, so flags stored
+    # before these fields read, dump and compare with their audit entries exactly as before.
+    owner: Login | None = Field(default=None, exclude_if=lambda value: value is None)
+    due: Day | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
+ActionKind = Literal["action", "decision"]
+ActionStatus = Literal["open", "done", "dropped"]
+
+
+class ActionItem(Record):
+    """What a meeting decided (`kind` "decision") or asked someone to do (`kind` "action"), against
+    one department, optionally linked to the goal, finding or flag it is about. An open item is
+    closed once, as done or dropped, with a note saying how and who closed it when."""
+
+    id: _sequenced(SEQUENCE_PREFIX["action"])  # type: ignore[valid-type]
+    department: Slug
+    kind: ActionKind = "action"
+    text: Title
+    owner: Login | None = None
+    due: Day | None = None
+    goal: RecordId | None = None
+    finding: RecordId | None = None
+    flag: RecordId | None = None
+    meeting: RecordId | None = None  # the meeting it was recorded in, when it was
+    created_by: Login
+    created_at: Timestamp
+    status: ActionStatus = "open"
+    note: Note = ""  # the closing note
+    closed_by: Login | None = None
+    closed_at: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _closed_fields(self) -> ActionItem:
+        closed = self.closed_by is not None and self.closed_at is not None
+        if (self.status == "open") == closed or (self.closed_by is None) != (self.closed_at is None):
+            raise PydanticCustomError(
+                "closed", "status: an open item has no closed_by/closed_at; a done or dropped one has both")
+        return self
+
+
+def meeting_id(day: date) -> str:
+    """One meeting a day: its id is its date, so two leads opening it at once share one record."""
+    return f"M-{day.isoformat()}"
+
+
+class Meeting(Record):
+    """A cross-functional meeting held on `date`; "since the last meeting" reads these."""
+
+    id: RecordId = ""
+    date: Day
+    opened_by: Login
+    opened_at: Timestamp
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("id") and data.get("date"):
+            day = data["date"]
+            data = {**data, "id": meeting_id(day if isinstance(day, date) else date.fromisoformat(str(day).strip()))}
+        return data
+
+    @model_validator(mode="after")
+    def _id_is_date(self) -> Meeting:
+        if self.id != meeting_id(self.date):
+            raise PydanticCustomError("meeting_id", f"id: must be {meeting_id(self.date)}")
+        return self
 
 
 class Dismissal(Record):
@@ -536,7 +603,7 @@ class AuditEntry(Model):
     real_user: Login | None = None
     action: Literal["add", "update", "delete"]
     entity: Literal["department", "metric", "objective", "goal", "incentive", "reading", "tension", "flag",
-                    "dismissal", "settings", "link", "initiative"]
+                    "dismissal", "settings", "link", "initiative", "action", "meeting"]
     entity_id: RecordId
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
@@ -585,6 +652,8 @@ ENTITIES: dict[str, type[Record]] = {
     "settings": Settings,
     "link": Link,
     "initiative": Initiative,
+    "action": ActionItem,
+    "meeting": Meeting,
 }
 
 ENTITY_OF: dict[type[Record], str] = {cls: name for name, cls in ENTITIES.items()}
@@ -614,3 +683,5 @@ class Snapshot(Model):
     settings: Settings = Settings()
     links: list[Link] = Field(default_factory=list)
     initiatives: list[Initiative] = Field(default_factory=list)
+    actions: list[ActionItem] = Field(default_factory=list)
+    meetings: list[Meeting] = Field(default_factory=list)

@@ -57,7 +57,13 @@ class Documents(TinyDB):
     def put(self, table: str, doc_id: str, doc: dict[str, Any]) -> None:
         docs = self.table(table)
         if docs.contains(doc_id=doc_id):
-            docs.update(doc, doc_ids=[doc_id])
+            # Replaced whole, not merged: a field a record leaves out when unset (a flag's owner)
+            # must go when it is unset again.
+            def replace(stored: dict[str, Any]) -> None:
+                stored.clear()
+                stored.update(doc)
+
+            docs.update(replace, doc_ids=[doc_id])
         else:
             docs.insert(Document(doc, doc_id=doc_id))
 

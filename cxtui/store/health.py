@@ -41,6 +41,14 @@ def reference_problems(snapshot: Snapshot) -> list[Problem]:
     for incentive in snapshot.incentives:
         if incentive.department not in depts or incentive.metric not in metrics:
             bad(f"incentive {incentive.id} names an unknown department or metric")
+    goals, flags = {g.id for g in snapshot.goals}, {f.id for f in snapshot.flags}
+    for item in snapshot.actions:
+        if item.department not in depts:
+            bad(f"action item {item.id} names unknown department {item.department}")
+        if item.goal is not None and item.goal not in goals:
+            bad(f"action item {item.id} names unknown goal {item.goal}")
+        if item.flag is not None and item.flag not in flags:
+            bad(f"action item {item.id} names unknown flag {item.flag}")
     for reading in snapshot.readings:
         problems += reading_reference_problems(reading.model_dump(mode="json"), metrics, depts)
     return problems
@@ -201,6 +209,7 @@ def audit_problems(snapshot: Snapshot, last: dict[tuple[str, str], AuditEntry]) 
                                 ("incentive", snapshot.incentives), ("tension", snapshot.tensions),
                                 ("flag", snapshot.flags), ("dismissal", snapshot.dismissals),
                                 ("link", snapshot.links), ("initiative", snapshot.initiatives),
+                                ("action", snapshot.actions), ("meeting", snapshot.meetings),
                                 ("settings", [snapshot.settings] if snapshot.settings.version else []))
         for record in records
     }

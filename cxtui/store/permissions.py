@@ -6,6 +6,9 @@
 - a lead of a department a finding involves may dismiss it; that lead, or whoever dismissed it,
   may take the dismissal back;
 - everyone may raise and comment on flags (add or update them);
+- a lead of a department records its decisions and action items, and closes them; the owner of
+  an item may also close it (and reopen it, by undoing the close), changing nothing else;
+- everyone may record a meeting; whoever opened it (or an admin) may delete it;
 - departments, metrics, objectives, tensions, links, company-level readings and settings are the
   admins'.
 
@@ -39,6 +42,14 @@ def check_change(user: str, settings: Settings, departments: Mapping[str, Depart
         return
     if entity == "initiative":
         _check_initiative(user, settings, led, before, after)
+        return
+    if entity == "action":
+        _check_action(user, settings, led, action, before, after)
+        return
+    if entity == "meeting":
+        if action == "delete" and getattr(before, "opened_by", None) != user:
+            raise PermissionDenied(f"only whoever opened meeting {before.id} ({before.opened_by}) or an admin "
+                                   f"({_admins(settings)}) may delete it")
         return
     if entity in _DEPARTMENT_OWNED:
         for record in (before, after):
@@ -85,6 +96,25 @@ def _check_initiative(user: str, settings: Settings, led: list[str], before: Any
         named = ", ".join(str(d) if d else "the company" for d in others)
         raise PermissionDenied(f"{user} leads {', '.join(led)}, not {named}; an initiative may name only "
                                f"departments its lead leads (ask an admin: {_admins(settings)})")
+
+
+# What closing (or reopening) an item changes; its owner may change these and nothing else.
+_CLOSING = frozenset({"status", "note", "closed_by", "closed_at", "version", "updated_by", "updated_at"})
+
+
+def _check_action(user: str, settings: Settings, led: list[str], action: str, before: Any, after: Any) -> None:
+    records = [r for r in (before, after) if r is not None]
+    if all(r.department in led for r in records):
+        return
+    if action == "update" and before.owner == user and after is not None:
+        changed = {k for k in type(before).model_fields if getattr(before, k) != getattr(after, k)}
+        if changed <= _CLOSING:
+            return
+    owner = next(r.department for r in records if r.department not in led)
+    leads_what = f"leads {', '.join(led)}" if led else "leads no department"
+    also = "; the owner may close it" if action == "update" else ""
+    raise PermissionDenied(f"{user} {leads_what}; only a lead of {owner} or an admin ({_admins(settings)}) may "
+                           f"{'record' if action == 'add' else 'change'} {owner}'s decisions and action items{also}")
 
 
 def _check_dismissal(user: str, settings: Settings, led: list[str], action: str, before: Any, after: Any) -> None:

@@ -88,6 +88,7 @@ class ReadView:
             flags=tables["flag"], dismissals=tables["dismissal"], readings=[],
             settings=tables["settings"][0] if tables["settings"] else Settings(),
             links=tables["link"], initiatives=tables["initiative"],
+            actions=tables["action"], meetings=tables["meeting"],
         )
 
     def uncached_docs(self, path: Path) -> dict[str, dict[str, Any]]:

@@ -38,7 +38,7 @@ ANY_DEPARTMENT = "*"
 
 # Entities kept in the main file, in the order a snapshot lists them.
 MAIN_TABLES = ("department", "metric", "objective", "goal", "incentive", "tension", "flag", "dismissal", "settings",
-                "link", "initiative")
+                "link", "initiative", "action", "meeting")
 
 
 READING_ID_RE = re.compile(r"^R-(\d{4})(\d{2})\d{2}-")

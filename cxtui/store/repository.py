@@ -375,7 +375,7 @@ class Store:
     def revert(self, change: str | None = None) -> list[AuditEntry]:
         """Undo a change: `change` names an audit entry (one record's change) or a transaction
         (every change it made, as a check-in or an import); None means this user's last
-        transaction that is not itself an undo and has not been undone. Each record goes back to
+        transaction that is not itself an undo, has not been undone and is not a meeting recorded. Each record goes back to
         what it was before the change, in one new transaction whose entries say what they revert;
         the same permissions apply as to any change. Returns the entries reverted.
 
@@ -407,7 +407,10 @@ class Store:
         for entry in entries_of(auditlog.lines(self.layout, reverse=True)):
             if targets and entry.tx != targets[-1].tx:
                 break  # a transaction's entries are written together
-            if change is None and entry.by == self.user and not entry.reverts and entry.tx not in undone:
+            # Opening the meeting view records the day's meeting: not a change anyone means by
+            # "undo my last change" (it stays undoable by its id).
+            if (change is None and entry.by == self.user and not entry.reverts and entry.tx not in undone
+                    and entry.entity != "meeting"):
                 change = entry.tx
             if change is not None and change in (entry.id, entry.tx):
                 targets.append(entry)

@@ -22,6 +22,7 @@ from cxtui.models import (
     check_link_cycle,
     entity_name,
     link_id,
+    meeting_id,
     sequence_number,
     slugify,
     tension_id,
@@ -397,6 +398,8 @@ class Transaction(ReadView):
             return model.model_copy(update={"id": link_id(model.driver, model.outcome)})  # type: ignore[attr-defined]
         if entity == "dismissal":
             return model.model_copy(update={"id": model.finding})  # type: ignore[attr-defined]
+        if entity == "meeting":
+            return model.model_copy(update={"id": meeting_id(model.date)})  # type: ignore[attr-defined]
         raise RuleViolation("id", f"id: a {entity} needs an explicit id")
 
     def _counter(self, entity: str, prefix: str, seq: dict[str, Any]) -> int:
@@ -468,6 +471,12 @@ class Transaction(ReadView):
                     self._need("goal", goal, "goals", owner)
                 for incentive in model.incentives:
                     self._need("incentive", incentive, "incentives", owner)
+            elif entity == "action":
+                self._need("department", model.department, "department", owner)
+                if model.goal is not None:
+                    self._need("goal", model.goal, "goal", owner)
+                if model.flag is not None:
+                    self._need("flag", model.flag, "flag", owner)
         except RuleError as exc:
             raise RuleViolation(exc.field, str(exc)) from None
 
@@ -494,6 +503,7 @@ class Transaction(ReadView):
             scan("incentive", lambda d: d["department"] == record_id)
             scan("flag", lambda d: record_id in d["departments"])
             scan("initiative", lambda d: record_id in d["departments"])
+            scan("action", lambda d: d["department"] == record_id)
             count = sum(1 for r in self.reading_models(None, None) if r.department == record_id)
             if count:
                 names.append(f"{count} reading(s)")
@@ -501,6 +511,9 @@ class Transaction(ReadView):
             scan("goal", lambda d: record_id in d["objectives"])
         elif entity == "goal":
             scan("flag", lambda d: record_id in d["goals"])
+            scan("action", lambda d: d.get("goal") == record_id)
+        elif entity == "flag":
+            scan("action", lambda d: d.get("flag") == record_id)
         elif entity == "incentive":
             scan("flag", lambda d: record_id in d["incentives"])
         return names

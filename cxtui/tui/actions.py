@@ -133,6 +133,21 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
                priority=True),
         Action("meeting.since", "l", "since", "Last meeting", "Set the date of the last meeting."),
         Action("meeting.back", "escape", "back", "Back", "Back to the scorecard."),
+        # Hidden from the footer (full at 80 columns); the page itself says these keys.
+        Action("meeting.add_item", "a", "add_item", "Record", "Record a decision or an action item for the "
+               "department on screen.", show=False),
+        Action("meeting.close_item", "d", "close_item", "Done/drop", "Close one of the department's open items: "
+               "done or dropped, with a note.", show=False),
+        *(Action(f"meeting.explain_{n}", str(n), f"explain({n})", f"Explain {n}", f"The full explanation of "
+                 f"conflict {n} on the page.", show=False) for n in range(1, 10)),
+        Action("meeting.explain_any", "e", "explain_any", "Explain…", "Pick any conflict on the page (the 10th "
+               "on too) and read its full explanation.", show=False),
+    ),
+    "item": (
+        Action("item.save", "ctrl+s", "save", "Save", "Record the decision or action item."),
+        Action("item.cancel", "escape", "cancel", "Cancel", "Close without recording."),
+        Action("item.next", "enter", "next_field", "Next field", "From a text field, go to the next field.",
+               show=False, priority=True),
     ),
     "metric": (
         Action("metric.edit", "enter", "edit_reading", "Edit reading", "Edit the highlighted reading."),

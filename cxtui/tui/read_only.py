@@ -27,6 +27,7 @@ WRITES = frozenset({
     "metric.delete",
     "history.revert",
     "raise.save",
+    "meeting.add_item", "meeting.close_item", "item.save",
 })
 
 

@@ -121,3 +121,16 @@ async def test_dismissed_findings_are_listed_and_taken_back(store_path, store):
         assert store.list(Dismissal) == []
         assert f"finding:{mine.id}" in [o.id for o in listing.options]
         assert not [o for o in listing.options if (o.id or "").startswith("dismissed:")]
+
+
+async def test_a_flag_raised_by_hand_takes_an_owner_and_a_due_date(app, store):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        before = {f.id for f in store.list(Flag)}
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("down", "space", "tab", *"Returns policy vs NPS", "enter", "enter", *"omar", "enter",
+                          *"2026-12-01", "ctrl+s")
+        await settle(app, pilot)
+        [new] = [f for f in store.list(Flag) if f.id not in before]
+        assert (new.owner, new.due.isoformat()) == ("omar", "2026-12-01")

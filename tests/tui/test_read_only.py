@@ -32,7 +32,8 @@ LOOKS = {
     "form.reload", "form.cancel", "form.next", "meeting.next", "meeting.prev", "meeting.since", "meeting.back",
     "metric.edit", "metric.back", "history.department", "history.user", "history.older", "history.back",
     "raise.cancel", "raise.next", "confirm.yes", "confirm.no", "modal.cancel", "problem.retry", "problem.quit",
-    "help.close",
+    "help.close", "item.cancel", "item.next", "meeting.explain_any",
+    *(f"meeting.explain_{n}" for n in range(1, 10)),
 }
 
 

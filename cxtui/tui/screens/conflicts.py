@@ -6,7 +6,8 @@ Every action is a store write (audited by the store); the flag lifecycle rules l
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,7 +19,7 @@ from textual.widgets.option_list import Option
 from cxtui.engine import flags
 from cxtui.engine.chain import TENSION_WORDS, LinkRow, series_of, tension_evidence, tension_rows
 from cxtui.engine.tensions import effective_tensions
-from cxtui.models import Dismissal, FlagStatus, utcnow
+from cxtui.models import Dismissal, FlagStatus, day_or_none, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.jobs import Job, JobOwner
@@ -59,6 +60,31 @@ def finding_prompt(board: Board, finding, width: int, evidence: Sequence[LinkRow
     return Content("\n").join(lines)
 
 
+def tension_measure(board: Board, findings) -> Callable[[Any], list[LinkRow]] | None:
+    """A job's run that measures each tension `findings` name over its metrics' whole history up to
+    the board's date (the board holds only what the scorecard reads); None when they name none."""
+    named = {t for f in findings for t in f.tensions}
+    tensions = [t for t in effective_tensions(board.snapshot) if t.id in named]
+    if not tensions:
+        return None
+    metrics, as_of = board.snapshot.metrics, board.as_of
+    wanted = sorted({m for t in tensions for m in (t.a, t.b)})
+
+    def run(store) -> list[LinkRow]:
+        readings = [r for m in wanted for r in store.readings(metric=m, end=as_of)]
+        return tension_rows(tensions, metrics, series_of(readings, as_of))
+
+    return run
+
+
+def evidence_for(rows: Sequence[LinkRow], finding) -> list[LinkRow]:
+    """What the measured `rows` say of a tension finding (none for other rules)."""
+    if finding.rule != "tension":
+        return []
+    pairs = {tuple(tension_id.split("~", 1)) for tension_id in finding.tensions}
+    return tension_evidence([r for r in rows if tuple(sorted((r.driver, r.outcome))) in pairs], finding.departments)
+
+
 def dismissed_prompt(board: Board, line, width: int) -> Content:
     finding, dismissal = line.finding, line.dismissal
     departments = fmt.names(board.department_name(d) for d in finding.departments)
@@ -72,7 +98,10 @@ def flag_prompt(board: Board, flag, width: int) -> Content:
     label, style = fmt.FLAG_STATUS[flag.status]
     departments = fmt.names(board.department_name(d) for d in flag.departments)
     head = Content.assemble((label, style), "  ", (flag.title, "bold"), (f"  · {departments}", "$text-muted"))
-    raised = Content.styled(f"   raised by {flag.raised_by} on {flag.raised_at.date().isoformat()}", "$text-muted")
+    owner = f" · owner {flag.owner}" if flag.owner else ""
+    due = f" · due {flag.due.isoformat()}" if flag.due else ""
+    raised = Content.styled(f"   raised by {flag.raised_by} on {flag.raised_at.date().isoformat()}{owner}{due}",
+                            "$text-muted")
     lines = [head, raised]
     if flag.note:
         lines.append(fmt.indented(flag.note, width))
@@ -157,18 +186,9 @@ class ConflictsScreen(JobOwner, Screen):
         """Each tension a finding names, measured over its metrics' whole history (a job: the board
         holds only what the scorecard reads)."""
         self.measured_tensions = (board, [])
-        named = {t for f in board.open_findings() for t in f.tensions}
-        tensions = [t for t in effective_tensions(board.snapshot) if t.id in named]
-        if not tensions:
-            return
-        metrics, as_of = board.snapshot.metrics, board.as_of
-        wanted = sorted({m for t in tensions for m in (t.a, t.b)})
-
-        def run(store) -> list[LinkRow]:
-            readings = [r for m in wanted for r in store.readings(metric=m, end=as_of)]
-            return tension_rows(tensions, metrics, series_of(readings, as_of))
-
-        self.app.submit(self, Job(run, lambda rows: self._tensions_measured(board, rows), reload=False))
+        run = tension_measure(board, board.open_findings())
+        if run is not None:
+            self.app.submit(self, Job(run, lambda rows: self._tensions_measured(board, rows), reload=False))
 
     def _tensions_measured(self, board: Board, rows: list[LinkRow]) -> None:
         if self.app.board is board:  # not a late answer for an older board
@@ -177,13 +197,9 @@ class ConflictsScreen(JobOwner, Screen):
 
     def _evidence(self, board: Board, finding) -> list[LinkRow]:
         measured_for, rows = self.measured_tensions
-        if measured_for is not board or finding.rule != "tension":
+        if measured_for is not board:
             return []
-        pairs = set()
-        for tension_id in finding.tensions:
-            pairs.add(tuple(tension_id.split("~", 1)))
-        return tension_evidence([r for r in rows if tuple(sorted((r.driver, r.outcome))) in pairs],
-                                finding.departments)
+        return evidence_for(rows, finding)
 
     # --- what is highlighted ----------------------------------------------------------------------
 
@@ -330,6 +346,8 @@ class RaiseFlagScreen(JobOwner, EnterMovesOn, ModalScreen[None]):
             )
             yield TextField(placeholder="title: what pulls against what", id="title")
             yield TextField(placeholder="note (optional)", id="note")
+            yield TextField(placeholder="owner: who follows it up, a login (optional)", id="owner")
+            yield TextField(placeholder="due: YYYY-MM-DD (optional)", id="due")
             yield Static("", id="error", classes="field-error")
 
     def on_mount(self) -> None:
@@ -345,7 +363,20 @@ class RaiseFlagScreen(JobOwner, EnterMovesOn, ModalScreen[None]):
         if not title:
             self.query_one("#error", Static).update("title: must not be empty")
             return
-        self.app.submit(self, Job(lambda store: store.add(flags.raise_flag(departments, title, note, store.user, utcnow())),
+        owner = self.query_one("#owner", Input).value.strip() or None
+        due_text = self.query_one("#due", Input).value.strip()
+        due = day_or_none(due_text) if due_text else None
+        if due_text and due is None:
+            self.query_one("#error", Static).update("due: a date as YYYY-MM-DD")
+            return
+
+        def raised(store):
+            flag = flags.raise_flag(departments, title, note, store.user, utcnow())
+            if owner or due:
+                flag = flag.model_validate({**flag.model_dump(), "owner": owner, "due": due})
+            return store.add(flag)
+
+        self.app.submit(self, Job(raised,
                                   self._raised, lambda failure: self.query_one("#error", Static).update(
                                       Content(failure.message))))
 

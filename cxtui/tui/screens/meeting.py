@@ -1,8 +1,13 @@
-"""Meeting view: one department at a time, big and sparse, with what changed since the last meeting."""
+"""Meeting view: one department at a time, big and sparse, with what changed since the last meeting,
+the department's open action items, and its conflicts, each one key from its full explanation.
+
+Opening the view records today's meeting (or finds it recorded already), so "since the last meeting"
+is the previous recorded one, across launches and for every lead (engine/meetings.py).
+"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -10,13 +15,22 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from cxtui.models import Snapshot, day_or_none
-from cxtui.engine.scorecard import GoalChange, build_scorecard, compare
+from cxtui.engine.meetings import (
+    close_item,
+    decided_since,
+    is_overdue,
+    last_meeting_problem,
+    meeting_day_problem,
+    open_items,
+    since_last,
+)
+from cxtui.engine.scorecard import DepartmentCard, GoalChange, build_scorecard, compare
+from cxtui.models import Meeting, Snapshot, day_or_none, meeting_id, utcnow
 from cxtui.tui import format as fmt
 from cxtui.tui.actions import bindings
 from cxtui.tui.read_model import Board
 from cxtui.tui.jobs import Job, JobOwner
-from cxtui.tui.screens.dialogs import PromptScreen
+from cxtui.tui.screens.dialogs import PickScreen, PromptScreen
 from cxtui.tui.widgets.title_bar import TitleBar
 
 _MOVES = {"up": ("▲ up", "$success"), "down": ("▼ down", "$error"), "same": ("", "")}
@@ -40,6 +54,7 @@ def meeting_page(board: Board, position: int, since: date, changes: dict[str, Go
                           f"delivery {fmt.index(a.delivery)} · conflicts {fmt.index(a.conflicts)}", "$text-muted")),
         Content(""),
     ]
+    lines += items_section(board, card.department.id, since)
     for goal in card.goals:
         symbol, word, style = fmt.STATUS[goal.status]
         lines.append(Content.assemble((f"{symbol} {word.upper():<10} ", style + " bold"), (goal.goal.title, "bold")))
@@ -68,7 +83,11 @@ def meeting_page(board: Board, position: int, since: date, changes: dict[str, Go
             lines.append(Content.styled(f"    no change since {since.isoformat()}", "$text-muted"))
         lines.append(Content(""))
     if card.findings or card.flags:
-        lines.append(Content.styled(f"Open conflicts ({len(card.findings) + len(card.flags)})", "bold"))
+        count = len(card.findings) + len(card.flags)
+        keys = "1-9 or e" if count > 9 else "1-9"
+        lines.append(Content.assemble((f"Open conflicts ({count})", "bold"),
+                                      (f"   {keys}: the full explanation", "$text-muted")))
+        number = iter(range(1, len(card.findings) + len(card.flags) + 1))
         for finding in card.findings:
             symbol, style = fmt.SEVERITY[finding.severity]
             # The rule's name alone ("Metrics in tension") does not say which; name the goals and
@@ -76,11 +95,46 @@ def meeting_page(board: Board, position: int, since: date, changes: dict[str, Go
             others = [board.department_name(d) for d in finding.departments if d != card.department.id]
             what = ", ".join([*finding.goals, *finding.incentives])
             detail = " · ".join(x for x in (what, f"with {fmt.names(others)}" if others else "") if x)
-            lines.append(Content.assemble((f"  {symbol} ", style), finding.title,
+            lines.append(Content.assemble(_number(next(number)), (f"{symbol} ", style), finding.title,
                                           (f"  {detail}" if detail else "", "$text-muted")))
         for flag in card.flags:
-            lines.append(Content.assemble(("  ⚑ ", "$error"), flag.title, (f" ({flag.status})", "$text-muted")))
+            owner = f", {flag.owner}" if flag.owner else ""
+            due = f", due {flag.due.isoformat()}" if flag.due else ""
+            lines.append(Content.assemble(_number(next(number)), ("⚑ ", "$error"), flag.title,
+                                          (f" ({flag.status}{owner}{due})", "$text-muted")))
     return Content("\n").join(lines)
+
+
+def _number(n: int) -> tuple[str, str]:
+    return (f"  {n} " if n < 10 else "    ", "$accent bold")
+
+
+def conflict_refs(card: DepartmentCard) -> list[tuple[str, object]]:
+    """The page's conflicts in the order it numbers them: ("finding", finding) or ("flag", flag)."""
+    return [*(("finding", f) for f in card.findings), *(("flag", f) for f in card.flags)]
+
+
+def items_section(board: Board, department: str, since: date) -> list[Content]:
+    """The department's open action items (from this and earlier meetings), the decisions recorded
+    since the last meeting, and the keys that add and close them."""
+    items = open_items(board.snapshot.actions, department=department)
+    decided = decided_since(board.snapshot.actions, department, since)
+    lines: list[Content] = []
+    if items:
+        lines.append(Content.assemble((f"Open action items ({len(items)})", "bold"),
+                                      ("   d: done or dropped", "$text-muted")))
+        for item in items:
+            late = is_overdue(item, board.as_of)
+            whose = f" · {item.owner}" if item.owner else ""
+            due = f" · due {item.due.isoformat()}" if item.due else ""
+            lines.append(Content.assemble(("  ☐ ", "$accent"), (f"{item.id} ", "bold"), item.text,
+                                          (whose + due, "$text-muted"), (" overdue" if late else "", "$error bold")))
+    if decided:
+        lines.append(Content.styled(f"Decided since {since.isoformat()}", "bold"))
+        lines += [Content.assemble(("  ✔ ", "$success"), (f"{d.id} ", "bold"), d.text) for d in decided]
+    lines.append(Content.styled("a: record a decision or an action item", "$text-muted"))
+    lines.append(Content(""))
+    return lines
 
 
 class MeetingScreen(JobOwner, Screen):
@@ -94,6 +148,8 @@ class MeetingScreen(JobOwner, Screen):
         # (board, since, changes) of the last computation; a new board or date starts another.
         self._changes: tuple[Board, date, dict[str, GoalChange]] | None = None
         self._pending: tuple[Board, date] | None = None  # the computation under way
+        self.meeting: str | None = None  # the id of the meeting recorded for this view, once it is
+        self._recording = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -113,6 +169,8 @@ class MeetingScreen(JobOwner, Screen):
         if board is None or not board.scorecard.departments:
             return
         self.position %= len(board.scorecard.departments)
+        if not self._recording:
+            self._record_meeting(board)
         since = self._since(board)
         name = board.scorecard.departments[self.position].department.name
         self.query_one(TitleBar).set_parts(
@@ -138,7 +196,99 @@ class MeetingScreen(JobOwner, Screen):
             self._show(board)
 
     def _since(self, board: Board) -> date:
-        return self.since or board.as_of - timedelta(days=7)
+        return self.since or since_last(board.snapshot.meetings, board.as_of)
+
+    # --- the meeting itself -----------------------------------------------------------------------
+
+    def _record_meeting(self, board: Board) -> None:
+        """Record the meeting on the board's date, or find it recorded; refused for a future date."""
+        self._recording = True
+        day = board.as_of
+        problem = meeting_day_problem(day, date.today())
+        if problem is not None:
+            self.notify(f"No meeting recorded: {problem}. Set the scorecard's date (a) to today or earlier.",
+                        title="Meeting", severity="warning", timeout=10, markup=False)
+            return
+        if self.app.read_only:
+            return
+        self.app.submit(self, Job(lambda store: _held(store, day), self._recorded, self._not_recorded, reload=False))
+
+    def _recorded(self, meeting: Meeting) -> None:
+        self.meeting = meeting.id
+
+    def _not_recorded(self, failure) -> None:
+        self.notify(f"The meeting was not recorded: {failure.message}", title="Meeting", severity="warning",
+                    timeout=10, markup=False)
+
+    def _card(self) -> DepartmentCard:
+        board = self.app.board
+        return board.scorecard.departments[self.position % len(board.scorecard.departments)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("add_item", "close_item", "explain", "explain_any", "since", "next", "prev"):
+            board = self.app.board
+            return board is not None and bool(board.scorecard.departments)
+        return True
+
+    def action_add_item(self) -> None:
+        from cxtui.store.permissions import refusal
+        from cxtui.tui.screens.meeting_items import ItemForm
+
+        board, department = self.app.board, self._card().department.id
+        reason = refusal(board.user, board.snapshot.settings, board.departments, "action", department)
+        if reason is not None:
+            self.notify(reason, title="Not yours to record", severity="warning", timeout=8, markup=False)
+            return
+        self.app.push_screen(ItemForm(board, department, self.meeting))
+
+    def action_close_item(self) -> None:
+        board, card = self.app.board, self._card()
+        items = open_items(board.snapshot.actions, department=card.department.id)
+        if not items:
+            self.notify(f"{card.department.name} has no open action items.", title="Meeting", markup=False)
+            return
+
+        def picked(item) -> None:
+            if item is not None:
+                self.app.push_screen(PickScreen(f"{item.id}: {item.text}", [("Done", "done"), ("Dropped", "dropped")]),
+                                     lambda status: status and self._ask_note(item, status))
+
+        self.app.push_screen(PickScreen("Close which item?", [(f"{i.id} {i.text}", i) for i in items]), picked)
+
+    def _ask_note(self, item, status: str) -> None:
+        question = "How was it done? (optional)" if status == "done" else "Why is it dropped? (optional)"
+
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self.app.submit(self, Job(
+                    lambda store: store.update(close_item(item, status, note, store.user, utcnow())),
+                    lambda closed: self.notify(f"{closed.id} {closed.status}.", title="Meeting", markup=False),
+                    lambda failure: self.notify(failure.message, title="Not saved", severity="error", timeout=10,
+                                                markup=False)))
+
+        self.app.push_screen(PromptScreen(question), noted)
+
+    def action_explain_any(self) -> None:
+        from cxtui.tui.screens.meeting_items import ExplainScreen
+
+        refs = conflict_refs(self._card())
+        if not refs:
+            self.notify("No conflicts on this page.", title="Meeting")
+            return
+        board = self.app.board
+        choices = [(f"{n} {record.title}", (kind, record)) for n, (kind, record) in enumerate(refs, start=1)]
+        self.app.push_screen(PickScreen("Explain which conflict?", choices),
+                             lambda picked: picked and self.app.push_screen(ExplainScreen(board, *picked)))
+
+    def action_explain(self, number: int) -> None:
+        from cxtui.tui.screens.meeting_items import ExplainScreen
+
+        refs = conflict_refs(self._card())
+        if not 1 <= number <= len(refs):
+            self.notify(f"No conflict {number} on this page.", title="Meeting")
+            return
+        kind, record = refs[number - 1]
+        self.app.push_screen(ExplainScreen(self.app.board, kind, record))
 
     def action_next(self) -> None:
         self.position += 1
@@ -151,17 +301,32 @@ class MeetingScreen(JobOwner, Screen):
         self.query_one("#meeting").scroll_home(animate=False)
 
     def action_since(self) -> None:
-        def check(text: str) -> str | None:
-            return None if day_or_none(text) else "a date as YYYY-MM-DD, 1900 to 2199"
+        board = self.app.board
 
-        current = self.since or self.app.board.as_of - timedelta(days=7)
-        self.app.push_screen(PromptScreen("Date of the last meeting (YYYY-MM-DD)", value=current.isoformat(),
+        def check(text: str) -> str | None:
+            day = day_or_none(text)
+            if day is None:
+                return "a date as YYYY-MM-DD, 1900 to 2199"
+            return last_meeting_problem(day, board.as_of, date.today())
+
+        self.app.push_screen(PromptScreen("Date of the last meeting (YYYY-MM-DD)", value=self._since(board).isoformat(),
                                           check=check), self._since_chosen)
 
     def _since_chosen(self, text: str | None) -> None:
-        if text is not None:
-            self.since = day_or_none(text)
-            self._show(self.app.board)
+        day = day_or_none(text) if text is not None else None
+        if day is None:
+            return
+        self.since = day
+        self._show(self.app.board)
+        if not self.app.read_only:
+            # Recorded, so the next meeting (and every other lead) counts from it too.
+            self.app.submit(self, Job(lambda store: _held(store, day), lambda _meeting: None, self._not_recorded))
 
     def action_back(self) -> None:
         self.app.action_home()
+
+
+def _held(store, day: date) -> Meeting:
+    """The meeting recorded on `day`, recording it now if nobody has (a job's run: in a worker)."""
+    found = store.find(Meeting, meeting_id(day))
+    return found or store.add(Meeting(date=day, opened_by=store.user, opened_at=utcnow()))

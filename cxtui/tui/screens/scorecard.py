@@ -23,6 +23,7 @@ from cxtui.tui.widgets.score_list import ScoreList, headings
 from cxtui.tui.widgets.title_bar import TitleBar
 
 ALL = ""  # the department filter value meaning "every department"
+MY_ITEMS_SHOWN = 3  # the user's open action items listed above the scorecard; the rest are counted
 
 
 def parse_day(text: str) -> date | None:
@@ -66,6 +67,9 @@ class ScorecardScreen(JobOwner, Screen):
         yield TitleBar(id="title")
         yield PresenceBar()
         yield Static(id="summary")
+        # The user's own open action items; shown only when there are some, so the layout is the
+        # scorecard's own otherwise.
+        yield Static(id="my-items")
         yield Static(id="headings")
         yield ScoreList(id="scores")
         yield Footer()
@@ -98,6 +102,7 @@ class ScorecardScreen(JobOwner, Screen):
         findings, flags = len(board.open_findings()), len(board.open_flags())
         summary += Content.styled(f"   ⚑ {findings} findings · {flags} flags open", "$error" if findings + flags else "$success")
         self.query_one("#summary", Static).update(summary)
+        self._show_my_items(board)
         scores = self.query_one(ScoreList)
         # The column headings are the goal rows'; the all-departments view starts with other rows.
         self.query_one("#headings", Static).update(headings(max(scores.content_size.width - 1, 40)))
@@ -108,6 +113,25 @@ class ScorecardScreen(JobOwner, Screen):
     def on_resize(self) -> None:
         if self.board is not None:
             self._show(self.board)
+
+    def _show_my_items(self, board: Board) -> None:
+        from cxtui.engine.meetings import is_overdue, open_items
+
+        mine = open_items(board.snapshot.actions, owner=board.user)
+        shown = self.query_one("#my-items", Static)
+        shown.display = bool(mine)
+        lines = []
+        for item in mine[:MY_ITEMS_SHOWN]:
+            due = f" · due {item.due.isoformat()}" if item.due else ""
+            # When first: a long text is cut at the screen's edge.
+            lines.append(Content.assemble(("☐ ", "$accent"), (f"{item.id}", "bold"), (due, "$text-muted"),
+                                          (" overdue" if is_overdue(item, board.as_of) else "", "$error bold"),
+                                          (f" · {board.department_name(item.department)}: ", "$text-muted"),
+                                          item.text))
+        if len(mine) > MY_ITEMS_SHOWN:
+            lines.append(Content.styled(f"and {len(mine) - MY_ITEMS_SHOWN} more: cxtui actions --mine --open",
+                                        "$text-muted"))
+        shown.update(Content("\n").join(lines))
 
     # --- actions ----------------------------------------------------------------------------------
 
