@@ -80,6 +80,7 @@ class CxtuiApp(JobOwner, App[str | None]):
         self.identity = acting_identity(options.user)
         # None means "today", re-evaluated on every load so a session left open overnight rolls over.
         self.as_of: date | None = as_of
+        self._launch_as_of = as_of
         self.poll_interval = poll_interval
         self.cursor_blink = cursor_blink
         self.export_dir = Path.cwd()
@@ -151,6 +152,12 @@ class CxtuiApp(JobOwner, App[str | None]):
     @property
     def effective_as_of(self) -> date:
         return self.as_of or date.today()
+
+    @property
+    def session_day(self) -> date:
+        """The day this session is for (today, or the run's --as-of): a meeting is recorded on it,
+        not on another date the scorecard is moved to."""
+        return self._launch_as_of or date.today()
 
     # --- store I/O (thread workers; they never touch a widget) ---------------------------------------
 

@@ -218,3 +218,19 @@ async def test_a_tension_explains_itself_with_what_the_readings_say(store_path):
         await settle(app, pilot)
         assert isinstance(app.screen, ExplainScreen)
         assert "Evidence (" in str(app.screen.query_one("#explanation", Static).render())
+
+
+async def test_looking_back_at_an_earlier_scorecard_records_no_meeting(store_path):
+    """Moving the scorecard to an earlier date and walking it is not holding a meeting then: only
+    the session's own day is recorded, so "since the last meeting" stays true."""
+    app = make_app(store_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.as_of = ANCHOR - timedelta(days=30)  # what the scorecard's `a` does with a date
+        app.reload(reread=False)
+        await settle(app, pilot)
+        assert app.board.as_of == ANCHOR - timedelta(days=30)
+        screen = await open_meeting(app, pilot)
+        assert screen.meeting is None
+        assert any("No meeting recorded" in str(n.message) for n in app._notifications)
+    assert Store(store_path, user="omar").list(Meeting) == []

@@ -201,7 +201,8 @@ class MeetingScreen(JobOwner, Screen):
     # --- the meeting itself -----------------------------------------------------------------------
 
     def _record_meeting(self, board: Board) -> None:
-        """Record the meeting on the board's date, or find it recorded; refused for a future date."""
+        """Record the meeting on the board's date, or find it recorded; refused for a future date,
+        and not done for a date other than the session's (a look back at an earlier scorecard)."""
         self._recording = True
         day = board.as_of
         problem = meeting_day_problem(day, date.today())
@@ -210,6 +211,11 @@ class MeetingScreen(JobOwner, Screen):
                         title="Meeting", severity="warning", timeout=10, markup=False)
             return
         if self.app.read_only:
+            return
+        if day != self.app.session_day:
+            # Looking back at an earlier scorecard is not holding a meeting then (`l` records one).
+            self.notify(f"No meeting recorded: the scorecard is as of {day.isoformat()}, not "
+                        f"{self.app.session_day.isoformat()}.", title="Meeting", timeout=6, markup=False)
             return
         self.app.submit(self, Job(lambda store: _held(store, day), self._recorded, self._not_recorded, reload=False))
 
