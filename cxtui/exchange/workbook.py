@@ -5,8 +5,8 @@ it. So numbers are number cells, dates are date cells, and text is a text cell w
 like: a text starting with "=" or reading "#N/A" is still text, never a formula or an error.
 Timestamps are ISO text, since Excel's date-times carry no time zone.
 
-Both ways stream: sheets are written with openpyxl's write-only mode and read with its read-only
-mode, so a workbook of any size takes about constant memory. An import reads one sheet (the one
+Both ways stream: sheets are written with XlsxWriter's constant-memory mode (the faster writer)
+and read with openpyxl's read-only mode, so a workbook of any size takes about constant memory. An import reads one sheet (the one
 named like the table, or --sheet) through the checks of `importing`, and names a row's problems as
 `book.xlsx:sheet:row`.
 """
@@ -19,13 +19,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Self
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cxtui.exchange.csv_files import CsvInputError
 from cxtui.exchange.exporting import (
@@ -42,7 +35,6 @@ from cxtui.models import number_text
 # Column widths come from the header and this many first rows (a sheet is written as it streams).
 WIDTH_SAMPLE = 200
 MAX_WIDTH = 60
-_BOLD = Font(bold=True)
 
 
 def is_workbook(path: str) -> bool:
@@ -55,7 +47,6 @@ def is_workbook(path: str) -> bool:
 def export_book(store, what: str, out: BinaryIO, *, dept: str | None = None, as_of: date | None = None) -> int:
     """Write `what` as a one-sheet workbook, or "all": the scorecard and conflicts as of `as_of` and
     every data table (readings up to `as_of`), one sheet each. Returns the number of rows written."""
-    book = Workbook(write_only=True)
     if what == "all":
         sheets: list[tuple[str, list[str], Iterable[list[Any]]]] = [
             ("scorecard", SCORECARD_COLUMNS, scorecard_rows(store, dept=None, as_of=as_of)),
@@ -65,37 +56,97 @@ def export_book(store, what: str, out: BinaryIO, *, dept: str | None = None, as_
             sheets.append((name, *export_rows(store, name, as_of=as_of if name == "readings" else None)))
     else:
         sheets = [(what, *export_rows(store, what, dept=dept, as_of=as_of))]
-    count = sum(_write_sheet(book, title, header, rows) for title, header, rows in sheets)
-    book.save(out)
-    return count
+    with BookWriter(out) as book:
+        return sum(book.sheet(title, header, rows) for title, header, rows in sheets)
 
 
-def _write_sheet(book: Workbook, title: str, header: list[str], rows: Iterable[list[Any]]) -> int:
-    sheet = book.create_sheet(title)
-    table = TABLES.get(title)
-    # Readings come from the store with their dates as ISO text; a date column gets date cells.
-    dates = [i for i, column in enumerate(header) if table and column in table.date_fields]
-    rows = iter(rows)
-    sample = list(itertools.islice(rows, WIDTH_SAMPLE))
-    # Widths and the frozen header must be set before the first row: write-only sheets stream.
-    for i, column in enumerate(header):
-        longest = max([len(column) + 2, *(_shown_width(row[i]) for row in sample)])
-        sheet.column_dimensions[get_column_letter(i + 1)].width = min(longest + 1, MAX_WIDTH)
-    sheet.freeze_panes = "A2"
-    heading = []
-    for column in header:
-        cell = WriteOnlyCell(sheet, column)
-        cell.font = _BOLD
-        heading.append(cell)
-    sheet.append(heading)
-    count = 0
-    for row in itertools.chain(sample, rows):
-        for i in dates:
-            if type(row[i]) is str:
-                row[i] = date.fromisoformat(row[i])
-        sheet.append([_cell(sheet, value) for value in row])
-        count += 1
-    return count
+class _Exact(float):
+    """A number XlsxWriter writes with every digit it needs: it writes 16 significant digits, and
+    0.1 + 0.2 needs 17 to come back as itself."""
+
+    __slots__ = ()
+
+    def __format__(self, spec: str) -> str:
+        return repr(float(self))
+
+
+class BookWriter:
+    """A workbook written with XlsxWriter's constant-memory mode: each sheet streams to a temporary
+    file row by row, so a sheet of any length takes about constant memory. Text goes in with
+    `write_string`, which never makes a formula, a number or a link of it."""
+
+    def __init__(self, out: str | Path | BinaryIO) -> None:
+        import xlsxwriter
+
+        self._book = xlsxwriter.Workbook(out, {"constant_memory": True})
+        self._bold = self._book.add_format({"bold": True})
+        self._day = self._book.add_format({"num_format": "yyyy-mm-dd"})
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind, *_: object) -> None:
+        if kind is None:
+            self._book.close()
+
+    def sheet(self, title: str, header: list[str], rows: Iterable[list[Any]]) -> int:
+        """Write one sheet: a bold, frozen header row, then `rows`. Returns how many rows."""
+        sheet = self._book.add_worksheet(title)
+        table = TABLES.get(title)
+        # Readings come from the store with their dates as ISO text; a date column gets date cells.
+        dates = [i for i, column in enumerate(header) if table and column in table.date_fields]
+        rows = iter(rows)
+        sample = list(itertools.islice(rows, WIDTH_SAMPLE))
+        # Widths are set before the first row: a constant-memory sheet streams.
+        for i, column in enumerate(header):
+            longest = max([len(column) + 2, *(_shown_width(row[i]) for row in sample)])
+            sheet.set_column(i, i, min(longest + 1, MAX_WIDTH))
+        sheet.freeze_panes(1, 0)
+        for i, column in enumerate(header):
+            sheet.write_string(0, i, column, self._bold)
+        put = {
+            str: sheet.write_string, int: sheet.write_number, float: self._number_writer(sheet),
+            bool: sheet.write_boolean, date: self._date_writer(sheet),
+        }
+        count = 0
+        for count, row in enumerate(itertools.chain(sample, rows), 1):
+            for i in dates:
+                if type(row[i]) is str:
+                    row[i] = date.fromisoformat(row[i])
+            for i, value in enumerate(row):
+                if value is None:
+                    continue
+                writer = put.get(type(value))
+                if writer is None:
+                    value = _converted(value)
+                    writer = put[type(value)]
+                writer(count, i, value)
+        return count
+
+    def _number_writer(self, sheet) -> Callable[[int, int, float], Any]:
+        write = sheet.write_number
+
+        def number(row: int, column: int, value: float) -> Any:
+            if float(f"{value:.16g}") != value:
+                value = _Exact(value)
+            return write(row, column, value)
+
+        return number
+
+    def _date_writer(self, sheet) -> Callable[[int, int, date], Any]:
+        write, day = sheet.write_datetime, self._day
+        return lambda row, column, value: write(row, column, value, day)
+
+
+def _converted(value: Any) -> str | float:
+    """A value of a type without its own cell, as text (or a number for other number types)."""
+    if isinstance(value, datetime):
+        return value.isoformat()  # Excel's date-times carry no time zone
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    return str(value)
 
 
 def _shown_width(value: Any) -> int:
@@ -106,39 +157,6 @@ def _shown_width(value: Any) -> int:
     if isinstance(value, (list, tuple)):
         return len(";".join(map(str, value)))
     return max(map(len, str(value).splitlines() or [""]))
-
-
-def _cell(sheet, value: Any) -> Any:
-    """A value as openpyxl should store it: plain values where it stores them exactly, else a cell
-    whose type is set here."""
-    kind = type(value)
-    if kind is str:
-        return _text(sheet, value)
-    if value is None or kind is bool or kind is int or kind is date:
-        return value
-    if kind is float:
-        # openpyxl writes numbers with 16 significant digits; 0.1 + 0.2 needs 17 to come back.
-        if float(f"{value:.16g}") == value:
-            return value
-        cell = WriteOnlyCell(sheet, repr(value))
-        cell.data_type = "n"
-        return cell
-    if isinstance(value, datetime):
-        return _text(sheet, value.isoformat())
-    if isinstance(value, (list, tuple)):
-        return _text(sheet, ";".join(str(v) for v in value))
-    if isinstance(value, (int, float)):
-        return _cell(sheet, float(value))
-    return _text(sheet, str(value))
-
-
-def _text(sheet, text: str) -> Any:
-    # openpyxl takes text starting with "=" for a formula and "#N/A" and the like for errors.
-    if text[:1] != "=" and text not in ERROR_CODES:
-        return text
-    cell = WriteOnlyCell(sheet, text)
-    cell.data_type = "s"
-    return cell
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -162,6 +180,9 @@ def plan_book_import(
     """Read and check the sheet `sheet` (by default the one named like the table, or the only one)
     of the workbook at `path`. Returns the plan and the name its problems are reported under,
     "path:sheet". Raises CsvInputError when the file or the sheet is unusable."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
