@@ -3,8 +3,10 @@ server itself, in a real browser: tests/browser/test_serve_in_browser.py.)"""
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +71,34 @@ def test_serve_without_a_store_is_one_error_line(cli, store_path):
     result = cli("serve")
     assert result.exit_code == 1
     assert result.output.startswith("error: no store at")
+
+
+def test_the_page_loads_nothing_from_other_servers():
+    import textual_serve
+
+    shipped = (Path(textual_serve.__file__).parent / "templates" / "app_index.html").read_text("utf-8")
+    page = web.local_page(shipped)
+    # Its own scripts and styles stay (they come from the server itself, through the template).
+    assert "config.static.url" in page and "<script" in page
+    assert not re.search(r"(?:href|src)=[\"']https?://", page), "the page still loads something from elsewhere"
+    assert web.local_page('<link rel="stylesheet" href="/static/x.css" />') == '<link rel="stylesheet" href="/static/x.css" />'
+
+
+def test_serve_hands_textual_serve_the_local_page(tmp_path, monkeypatch):
+    import textual_serve.server
+
+    seen = {}
+
+    class FakeServer:
+        def __init__(self, command, **options):
+            seen.update(options, command=command)
+
+        def serve(self):
+            templates = Path(seen["templates_path"])
+            seen["page"] = (templates / "app_index.html").read_text("utf-8")
+
+    monkeypatch.setattr(textual_serve.server, "Server", FakeServer)
+    web.serve(tmp_path / "store.json", "kim", host="127.0.0.1", port=8123, read_only=True)
+    assert "googleapis" not in seen["page"] and "<script" in seen["page"]
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 8123
+    assert not Path(seen["templates_path"]).exists()  # a temporary folder, gone when the server stops

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 import shlex
 import socket
 import sys
+import tempfile
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -65,11 +67,28 @@ def how_to_reach(host: str, port: int, user: str, *, read_only: bool) -> list[st
     return lines + ["Press Ctrl+C to stop."]
 
 
+# textual-serve's page links a web font from Google's servers.
+_REMOTE_STYLESHEET = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^>]*>", re.IGNORECASE)
+
+
+def local_page(template: str) -> str:
+    """textual-serve's page without the stylesheets it loads from other servers: a meeting-room
+    browser may have no internet, and need not tell anyone who opens cxtui when. The terminal then
+    uses the browser's own monospace font."""
+    return _REMOTE_STYLESHEET.sub("", template)
+
+
 def serve(store_path: Path, user: str, *, host: str, port: int, read_only: bool) -> None:
+    import textual_serve
     from textual_serve.server import Server
 
     command = session_command(store_path, user, read_only=read_only)
-    Server(command, host=host, port=port, title="cxtui", public_url=public_url(host, port)).serve()
+    shipped = Path(textual_serve.__file__).parent / "templates"
+    with tempfile.TemporaryDirectory(prefix="cxtui-serve-") as templates:
+        for page in shipped.glob("*.html"):
+            (Path(templates) / page.name).write_text(local_page(page.read_text("utf-8")), "utf-8")
+        Server(command, host=host, port=port, title="cxtui", public_url=public_url(host, port),
+               templates_path=templates).serve()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -122,6 +122,9 @@ async def test_the_browser_shows_the_scorecard(chromium, demo, tmp_path):
             assert "Scorecard" in shown or "scorecard" in shown
             assert await tab.evaluate("document.querySelector('.textual-terminal.-connected') !== null")
             assert tab.script_errors() == []
+            # Nothing from other servers (textual-serve's own page links a web font from Google).
+            own = (f"http://localhost:{served.port}/", f"ws://localhost:{served.port}/")
+            assert [url for url in tab.requested() if not url.startswith(own)] == []
     finally:
         err = served.stop()
     assert "ssh -L" in err and f"http://localhost:{served.port}" in err
