@@ -22,6 +22,8 @@ class Action:
     show: bool = True
     priority: bool = False
     key_display: str | None = None
+    # False: help and the palette leave it out, because another entry's text speaks for it.
+    listed: bool = True
 
     @property
     def first_key(self) -> str:
@@ -139,9 +141,9 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("meeting.close_item", "d", "close_item", "Done/drop", "Close one of the department's open items: "
                "done or dropped, with a note.", show=False),
         *(Action(f"meeting.explain_{n}", str(n), f"explain({n})", f"Explain {n}", f"The full explanation of "
-                 f"conflict {n} on the page.", show=False) for n in range(1, 10)),
-        Action("meeting.explain_any", "e", "explain_any", "Explain…", "Pick any conflict on the page (the 10th "
-               "on too) and read its full explanation.", show=False),
+                 f"conflict {n} on the page.", show=False, listed=False) for n in range(1, 10)),
+        Action("meeting.explain_any", "e", "explain_any", "Explain…", "Pick any conflict on the page and read "
+               "its full explanation; 1-9 open the conflict of that number at once.", show=False),
     ),
     "item": (
         Action("item.save", "ctrl+s", "save", "Save", "Record the decision or action item."),
@@ -205,6 +207,6 @@ def bindings(scope: str) -> list[Binding]:
 
 
 def actions_for(scope: str) -> tuple[Action, ...]:
-    """A screen's own actions followed by the app-wide ones (what help and the palette list)."""
+    """A screen's own listed actions followed by the app-wide ones (what the palette lists)."""
     own = REGISTRY.get(scope, ())
-    return own + (REGISTRY["app"] if scope != "app" else ())
+    return tuple(a for a in own + (REGISTRY["app"] if scope != "app" else ()) if a.listed)

@@ -234,3 +234,14 @@ async def test_looking_back_at_an_earlier_scorecard_records_no_meeting(store_pat
         assert screen.meeting is None
         assert any("No meeting recorded" in str(n.message) for n in app._notifications)
     assert Store(store_path, user="omar").list(Meeting) == []
+
+
+def test_help_and_palette_list_one_explain_entry_for_the_ten_keys():
+    from cxtui.tui.actions import actions_for
+    from cxtui.tui.screens.help import help_sections
+
+    listed = [a for _, actions in help_sections("meeting") for a in actions]
+    explains = [a for a in listed if a.description.startswith("Explain")]
+    assert [(a.keys, a.description) for a in explains] == [("e", "Explain…")]
+    assert "1-9" in explains[0].help
+    assert [a.id for a in actions_for("meeting") if a.id.startswith("meeting.explain")] == ["meeting.explain_any"]

@@ -24,9 +24,9 @@ def help_sections(scope: str) -> list[tuple[str, list[Action]]]:
 
     A key the screen itself binds (the scorecard shows `c` in its own footer) is listed once.
     """
-    own = list(REGISTRY.get(scope, ())) if scope != "app" else []
+    own = [a for a in REGISTRY.get(scope, ()) if a.listed] if scope != "app" else []
     taken = {key for action in own for key in action.keys.split(",")}
-    everywhere = [a for a in REGISTRY["app"] if not taken & set(a.keys.split(","))]
+    everywhere = [a for a in REGISTRY["app"] if a.listed and not taken & set(a.keys.split(","))]
     sections = [("This screen", own)] if own else []
     return sections + [("Everywhere", everywhere)]
 
