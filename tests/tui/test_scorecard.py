@@ -139,6 +139,24 @@ async def test_export_asks_where_and_writes_the_scorecard_csv(app, tmp_path):
         assert isinstance(app.screen, ScorecardScreen)
 
 
+async def test_export_to_a_name_ending_xlsx_writes_a_workbook(app, tmp_path):
+    from openpyxl import load_workbook
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        app.screen.query_one("#answer", Input).value = "card.xlsx"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ScorecardScreen)
+    book = load_workbook(tmp_path / "card.xlsx")
+    assert book.sheetnames == ["scorecard"]
+    header, first, *_ = book["scorecard"].iter_rows(values_only=True)
+    assert header[:3] == ("department", "goal", "title")
+    assert isinstance(first[6], (int, float))  # the target: a number cell, not text
+
+
 async def test_export_asks_before_replacing_a_file(app, tmp_path):
     kept = tmp_path / "scorecard-2026-11-16.csv"
     kept.write_text("mine\n")

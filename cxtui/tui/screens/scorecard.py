@@ -323,16 +323,21 @@ class ScorecardScreen(JobOwner, Screen):
                 self._export(path, dept, as_of)
 
         base = self.app.export_dir
-        self.app.push_screen(PromptScreen("Write the scorecard as CSV to", value=str(suggested),
+        self.app.push_screen(PromptScreen("Write the scorecard (.csv, or .xlsx for a workbook) to", value=str(suggested),
                                           check=lambda text: export_path_problem(text, base)), chosen)
 
     def _export(self, path: Path, dept: str | None, as_of) -> None:
         from cxtui.exchange.csv_files import render, write_file
         from cxtui.exchange.exporting import export_rows
+        from cxtui.exchange.workbook import is_workbook, write_book
 
         def job(store) -> Path:
-            header, rows = export_rows(store, "scorecard", dept=dept, as_of=as_of)
-            write_file(render(header, rows), path)
+            # By the name, as `cxtui export` does: CSV text in a file named .xlsx is one Excel refuses.
+            if is_workbook(path.name):
+                write_book(store, "scorecard", path, dept=dept, as_of=as_of)
+            else:
+                header, rows = export_rows(store, "scorecard", dept=dept, as_of=as_of)
+                write_file(render(header, rows), path)
             return path
 
         self.app.submit(self, Job(
