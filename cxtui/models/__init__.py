@@ -10,6 +10,7 @@ from cxtui.models.values import (
     FIRST_DAY,
     LAST_DAY,
     LOGIN_RE,
+    is_slug,
     Login,
     MAX_MAGNITUDE,
     Name,

@@ -109,6 +109,11 @@ _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:~-]{0,79}$")
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?$")
 
 
+def is_slug(value: Any) -> bool:
+    """Whether `value` is a slug exactly as the store keeps one (text, already stripped)."""
+    return type(value) is str and _SLUG_RE.fullmatch(value) is not None
+
+
 def _pattern_validator(regex: re.Pattern[str], what: str):
     def check(value: Any) -> str:
         if not isinstance(value, str):
