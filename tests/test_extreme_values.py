@@ -186,6 +186,20 @@ def test_a_counter_already_past_the_bound_is_rebuilt_from_the_ids(seeded):
     assert goal.id == "G-3"
 
 
+@pytest.mark.parametrize("counters", [[], "G", None, 7])
+def test_counters_that_are_not_a_table_are_rebuilt_from_the_ids(seeded, counters):
+    import orjson
+
+    data = orjson.loads(seeded.path.read_bytes())
+    data["_meta"]["1"]["seq"] = counters  # a hand edit; before, every new record failed on it
+    seeded.path.write_bytes(orjson.dumps(data))
+    goal = Store(seeded.path, user="tester").add(Goal(
+        id=NEW_ID, department="sales", title="After", metric="nps", kind="increase", baseline=1, target=2,
+        start="2026-01-01", deadline="2026-12-31"))
+    assert goal.id == "G-3"
+    assert orjson.loads(seeded.path.read_bytes())["_meta"]["1"]["seq"] == {"G": 3}
+
+
 def test_objective_mean_of_huge_department_readings_stays_finite():
     records, _ = CASES["objective mean of department readings at 1.7e308"]
     snapshot = Snapshot.model_construct(

@@ -364,7 +364,10 @@ class Transaction(ReadView):
         ))
 
     def _with_id(self, entity: str, model: Record) -> Record:
-        seq = self.docs.data[META]["1"].setdefault("seq", {})
+        meta = self.docs.data[META]["1"]
+        seq = meta.get("seq")
+        if type(seq) is not dict:  # a hand edit: the counters start again from the ids (_counter)
+            seq = meta["seq"] = {}
         prefix = SEQUENCE_PREFIX.get(entity)
         if model.id != NEW_ID:
             number = sequence_number(prefix, model.id) if prefix else None
