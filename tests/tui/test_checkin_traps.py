@@ -51,6 +51,45 @@ async def test_a_whole_row_typed_in_one_burst_is_saved_as_typed(app, store):
         assert (readings[-1].value, readings[-1].confidence, readings[-1].note) == (1432.5, 9, "ok")
 
 
+async def test_a_correction_typed_in_the_burst_is_applied_where_it_was_typed(app, store):
+    """Textual ran backspace only once the key had reached the app, so "42⌫5" in one packet saved 42."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        before = len(store.readings(metric="new_bookings", department="sales"))
+        burst(app, ["c", *"42", "backspace", "5", "enter", "9", "enter", *"of", "left", "k", "ctrl+s"])
+        await settle(app, pilot)
+        assert not isinstance(app.screen, CheckinScreen)
+        readings = store.readings(metric="new_bookings", department="sales")
+        assert len(readings) == before + 1
+        assert (readings[-1].value, readings[-1].confidence, readings[-1].note) == (45, 9, "okf")
+
+
+@pytest.mark.parametrize(("keys", "value"), [
+    (["4", "2", "backspace", "5"], "45"),
+    ([*"hello", "ctrl+u", *"q3.xlsx"], "q3.xlsx"),
+    ([*"abc", "left", "left", "x"], "axbc"),
+    ([*"12", "home", "9", "end", "0"], "9120"),
+    ([*"2026-01-05", "backspace", "backspace", *"12"], "2026-01-12"),
+    ([*"one two", "ctrl+w", *"three"], "one three"),
+])
+async def test_a_text_field_applies_a_burst_of_keys_in_order(keys, value):
+    from textual.app import App
+
+    from cxtui.tui.widgets.text_field import TextField
+
+    class OneField(App):
+        def compose(self):
+            yield TextField(id="field")
+
+    app = OneField()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        burst(app, keys)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#field", TextField).value == value
+
+
 async def test_letters_that_open_screens_are_letters_in_a_field(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
