@@ -80,3 +80,14 @@ def test_the_whole_file_check_never_takes_what_the_document_check_refuses(change
     if texts is None:
         return  # the readers then run the document check, which says what is wrong
     assert texts == [utc_text(check_reading_doc(doc)) for doc in docs]
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("version", True), ("version", 1.0), ("confidence", True), ("confidence", 7.0), ("value", True),
+])
+def test_a_value_equal_to_its_neighbours_but_of_another_type_is_not_taken(field, value):
+    """True == 1 == 1.0: checked as a set of distinct values, one of them would hide the other."""
+    odd = dict(BASE, id="R-20260202-2", **{field: value})
+    assert checked_utc_texts([dict(BASE), odd]) is None
+    with pytest.raises(ValueError):
+        check_reading_doc(odd)

@@ -125,6 +125,7 @@ def check_reading_doc(doc: dict[str, Any]) -> datetime:
 
 _VALUE, _METRIC, _DEPARTMENT, _DATE, _RECORDED_AT, _RECORDED_BY = map(
     operator.itemgetter, ("value", "metric", "department", "date", "recorded_at", "recorded_by"))
+_is_not_none = functools.partial(operator.is_not, None)
 # Metric and department ids repeat across files. Unhashable values raise TypeError: the slow check.
 _known_slug = functools.lru_cache(maxsize=4096, typed=True)(is_slug)
 # Every recorded_at of a file in pydantic's UTC form, one to a line (ASCII digits only).
@@ -147,8 +148,8 @@ def checked_utc_texts(docs: list[dict[str, Any]], ids: list[str] | None = None) 
         values = list(map(_VALUE, docs))
         if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)):
             return None
-        confidences = set(map(dict.get, docs, repeat("confidence")))
-        confidences.discard(None)
+        # Types are taken over every value, not a set of them: in a set True and 1.0 pass for 1.
+        confidences = list(filter(_is_not_none, map(dict.get, docs, repeat("confidence"))))
         if confidences and (set(map(type, confidences)) != {int} or min(confidences) < 1 or max(confidences) > 10):
             return None
         if not all(map(_known_slug, set(map(_METRIC, docs)))):
@@ -157,7 +158,7 @@ def checked_utc_texts(docs: list[dict[str, Any]], ids: list[str] | None = None) 
         departments.discard(None)
         if not all(map(_known_slug, departments)):
             return None
-        versions = set(map(dict.get, docs, repeat("version"), repeat(0)))
+        versions = list(map(dict.get, docs, repeat("version"), repeat(0)))
         if set(map(type, versions)) != {int} or min(versions) < 0:
             return None
         # "".join raises TypeError unless every part is text.
