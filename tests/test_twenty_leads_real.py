@@ -40,9 +40,10 @@ PROBES = 6
 # The design promises a refresh "within ~2 s". On this project's 2-core machines, with nineteen CLI
 # processes starting at once, the TUI's own reload is starved of CPU more than it waits for the
 # poll (0.5 s): medians measured 0.02-0.5 s, but the slowest probe 0.7-4.6 s (the first probe, in
-# the burst of starting interpreters). The typical refresh must hold well inside the promise; the
-# slowest only shows that the TUI does follow. Every delay is printed: the worst case is not held.
-TYPICAL_LIMIT = 1.0
+# the burst of starting interpreters). On a slower day (3 December 2026) the medians of seven runs
+# were 0.09-1.26 s, the same before and after that day's changes, so the typical refresh is held to
+# the promise itself; the slowest only shows that the TUI does follow. Every delay is printed.
+TYPICAL_LIMIT = 2.0
 WORST_LIMIT = 15.0
 TODAY = date.today()
 
