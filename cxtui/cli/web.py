@@ -6,7 +6,6 @@ from __future__ import annotations
 import click
 
 from cxtui.cli.common import (
-    Failure,
     acting_user,
     db_option,
     example,
@@ -34,11 +33,7 @@ def serve(host: str, port: int, read_only: bool) -> None:
         from cxtui.store import StoreMissing
 
         raise StoreMissing(store.path)
-    try:
-        import textual_serve  # noqa: F401  (deferred: only this command needs the web server)
-    except ImportError:
-        raise Failure("cxtui serve needs textual-serve: pip install 'textual-serve>=1.1'") from None
-    from cxtui.tui import serve as web
+    from cxtui.tui import serve as web  # the TUI's room imports textual-serve, when it serves
 
     user = acting_user()
     for line in web.how_to_reach(host, port, user, read_only=read_only):
