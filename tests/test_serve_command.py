@@ -81,7 +81,8 @@ def test_the_page_loads_nothing_from_other_servers():
     # Its own scripts and styles stay (they come from the server itself, through the template).
     assert "config.static.url" in page and "<script" in page
     assert not re.search(r"(?:href|src)=[\"']https?://", page), "the page still loads something from elsewhere"
-    assert web.local_page('<link rel="stylesheet" href="/static/x.css" />') == '<link rel="stylesheet" href="/static/x.css" />'
+    own = '<link rel="stylesheet" href="/static/x.css" />'
+    assert web.local_page(own) == own
 
 
 def test_serve_hands_textual_serve_the_local_page(tmp_path, monkeypatch):

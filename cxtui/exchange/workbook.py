@@ -6,9 +6,9 @@ like: a text starting with "=" or reading "#N/A" is still text, never a formula 
 Timestamps are ISO text, since Excel's date-times carry no time zone.
 
 Both ways stream: sheets are written with XlsxWriter's constant-memory mode (the faster writer)
-and read with openpyxl's read-only mode, so a workbook of any size takes about constant memory. An import reads one sheet (the one
-named like the table, or --sheet) through the checks of `importing`, and names a row's problems as
-`book.xlsx:sheet:row`.
+and read with openpyxl's read-only mode, so a workbook of any size takes about constant memory. An
+import reads one sheet (the one named like the table, or --sheet) through the checks of
+`importing`, and names a row's problems as `book.xlsx:sheet:row`.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def checked_utc_texts(docs: list[dict[str, Any]], ids: list[str] | None = None) 
         for moment in updated:
             _moment(moment)
         texts = list(map(_RECORDED_AT, docs))
-        if not _UTC_LINES.fullmatch("\n".join(texts) + "\n" if texts else ""):
+        if not _UTC_LINES.fullmatch("\n".join(texts) + "\n"):
             return None
         for _ in map(datetime.fromisoformat, texts):
             pass

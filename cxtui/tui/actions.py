@@ -79,7 +79,8 @@ REGISTRY: dict[str, tuple[Action, ...]] = {
         Action("scorecard.mine", "m", "mine", "Mine", "Jump to the department you lead.", show=False),
         Action("scorecard.as_of", "a", "as_of", "As of", "See the scorecard as it stood on another date.",
                show=False),
-        Action("scorecard.export", "e", "export", "Export", "Write the scorecard to a CSV file or an Excel workbook (.xlsx)."),
+        Action("scorecard.export", "e", "export", "Export",
+               "Write the scorecard to a CSV file or an Excel workbook (.xlsx)."),
         Action("scorecard.chain", "g", "app.chain", "Driver chain", "Each declared link and initiative, "
                "measured from the readings, by perspective.", show=False, priority=True),
         Action("scorecard.reload", "r", "reload", "Reload", "Read the store again now.", show=False),

@@ -323,7 +323,8 @@ class ScorecardScreen(JobOwner, Screen):
                 self._export(path, dept, as_of)
 
         base = self.app.export_dir
-        self.app.push_screen(PromptScreen("Write the scorecard (.csv, or .xlsx for a workbook) to", value=str(suggested),
+        self.app.push_screen(PromptScreen("Write the scorecard (.csv, or .xlsx for a workbook) to",
+                                          value=str(suggested),
                                           check=lambda text: export_path_problem(text, base)), chosen)
 
     def _export(self, path: Path, dept: str | None, as_of) -> None:
