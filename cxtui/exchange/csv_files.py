@@ -16,6 +16,8 @@ import itertools
 import operator
 import os
 import re
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
@@ -168,14 +170,30 @@ def write_file(chunks: Iterable[str], path: Path) -> None:
     write_atomically(path, lambda out: write_stream(chunks, out))
 
 
+# The process's own descriptors by name (`cxtui export readings /dev/stdout >> log`).
+_OWN_DESCRIPTOR = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
+
+
 def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Let `write` fill a temp file beside `path`, fsync, rename over it. A failure leaves `path` as it was.
 
-    An OSError names `path` (not the temp file), which is what the user asked to write.
+    A pipe or a character device (`/dev/stdout`, a named pipe, a terminal) is written into instead:
+    renaming a file over it would put a file where the device was. An OSError names `path` (not the
+    temp file), which is what the user asked to write.
     """
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(path))
+    try:
+        stream = _stream_target(path)
+        if stream is not None:
+            with stream as out:
+                write(out)
+            return
+    except BrokenPipeError:
+        raise  # the reader went away (`... /dev/stdout | head`): the CLI stops quietly
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -198,6 +216,32 @@ def write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _stream_target(path: Path) -> BinaryIO | None:
+    """An open stream for a path that names one, else None (a file: written atomically).
+
+    The process's own descriptors are written through a copy of the descriptor, so that the
+    shell's `>>` still appends; a named pipe or character device that is `path` itself (not
+    reached through a link, which a group member could plant where a lead exports) is opened
+    for writing. A block device is refused."""
+    own = _OWN_DESCRIPTOR.fullmatch(str(path))
+    if own:
+        stdout, stderr, fd, proc_fd = own.groups()
+        number = 1 if stdout else 2 if stderr else int(fd or proc_fd)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None and not stream.closed:
+                stream.flush()  # what was printed before comes before
+        return os.fdopen(os.dup(number), "wb")
+    try:
+        kind = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISBLK(kind):
+        raise OSError(errno.EINVAL, "is a disk device; give a file name")
+    if stat.S_ISFIFO(kind) or stat.S_ISCHR(kind):
+        return os.fdopen(os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC), "wb")
+    return None
 
 
 def _mode_for(path: Path) -> int:
