@@ -70,6 +70,23 @@ def test_the_columns_are_the_rows_of_reading_rows(awkward):
     assert len(rows) == len(VALUES) * 3 + 2  # and the seeded two
 
 
+# Before every reading, inside a month, a month's last day, inside a later month, after them all.
+ENDS = [date(2024, 12, 31), date(2025, 1, 15), date(2025, 2, 28), date(2025, 3, 10), date(2030, 1, 1)]
+
+
+@pytest.mark.parametrize("quick_check", [True, False])
+@pytest.mark.parametrize("end", ENDS)
+def test_columns_up_to_a_date_are_the_rows_up_to_it(awkward, end, quick_check, monkeypatch):
+    if not quick_check:
+        monkeypatch.setattr(reading_columns_module, "checked_utc_texts", lambda docs, ids=None: None)
+    columns = TABLES["readings"].columns
+    rows = [list(row) for month in awkward.reading_columns(columns, end=end) for row in zip(*month)]
+    assert rows == awkward.reading_rows(columns, end=end)
+    assert all(row[columns.index("date")] <= end.isoformat() for row in rows)
+    header, exported = export_rows(awkward, "readings", as_of=end)
+    assert [list(r) for r in exported] == rows
+
+
 def test_a_column_the_fast_way_does_not_know_is_left_to_reading_rows(awkward):
     assert awkward.reading_columns(["id", "updated_at"]) is None
 
@@ -97,7 +114,3 @@ def test_render_by_columns_is_render_by_rows(rows):
 def test_render_edge_cases(rows):
     assert "".join(csv_files.render(["h1", "h2"], rows)) == _row_way(["h1", "h2"], rows)
 
-
-def test_the_rows_are_lists_the_workbook_may_change_in_place(awkward):
-    _, rows = export_rows(awkward, "readings")
-    assert {type(row) for row in rows} == {list}

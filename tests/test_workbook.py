@@ -63,8 +63,9 @@ def test_hostile_text_stays_text_cells(store, tmp_path):
 
 def test_numbers_that_need_seventeen_digits_come_back_exactly(tmp_path):
     values = [0.1 + 0.2, 1 / 3, 2**-40, 5e-324, 123456789.12345679, -0.0, 1e15]
-    with BookWriter(tmp_path / "n.xlsx") as book:
-        book.sheet("n", ["x"], [[v] for v in values])
+    book = BookWriter(tmp_path / "n.xlsx")
+    book.sheet("n", ["x"], [[v] for v in values])
+    assert book.close() == len(values)
     back = [row[0] for row in load_workbook(tmp_path / "n.xlsx")["n"].iter_rows(min_row=2, values_only=True)]
     assert back == values
 
@@ -234,8 +235,9 @@ def test_an_id_a_spreadsheet_made_a_number_is_caught(store, cli, tmp_path, monke
 def _through_book(table_name: str, record):
     table = TABLES[table_name]
     stream = io.BytesIO()
-    with BookWriter(stream) as book:
-        book.sheet(table_name, list(table.columns), [table.row(record)])
+    book = BookWriter(stream)
+    book.sheet(table_name, list(table.columns), [table.row(record)])
+    book.close()
     read = load_workbook(stream, read_only=True)
     (_, header), (_, cells) = _sheet_rows(read[table_name], table_name)
     return table.model.model_validate(table.fields(_book_cells(header, cells)))
@@ -262,3 +264,44 @@ def test_goals_round_trip(title, baseline, gap, description, start):
                                  baseline=baseline, target=baseline + gap, start=start,
                                  deadline=date(2101, 1, 1), objectives=["O-1", "O-2"], description=description))
     assert _through_book("goals", record) == record
+
+
+def test_text_the_file_must_escape_comes_back_as_written(tmp_path):
+    # A workbook writes "_x0041_" as "_x005F_x0041_" and a control character as "_x0001_"; Excel and
+    # LibreOffice decode both on reading, and so must the import (openpyxl leaves them as they are).
+    texts = ["_x0041_", "_x005F_x0041_", "a\x01b", "tab\there", "line\nbreak", "plain_x_text"]
+    book = BookWriter(tmp_path / "e.xlsx")
+    book.sheet("departments", ["id", "name"], [[f"d{i}", t] for i, t in enumerate(texts)])
+    book.close()
+    read = load_workbook(tmp_path / "e.xlsx", read_only=True)
+    (_, header), *rows = _sheet_rows(read["departments"], "departments")
+    assert [cells[header.index("name")] for _, cells in rows] == texts
+
+
+def test_an_empty_table_is_a_sheet_with_its_header(tmp_path):
+    book = BookWriter(tmp_path / "e.xlsx")
+    book.sheet("tensions", list(TABLES["tensions"].columns), [])
+    assert book.close() == 0
+    sheet = load_workbook(tmp_path / "e.xlsx")["tensions"]
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [list(TABLES["tensions"].columns)]
+    assert sheet.freeze_panes == "A2"
+
+
+def test_a_text_longer_than_a_cell_holds_is_refused_not_cut(tmp_path):
+    from cxtui.exchange.csv_files import CsvInputError
+
+    book = BookWriter(tmp_path / "e.xlsx")
+    book.sheet("departments", ["id", "name"], [["d1", "ok"]])
+    book.sheet("readings", ["id", "note"], [["R-1", "x" * 32_768]])
+    with pytest.raises(CsvInputError, match="readings sheet has a text longer than a workbook cell holds"):
+        book.close()
+
+
+def test_more_rows_than_a_sheet_holds_are_refused_not_left_out(tmp_path):
+    from cxtui.exchange import workbook
+    from cxtui.exchange.csv_files import CsvInputError
+
+    book = BookWriter(tmp_path / "e.xlsx")
+    book.sheet("readings", ["id"], ([f"R-{i}"] for i in range(workbook.MAX_SHEET_ROWS + 1)))
+    with pytest.raises(CsvInputError, match="readings sheet has more rows than a workbook sheet holds"):
+        book.close()

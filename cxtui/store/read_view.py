@@ -55,11 +55,11 @@ class ReadView:
             if cached:
                 yield path, list(cached.data[READINGS].values())
 
-    def reading_files(self) -> Iterator[tuple[Path, dict[str, dict[str, Any]], bool]]:
-        """(path, documents by id, whole) of every readings file in date order, for a whole-history
-        scan: files not cached already are read without being cached, their documents in their
-        file form (whole False, see documents.compact_reading)."""
-        for key in partition_range(None, None, list(self.layout.partitions())):
+    def reading_files(self, end: Date | None = None) -> Iterator[tuple[Path, dict[str, dict[str, Any]], bool]]:
+        """(path, documents by id, whole) of every readings file that can hold readings dated up to
+        `end`, in date order, for a whole-history scan: files not cached already are read without
+        being cached, their documents in their file form (whole False, see documents.compact_reading)."""
+        for key in partition_range(None, end, list(self.layout.partitions())):
             path = self.layout.partition(key)
             cached = self.files.load(path, keep=False, whole=False)
             if cached:

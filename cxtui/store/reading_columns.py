@@ -10,13 +10,16 @@ the values are the same: what the store holds, timestamps as datetime.isoformat 
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 from cxtui.store.documents import READING_DEFAULTS, expand_readings
 from cxtui.store.record_docs import checked_utc_texts, iso_moment, utc_text
 
 # Written as stored; recorded_at is rewritten below. Another column (updated_at) goes the row way.
+_DATE = operator.itemgetter("date")
 _AS_STORED = frozenset({"metric", "department", "date", "value", "confidence", "note", "id", "recorded_by"})
 
 
@@ -25,9 +28,10 @@ def knows(columns: Sequence[str]) -> bool:
     return set(columns) <= _AS_STORED | {"recorded_at"}
 
 
-def month_columns(view, columns: list[str]) -> Iterator[list[list[Any]]]:
-    """Each month's readings, in Store.readings' order, as a list of `columns` value lists; read
-    through `view` (a ReadView, under the store's lock)."""
+def month_columns(view, columns: list[str], end: date | None = None) -> Iterator[list[list[Any]]]:
+    """Each month's readings (those dated up to `end`), in Store.readings' order, as a list of
+    `columns` value lists; read through `view` (a ReadView, under the store's lock)."""
+    last = end.isoformat() if end else None
     month = ""
     fields: dict[str, list[Any]] = {}
     dates: list[str] = []
@@ -35,7 +39,7 @@ def month_columns(view, columns: list[str]) -> Iterator[list[list[Any]]]:
     # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
     # Documents come in their file form where nothing else has read them whole: what it leaves out
     # is put back column by column (the id from the keys, the defaults by dict.get), in C.
-    for path, table, whole in view.reading_files():
+    for path, table, whole in view.reading_files(end):
         if not table:
             continue
         if path.parent.name != month:
@@ -53,6 +57,13 @@ def month_columns(view, columns: list[str]) -> Iterator[list[list[Any]]]:
             # Every recorded_at has passed as pydantic's UTC form, "...Z" and no other Z:
             # iso_moment writes each "...+00:00".
             stamps = "\n".join([d["recorded_at"] for d in docs]).replace("Z", "+00:00").split("\n")
+        # Every document of a file is checked, also those after `end`: a damaged file is refused
+        # whatever the export asks for, as snapshot() refuses it.
+        if last is not None and max(map(_DATE, docs)) > last:
+            kept = [day <= last for day in map(_DATE, docs)]
+            docs, ids, texts, stamps = (list(itertools.compress(part, kept)) for part in (docs, ids, texts, stamps))
+            if not docs:
+                continue
         for name in columns:
             if name == "recorded_at":
                 fields[name] += stamps

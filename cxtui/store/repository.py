@@ -222,16 +222,17 @@ class Store:
         rows += [row for *_, row in keyed]
         return rows
 
-    def reading_columns(self, columns: Sequence[str]) -> Iterator[list[list[Any]]] | None:
-        """Every reading as columns, a month at a time, in `readings`' order (the fast path of a
-        whole-history export, reading_columns.py); None when a column is not one it writes."""
+    def reading_columns(self, columns: Sequence[str], end: Date | None = None) -> Iterator[list[list[Any]]] | None:
+        """Every reading (dated up to `end`) as columns, a month at a time, in `readings`' order (the
+        fast path of a whole-history export, reading_columns.py); None when a column is not one it
+        writes."""
         if not reading_columns.knows(columns):
             return None
-        return self._month_columns(list(columns))
+        return self._month_columns(list(columns), end)
 
-    def _month_columns(self, columns: list[str]) -> Iterator[list[list[Any]]]:
+    def _month_columns(self, columns: list[str], end: Date | None) -> Iterator[list[list[Any]]]:
         with self._reading() as view:
-            yield from reading_columns.month_columns(view, columns)
+            yield from reading_columns.month_columns(view, columns, end)
 
     def reading_ids(self) -> set[str]:
         """Every reading's id (what an import checks the ids it is given against)."""
