@@ -48,10 +48,23 @@ def flags(profile: Path) -> list[str]:
 
 
 def run(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([chromium, *flags(profile), *args], capture_output=True, text=True, timeout=DEADLINE,
-                          check=False)
+    try:
+        done = subprocess.run([chromium, *flags(profile), *args], capture_output=True, text=True,
+                              timeout=DEADLINE, check=False)
+    finally:
+        forget_singleton(profile)
     assert done.returncode == 0, done.stderr[-2000:]
     return done
+
+
+def forget_singleton(profile: Path) -> None:
+    """Remove the folder chromium made in the system's temp folder for its profile's lock socket
+    (it links to it from the profile); left alone, every run leaves one in /tmp."""
+    link = profile / "SingletonSocket"
+    if link.is_symlink():
+        folder = Path(os.readlink(link)).parent
+        if folder.name.startswith("org.chromium.Chromium."):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
@@ -68,6 +81,7 @@ class Page:
     `events` (method, params), so a test can ask what was requested or thrown."""
 
     def __init__(self, chromium: str, profile: Path, *, width: int = 1280, height: int = 800) -> None:
+        self.profile = profile
         self.argv = [chromium, *flags(profile), f"--window-size={width},{height}", "--remote-debugging-port=0",
                      "about:blank"]
         self.events: list[tuple[str, dict[str, Any]]] = []
@@ -101,6 +115,7 @@ class Page:
         except TimeoutError:
             self.process.kill()
             await self.process.wait()
+        forget_singleton(self.profile)
 
     async def _devtools_url(self) -> str:
         while True:
