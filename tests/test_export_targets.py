@@ -113,20 +113,15 @@ def test_a_character_device_is_written_into_and_stays_a_device(seeded, cli, tmp_
 
 
 @needs_root
-def test_a_full_device_is_an_error_naming_it(seeded, cli, tmp_path):
-    device = tmp_path / "full"
-    os.mknod(device, 0o666 | stat.S_IFCHR, FULL)
+@pytest.mark.parametrize(("name", "kind", "number", "message"), [
+    ("full", stat.S_IFCHR, FULL, "No space left on device"),
+    ("disk", stat.S_IFBLK, LOOP, "is a disk device; give a file name"),
+])
+def test_a_device_that_cannot_take_the_export_is_an_error_naming_it(seeded, cli, tmp_path, name, kind, number,
+                                                                     message):
+    device = tmp_path / name
+    os.mknod(device, 0o600 | kind, number)
     result = cli("export", "goals", device)
     assert result.exit_code == 1
-    assert one_error_line(result) == f"error: {device}: No space left on device"
-    assert stat.S_ISCHR(os.lstat(device).st_mode)
-
-
-@needs_root
-def test_a_disk_device_is_refused(seeded, cli, tmp_path):
-    device = tmp_path / "disk"
-    os.mknod(device, 0o600 | stat.S_IFBLK, LOOP)
-    result = cli("export", "goals", device)
-    assert result.exit_code == 1
-    assert one_error_line(result) == f"error: {device}: is a disk device; give a file name"
-    assert stat.S_ISBLK(os.lstat(device).st_mode)
+    assert one_error_line(result) == f"error: {device}: {message}"
+    assert stat.S_IFMT(os.lstat(device).st_mode) == kind

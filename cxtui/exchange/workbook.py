@@ -55,7 +55,7 @@ def export_book(store, what: str, out: BinaryIO, *, dept: str | None = None, as_
         day = as_of or date.today()
         snapshot = store.snapshot(day)
         card = build_scorecard(snapshot, as_of=day)
-        sheets: list[tuple[str, list[str], Iterable[list[Any]]]] = [
+        sheets: list[tuple[str, list[str], Iterable[Sequence[Any]]]] = [
             ("scorecard", SCORECARD_COLUMNS, card_rows(card)),
             ("conflicts", CONFLICT_COLUMNS, finding_rows(card.findings, unresolved(snapshot.flags))),
         ]

@@ -59,8 +59,8 @@ def month_columns(view, columns: list[str], end: date | None = None) -> Iterator
             stamps = "\n".join([d["recorded_at"] for d in docs]).replace("Z", "+00:00").split("\n")
         # Every document of a file is checked, also those after `end`: a damaged file is refused
         # whatever the export asks for, as snapshot() refuses it.
-        if last is not None and max(map(_DATE, docs)) > last:
-            kept = [day <= last for day in map(_DATE, docs)]
+        if last is not None and max(days := list(map(_DATE, docs))) > last:
+            kept = [day <= last for day in days]
             docs, ids, texts, stamps = (list(itertools.compress(part, kept)) for part in (docs, ids, texts, stamps))
             if not docs:
                 continue
@@ -71,7 +71,7 @@ def month_columns(view, columns: list[str], end: date | None = None) -> Iterator
                 fields[name] += ids
             else:
                 fields[name] += map(dict.get, docs, itertools.repeat(name), itertools.repeat(READING_DEFAULTS.get(name)))
-        dates += fields["date"][-len(docs):] if "date" in fields else [d["date"] for d in docs]
+        dates += fields["date"][-len(docs):] if "date" in fields else list(map(_DATE, docs))
         moments += texts
     if dates:
         yield _sorted(columns, fields, dates, moments)
