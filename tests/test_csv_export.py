@@ -147,16 +147,16 @@ def test_file_export_is_atomic(seeded, cli, tmp_path, monkeypatch):
     out.write_text("the previous export\n")
     out.chmod(0o640)
 
-    def failing_rows(store, what, **_):
-        def rows():
-            yield ["nps", "sales", date(2026, 1, 1), 1, None, "", "R-1", "kim", None]
+    def failing_csv(store, **_):
+        def chunks():
+            yield b"metric,department,date,value,confidence,note,id,recorded_by,recorded_at\n"
+            yield b"nps,sales,2026-01-01,1,,,R-1,kim,\n"
             raise OSError(28, "No space left on device")
 
-        return ["metric", "department", "date", "value", "confidence", "note", "id", "recorded_by",
-                "recorded_at"], rows()
+        return chunks(), lambda: 1
 
     with monkeypatch.context() as patch:
-        patch.setattr("cxtui.exchange.exporting.export_rows", failing_rows)
+        patch.setattr("cxtui.exchange.exporting.reading_csv", failing_csv)
         result = cli("export", "readings", out)
     assert result.exit_code == 1
     assert "No space left on device" in one_error_line(result)

@@ -56,7 +56,7 @@ def awkward(seeded: Store, request) -> Store:
 @pytest.mark.parametrize("quick_check", [True, False])
 def test_the_fast_export_writes_the_bytes_of_the_row_way(awkward, quick_check, monkeypatch):
     if not quick_check:  # as for a file the quick check declines: each document checked on its own
-        monkeypatch.setattr(reading_columns_module, "checked_utc_texts", lambda docs, ids=None: None)
+        monkeypatch.setattr(reading_columns_module, "checked_columns", lambda docs, ids=None: None)
     header, rows = export_rows(awkward, "readings")
     fast = "".join(csv_files.render(header, rows))
     assert fast == _row_way(header, awkward.reading_rows(TABLES["readings"].columns))
@@ -78,7 +78,7 @@ ENDS = [date(2024, 12, 31), date(2025, 1, 15), date(2025, 2, 28), date(2025, 3, 
 @pytest.mark.parametrize("end", ENDS)
 def test_columns_up_to_a_date_are_the_rows_up_to_it(awkward, end, quick_check, monkeypatch):
     if not quick_check:
-        monkeypatch.setattr(reading_columns_module, "checked_utc_texts", lambda docs, ids=None: None)
+        monkeypatch.setattr(reading_columns_module, "checked_columns", lambda docs, ids=None: None)
     columns = TABLES["readings"].columns
     rows = [list(row) for month in awkward.reading_columns(columns, end=end) for row in zip(*month)]
     assert rows == awkward.reading_rows(columns, end=end)

@@ -19,7 +19,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -88,14 +88,20 @@ def cell(value: Any) -> str:
     return neutralise(str(value))
 
 
+def header_line(header: list[str], *, excel: bool = False) -> str:
+    """The first line of a CSV file; with `excel`, after a byte-order mark."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(header)
+    return BOM + buffer.getvalue() if excel else buffer.getvalue()
+
+
 def render(header: list[str], rows: Iterable[Iterable[Any]], *, excel: bool = False) -> Iterator[str]:
     """The CSV text, in chunks of lines. Rows are turned into text a column of a chunk at a time
     (`_chunk_text`), which writes what `_row_lines` would, byte for byte, in passes over a column
     in C: for a million readings, a call or two per cell was most of `cxtui export readings`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    yield BOM + buffer.getvalue() if excel else buffer.getvalue()
+    yield header_line(header, excel=excel)
     rows = iter(rows)
     while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
         text = _chunk_text(chunk)
@@ -107,8 +113,11 @@ _TEXT_TYPES = frozenset({str, type(None)})
 _first_char = operator.itemgetter(slice(0, 1))
 
 
-def _column_cells(column: tuple[Any, ...]) -> list[str] | tuple[str, ...]:
-    """cell() of each value of a column, with the common columns done without a call per value."""
+def _column_cells(column: Sequence[Any], numbers: dict[float, str] | None = None) -> Sequence[str]:
+    """cell() of each value of a column, with the common columns done without a call per value.
+    `numbers`: the text of floats met before (kept by the caller across the blocks of a month)."""
+    if column and type(column[0]) is str and (cells := _plain_text(column)) is not None:
+        return cells
     kinds = set(map(type, column))
     if kinds <= _TEXT_TYPES and str in kinds:
         if kinds != {str}:  # a company-level reading has no department
@@ -116,15 +125,30 @@ def _column_cells(column: tuple[Any, ...]) -> list[str] | tuple[str, ...]:
         if _GUARD_FIRST.isdisjoint(map(_first_char, column)):
             return column  # plain text: cell() would return each unchanged ("" for None)
     elif kinds == {float}:
-        texts = list(map(repr, column))
-        # repr is number_text's text except for whole numbers ("55.0" is written "55") and
-        # exponents (plain_number writes those out): those few go through cell().
-        for i in [i for i, t in enumerate(texts) if t[-2:] == ".0" or "e" in t]:
-            texts[i] = cell(column[i])
-        return texts
+        # Readings repeat their values (scores, counts): each distinct one is written once.
+        numbers = {} if numbers is None else numbers
+        for value in set(column).difference(numbers):
+            numbers[value] = cell(value)  # -0.0 and 0.0 are one key: both are written "0"
+        with contextlib.suppress(KeyError):  # NaN is never found again: a call per value
+            return list(map(numbers.__getitem__, column))
     elif kinds == {type(None)}:
         return [""] * len(column)
     return list(map(cell, column))
+
+
+def _plain_text(column: Sequence[Any]) -> Sequence[str] | None:
+    """The column itself when it is all text that cell() leaves alone, told from its least and
+    greatest values (two passes in C): every value then starts with a letter or every one with a
+    digit, and none with a formula character (all of which sort before "A"). None: look closer."""
+    try:
+        low, high = min(column), max(column)
+    except TypeError:  # not all of one kind
+        return None
+    if type(low) is not str or type(high) is not str:
+        return None
+    if high == "" or low[:1] >= "A" or ("0" <= low[:1] and high[:1] <= "9"):
+        return column
+    return None
 
 
 def _chunk_text(chunk: list[Any]) -> str | None:
@@ -133,13 +157,42 @@ def _chunk_text(chunk: list[Any]) -> str | None:
     if not set(map(type, chunk)) <= {list, tuple}:
         return None
     widths = set(map(len, chunk))
-    if len(widths) != 1 or (width := widths.pop()) < 2:
+    if len(widths) != 1 or widths.pop() < 2:
         return None  # a row of one empty cell is quoted; ragged rows are left to the row path
-    lines = list(map(",".join, zip(*map(_column_cells, zip(*chunk)))))
-    text = "\n".join(lines) + "\n"
-    if '"' in text or "\r" in text or text.count("\n") != len(lines) or text.count(",") != len(lines) * (width - 1):
-        return None
-    return text
+    lines = _block_lines(list(zip(*chunk)))
+    return None if lines is None else "\n".join(lines) + "\n"
+
+
+def _block_lines(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | None = None) -> list[str] | None:
+    """The lines (without their line breaks) of the rows a block of equal-length columns holds, as
+    _row_lines writes them, or None when a line needs the csv module (see _plain)."""
+    lines = list(map(",".join, zip(*[_column_cells(column, numbers) for column in columns])))
+    return lines if _plain("\n".join(lines), len(lines), len(columns)) else None
+
+
+def _plain(text: str, rows: int, width: int) -> bool:
+    """Whether `rows` lines of `width` cells joined by line breaks hold no cell the csv module would
+    quote (a comma, quote or line break: the counts tell)."""
+    return ('"' not in text and "\r" not in text and text.count("\n") == rows - 1
+            and text.count(",") == rows * (width - 1))
+
+
+def blocks_text(blocks: Sequence[Sequence[Sequence[Any]]], order: Sequence[int] | None = None) -> str:
+    """The CSV lines of the rows of `blocks` (each a list of equal-length columns, two or more, for
+    rows of one width), taken together and put in `order` (positions into those rows) when given:
+    what render writes for the same rows, made column by column without building them."""
+    lines: list[str] = []
+    numbers: dict[float, str] = {}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for columns in blocks:
+        block = _block_lines(columns, numbers)
+        if block is None:  # a cell to quote: this block the row way, a row to an item
+            block = [line[:-1] for line in _row_lines(zip(*columns), writer, buffer)]
+        lines += block
+    if order is not None:
+        lines = list(map(lines.__getitem__, order))
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def _row_lines(rows: Iterable[Iterable[Any]], writer, buffer: io.StringIO) -> Iterator[str]:
@@ -160,13 +213,14 @@ def _row_lines(rows: Iterable[Iterable[Any]], writer, buffer: io.StringIO) -> It
             yield buffer.getvalue()
 
 
-def write_stream(chunks: Iterable[str], stream: BinaryIO) -> None:
+def write_stream(chunks: Iterable[str | bytes], stream: BinaryIO) -> None:
+    """Text chunks as UTF-8; chunks of bytes as they are."""
     for chunk in chunks:
-        stream.write(chunk.encode("utf-8"))
+        stream.write(chunk if type(chunk) is bytes else chunk.encode("utf-8"))
     stream.flush()
 
 
-def write_file(chunks: Iterable[str], path: Path) -> None:
+def write_file(chunks: Iterable[str | bytes], path: Path) -> None:
     write_atomically(path, lambda out: write_stream(chunks, out))
 
 

@@ -8,7 +8,7 @@ conflicts and the audit trail are reports with their own columns. Cells are raw 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -64,6 +64,29 @@ def export_rows(store, what: str, *, dept: str | None = None, as_of: date | None
     elif dept:
         records = [r for r in records if r.department == dept]
     return list(table.columns), (table.row(r) for r in records)
+
+
+def reading_csv(store, *, as_of: date | None = None, excel: bool = False, helper: bool = False,
+                ) -> tuple[Iterator[bytes], Callable[[], int]]:
+    """Every reading (dated up to `as_of`) as CSV, the bytes of `export readings` without --dept,
+    made a month at a time from the store's columns (see Store.reading_month_texts; `helper`: let a
+    forked copy of this process make the later months), and a function that tells how many rows
+    were written, once the bytes have all been taken."""
+    from cxtui.exchange.csv_files import blocks_text, header_line
+
+    columns = list(TABLES["readings"].columns)
+    written = [0]
+
+    def month_text(month) -> bytes:
+        return blocks_text([[part[name] for name in columns] for part in month.parts], month.order).encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield header_line(columns, excel=excel).encode()
+        for rows, text in store.reading_month_texts(month_text, as_of, helper=helper):
+            written[0] += rows
+            yield text
+
+    return chunks(), lambda: written[0]
 
 
 def scorecard_rows(store, *, dept: str | None, as_of: date | None) -> list[list[Any]]:

@@ -9,7 +9,7 @@ are the files backend's own and not part of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -38,6 +38,10 @@ class StoreAPI(Protocol):
     def reading_ids(self) -> set[str]: ...
     def reading_columns(self, columns: Sequence[str], end: date | None = None) -> Iterator[list[list[Any]]] | None:
         """A backend may answer None: the export then uses reading_rows."""
+    def reading_month_texts(self, render: Callable[[Any], bytes], end: date | None = None, *,
+                            helper: bool = False) -> Iterator[tuple[int, bytes]]:
+        """(rows, render(month)) a month at a time; a month has `parts` (columns by name, the
+        fields reading_columns knows, and `date` and `utc`) and `order` (see reading_columns.Month)."""
     def snapshot(self, as_of: date | None = None) -> Snapshot: ...
     def change_token(self) -> tuple[Any, ...]: ...
 

@@ -50,10 +50,10 @@ class Loader:
         """A file this process has just written: its data is what the next read would parse."""
         self._cache[path] = Cached(key=fsio.stat_key(path), data=data)  # type: ignore[arg-type]
 
-    def load(self, path: Path, *, keep: bool = True, whole: bool = True) -> Cached | None:
+    def load(self, path: Path, *, keep: bool = True, whole: bool = True, dir_fd: int | None = None) -> Cached | None:
         """The parsed file, or None when it does not exist. Kept unless `keep` is False; a file
         read without being kept may come with its reading documents in their file form when
-        `whole` is False (then Cached.whole says which)."""
+        `whole` is False (then Cached.whole says which). `dir_fd`: see fsio.read_limited."""
         key = fsio.stat_key(path)
         if key is None:
             self._cache.pop(path, None)
@@ -62,7 +62,7 @@ class Loader:
         if cached is not None and cached.key == key:
             return cached
         try:
-            found = fsio.read_limited(path, self._size_limit(path))
+            found = fsio.read_limited(path, self._size_limit(path), dir_fd=dir_fd)
             if found is None:
                 self._cache.pop(path, None)
                 return None

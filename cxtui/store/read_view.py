@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date as Date
 from datetime import datetime
@@ -55,15 +56,31 @@ class ReadView:
             if cached:
                 yield path, list(cached.data[READINGS].values())
 
-    def reading_files(self, end: Date | None = None) -> Iterator[tuple[Path, dict[str, dict[str, Any]], bool]]:
+    def partition_paths(self, end: Date | None = None) -> list[tuple[str, Path]]:
+        """(key, path) of every readings file that can hold readings dated up to `end`, in date order."""
+        return [(key, self.layout.partition(key)) for key in partition_range(None, end, list(self.layout.partitions()))]
+
+    def reading_files(self, end: Date | None = None, months: set[str] | None = None,
+                      ) -> Iterator[tuple[Path, dict[str, dict[str, Any]], bool]]:
         """(path, documents by id, whole) of every readings file that can hold readings dated up to
-        `end`, in date order, for a whole-history scan: files not cached already are read without
-        being cached, their documents in their file form (whole False, see documents.compact_reading)."""
-        for key in partition_range(None, end, list(self.layout.partitions())):
-            path = self.layout.partition(key)
-            cached = self.files.load(path, keep=False, whole=False)
-            if cached:
-                yield path, cached.data[READINGS], cached.whole
+        `end` (in `months`, "YYYY-MM", when given), in date order, for a whole-history scan: files
+        not cached already are read without being cached, their documents in their file form (whole
+        False, see documents.compact_reading)."""
+        folder, dir_fd = None, None
+        try:
+            for key, path in self.partition_paths(end):
+                if months is not None and key[:7] not in months:
+                    continue
+                if path.parent != folder:  # a month's folder is opened once for all its files
+                    if dir_fd is not None:
+                        os.close(dir_fd)
+                    folder, dir_fd = path.parent, _open_dir(path.parent)
+                cached = self.files.load(path, keep=False, whole=False, dir_fd=dir_fd)
+                if cached:
+                    yield path, cached.data[READINGS], cached.whole
+        finally:
+            if dir_fd is not None:
+                os.close(dir_fd)
 
     def reading_models(self, start: Date | None, end: Date | None) -> Iterator[Reading]:
         keys = list(self.layout.partitions())
@@ -200,3 +217,11 @@ class ReadView:
         if model.id != doc_id:
             raise self.files.corrupt(path, f"{entity_name(cls)} stored under {doc_id!r} has id {model.id!r}")
         return model
+
+
+def _open_dir(folder: Path) -> int | None:
+    """fsio.open_dir of `folder`, or None when it cannot be had: each file's own read then says why."""
+    try:
+        return fsio.open_dir(folder)
+    except (OSError, fsio.UnsafeFile):
+        return None

@@ -1,25 +1,27 @@
 """A whole history of readings as columns, for `cxtui export readings` at a million readings.
 
 Store.reading_rows builds a row per reading in Python; here a file's documents are turned into a
-column per field in passes in C (a getter mapped over the documents, one sort per month), which
-took the export of a million readings from about 5 s to about half. Every document still gets the
-checks reading_rows gives it (checked_utc_texts, else the slow check that names what is wrong), and
-the values are the same: what the store holds, timestamps as datetime.isoformat writes them.
+column per field in passes in C (checked_columns takes each field once, for its checks and for the
+export), and a month is sorted once, by a text key. Every document still gets the checks
+reading_rows gives it (checked_columns, else the slow check that names what is wrong), and the
+values are the same: what the store holds, timestamps as datetime.isoformat writes them.
 """
 
 from __future__ import annotations
 
 import itertools
 import operator
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from cxtui.store.documents import READING_DEFAULTS, expand_readings
-from cxtui.store.record_docs import checked_utc_texts, iso_moment, utc_text
+from cxtui.store.record_docs import checked_columns, iso_moment, utc_text
 
-# Written as stored; recorded_at is rewritten below. Another column (updated_at) goes the row way.
 _DATE = operator.itemgetter("date")
+# Written as stored; recorded_at is rewritten as datetime.isoformat writes it.
 _AS_STORED = frozenset({"metric", "department", "date", "value", "confidence", "note", "id", "recorded_by"})
 
 
@@ -28,59 +30,97 @@ def knows(columns: Sequence[str]) -> bool:
     return set(columns) <= _AS_STORED | {"recorded_at"}
 
 
-def month_columns(view, columns: list[str], end: date | None = None) -> Iterator[list[list[Any]]]:
-    """Each month's readings (those dated up to `end`), in Store.readings' order, as a list of
-    `columns` value lists; read through `view` (a ReadView, under the store's lock)."""
+class Month(NamedTuple):
+    """A month's readings: `parts`, the columns of each of its files (name -> values, in the file's
+    order), and `order`, the positions that put the month's readings in Store.readings' order (by
+    date, then recorded_at, ties in file order), or None when they are in it already. A writer can
+    turn each part into lines and then order the lines: moving one list instead of nine columns,
+    and no column joined across files."""
+
+    parts: list[dict[str, list[Any]]]
+    order: list[int] | None
+
+    def __len__(self) -> int:
+        return sum(len(part["date"]) for part in self.parts)
+
+    def sorted_columns(self, columns: Sequence[str]) -> list[list[Any]]:
+        joined = [list(itertools.chain.from_iterable(part[name] for part in self.parts)) for name in columns]
+        if self.order is None:
+            return joined
+        return [list(map(column.__getitem__, self.order)) for column in joined]
+
+
+def month_sizes(view, end: date | None = None) -> dict[str, int]:
+    """The months (their folder names) that can hold readings dated up to `end`, oldest first, with
+    the bytes of their files: a guide to how long each takes to read (a link or a vanished file
+    counts nothing; reading it is what says what is wrong)."""
+    sizes: dict[str, int] = {}
+    for key, path in view.partition_paths(end):
+        try:
+            size = os.lstat(path).st_size
+        except OSError:
+            size = 0
+        sizes[key[:7]] = sizes.get(key[:7], 0) + size
+    return sizes
+
+
+def months(view, end: date | None = None, only: Iterable[str] | None = None) -> Iterator[Month]:
+    """Each month's readings (those dated up to `end`; of the months in `only`, when given) as a
+    Month; read through `view` (a ReadView, under the store's lock)."""
     last = end.isoformat() if end else None
+    wanted = None if only is None else set(only)
     month = ""
-    fields: dict[str, list[Any]] = {}
-    dates: list[str] = []
-    moments: list[str] = []
+    parts: list[dict[str, list[Any]]] = []
     # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
-    # Documents come in their file form where nothing else has read them whole: what it leaves out
-    # is put back column by column (the id from the keys, the defaults by dict.get), in C.
-    for path, table, whole in view.reading_files(end):
+    for path, table, whole in view.reading_files(end, months=wanted):
         if not table:
             continue
         if path.parent.name != month:
-            if dates:
-                yield _sorted(columns, fields, dates, moments)
-            month, fields, dates, moments = path.parent.name, {name: [] for name in columns}, [], []
-        docs = list(table.values())
-        ids = list(map(dict.get, docs, itertools.repeat("id"), table))
-        texts = checked_utc_texts(docs, ids)
-        if texts is None:  # the slow check, which says what is wrong
-            docs = docs if whole else list(expand_readings(table).values())
-            texts = [utc_text(m) for m in view.checked_moments(path, docs)]
-            stamps = [iso_moment(d["recorded_at"], parsed=True) for d in docs]
-        else:
-            # Every recorded_at has passed as pydantic's UTC form, "...Z" and no other Z:
-            # iso_moment writes each "...+00:00".
-            stamps = "\n".join([d["recorded_at"] for d in docs]).replace("Z", "+00:00").split("\n")
+            if parts:
+                yield _month(parts)
+            month, parts = path.parent.name, []
+        part = _file_columns(view, path, table, whole)
         # Every document of a file is checked, also those after `end`: a damaged file is refused
         # whatever the export asks for, as snapshot() refuses it.
-        if last is not None and max(days := list(map(_DATE, docs))) > last:
-            kept = [day <= last for day in days]
-            docs, ids, texts, stamps = (list(itertools.compress(part, kept)) for part in (docs, ids, texts, stamps))
-            if not docs:
+        if last is not None and max(part["date"]) > last:
+            kept = [day <= last for day in part["date"]]
+            part = {name: list(itertools.compress(values, kept)) for name, values in part.items()}
+            if not part["date"]:
                 continue
-        for name in columns:
-            if name == "recorded_at":
-                fields[name] += stamps
-            elif name == "id":
-                fields[name] += ids
-            else:
-                fields[name] += map(dict.get, docs, itertools.repeat(name), itertools.repeat(READING_DEFAULTS.get(name)))
-        dates += fields["date"][-len(docs):] if "date" in fields else list(map(_DATE, docs))
-        moments += texts
-    if dates:
-        yield _sorted(columns, fields, dates, moments)
+        parts.append(part)
+    if parts:
+        yield _month(parts)
 
 
-def _sorted(columns: list[str], fields: dict[str, list[Any]], dates: list[str], moments: list[str]) -> list[list[Any]]:
-    # By date, then recorded_at, ties in file order: the order of Store.readings and reading_rows.
-    keys = list(zip(dates, moments, itertools.count()))
-    order = sorted(range(len(keys)), key=keys.__getitem__)
-    if order == list(range(len(order))):
-        return [fields[name] for name in columns]  # recorded in date order, as most months are
-    return [list(map(fields[name].__getitem__, order)) for name in columns]
+def month_columns(view, columns: list[str], end: date | None = None) -> Iterator[list[list[Any]]]:
+    """months(), each as its `columns` in Store.readings' order."""
+    for month in months(view, end):
+        yield month.sorted_columns(columns)
+
+
+def _file_columns(view, path: Path, table: dict[str, dict[str, Any]], whole: bool) -> dict[str, list[Any]]:
+    """A file's readings as checked columns (CHECKED_COLUMNS, recorded_at as isoformat writes it).
+    Documents in their file form (not whole) leave out their id (the key) and their defaults."""
+    docs = list(table.values())
+    ids = list(map(dict.get, docs, itertools.repeat("id"), table))
+    part = checked_columns(docs, ids)
+    if part is not None:
+        # Every recorded_at has passed as pydantic's UTC form, "...Z" and no other Z.
+        part["recorded_at"] = "\n".join(part["recorded_at"]).replace("Z", "+00:00").split("\n")
+        return part
+    # The slow check, which says what is wrong.
+    docs = docs if whole else list(expand_readings(table).values())
+    part = {name: [doc.get(name, READING_DEFAULTS.get(name)) for doc in docs] for name in _AS_STORED}
+    part["utc"] = [utc_text(m) for m in view.checked_moments(path, docs)]
+    part["recorded_at"] = [iso_moment(d["recorded_at"], parsed=True) for d in docs]
+    return part
+
+
+def _month(parts: list[dict[str, list[Any]]]) -> Month:
+    # By date, then recorded_at (utc_text: one width, so texts sort as moments), ties in file
+    # order (the sort is stable): the order of Store.readings and reading_rows. Most months are
+    # recorded in that order already; checking is a tenth of the cost of sorting.
+    keys = list(itertools.chain.from_iterable(map(operator.add, part["date"], part["utc"]) for part in parts))
+    if all(map(operator.le, keys, itertools.islice(keys, 1, None))):
+        return Month(parts, None)
+    return Month(parts, sorted(range(len(keys)), key=keys.__getitem__))

@@ -123,8 +123,8 @@ def check_reading_doc(doc: dict[str, Any]) -> datetime:
     return _moment(doc["recorded_at"])
 
 
-_VALUE, _METRIC, _DEPARTMENT, _DATE, _RECORDED_AT, _RECORDED_BY = map(
-    operator.itemgetter, ("value", "metric", "department", "date", "recorded_at", "recorded_by"))
+_ID, _VALUE, _METRIC, _DEPARTMENT, _DATE, _RECORDED_AT, _RECORDED_BY = map(
+    operator.itemgetter, ("id", "value", "metric", "department", "date", "recorded_at", "recorded_by"))
 _is_not_none = functools.partial(operator.is_not, None)
 # Metric and department ids repeat across files. Unhashable values raise TypeError: the slow check.
 _known_slug = functools.lru_cache(maxsize=4096, typed=True)(is_slug)
@@ -133,55 +133,83 @@ _UTC_LINES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{
 
 
 def checked_utc_texts(docs: list[dict[str, Any]], ids: list[str] | None = None) -> list[str] | None:
+    """Each document's recorded_at as utc_text, when checked_columns takes the file; else None."""
+    columns = checked_columns(docs, ids)
+    return None if columns is None else columns["utc"]
+
+
+# What checked_columns returns: the fields a reading export writes, and each recorded_at as utc_text.
+CHECKED_COLUMNS = ("id", "metric", "department", "date", "value", "confidence", "note", "recorded_by",
+                   "recorded_at", "utc")
+
+
+def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None) -> dict[str, list[Any]] | None:
     """What check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
     function call per document; ids and names that repeat are checked once each), when every
-    recorded_at is in pydantic's UTC form; then each one's utc_text. None when any document fails
-    or is unusual: check it slowly. `ids`: the documents' ids, when they are in their file form
-    (which leaves the id out)."""
+    recorded_at is in pydantic's UTC form. Returns the CHECKED_COLUMNS, each a list in the
+    documents' order (taken once, for the checks and for whoever reads them after), or None when
+    any document fails or is unusual: check it slowly. `ids`: the documents' ids, when they are in
+    their file form (which leaves the id out, and the defaults of READING_DEFAULTS)."""
     if not docs:
-        return []
+        return {name: [] for name in CHECKED_COLUMNS}
     try:
         if ids is None:
-            ids = [d["id"] for d in docs]
+            ids = list(map(_ID, docs))
         if len(ids) != len(docs):
             return None
         values = list(map(_VALUE, docs))
         if not set(map(type, values)) <= {int, float} or not all(map(math.isfinite, values)):
             return None
         # Types are taken over every value, not a set of them: in a set True and 1.0 pass for 1.
-        confidences = list(filter(_is_not_none, map(dict.get, docs, repeat("confidence"))))
-        if confidences and (set(map(type, confidences)) != {int} or min(confidences) < 1 or max(confidences) > 10):
+        confidences = list(map(dict.get, docs, repeat("confidence")))
+        given = list(filter(_is_not_none, confidences))
+        if given and (set(map(type, given)) != {int} or min(given) < 1 or max(given) > 10):
             return None
-        if not all(map(_known_slug, set(map(_METRIC, docs)))):
+        metrics = list(map(_METRIC, docs))
+        if not all(map(_known_slug, set(metrics))):
             return None
-        departments = set(map(_DEPARTMENT, docs))
-        departments.discard(None)
-        if not all(map(_known_slug, departments)):
+        departments = list(map(_DEPARTMENT, docs))
+        named = set(departments)
+        named.discard(None)
+        if not all(map(_known_slug, named)):
             return None
         versions = list(map(dict.get, docs, repeat("version"), repeat(0)))
         if set(map(type, versions)) != {int} or min(versions) < 0:
             return None
         # "".join raises TypeError unless every part is text.
+        recorders = list(map(_RECORDED_BY, docs))
         updaters = set(map(dict.get, docs, repeat("updated_by")))
         updaters.discard(None)
-        if not "".join(chain(ids, set(map(_RECORDED_BY, docs)), updaters)).isprintable():
+        if not "".join(chain(ids, set(recorders), updaters)).isprintable():
             return None
-        if not "".join(map(dict.get, docs, repeat("note"), repeat(""))).isprintable():
+        notes = list(map(dict.get, docs, repeat("note"), repeat("")))
+        if not "".join(notes).isprintable():
             return None  # maybe only an allowed line break or tab: the slow check knows
-        for day in set(map(_DATE, docs)):
+        dates = list(map(_DATE, docs))
+        for day in set(dates):
             _day(day)
         updated = set(map(dict.get, docs, repeat("updated_at")))
         updated.discard(None)
         for moment in updated:
             _moment(moment)
         texts = list(map(_RECORDED_AT, docs))
-        if not _UTC_LINES.fullmatch("\n".join(texts) + "\n"):
+        # Documents recorded together share their timestamp: each distinct one is checked once.
+        distinct = set(texts)
+        if not _UTC_LINES.fullmatch("\n".join(distinct) + "\n"):
             return None
-        for _ in map(datetime.fromisoformat, texts):
+        for _ in map(datetime.fromisoformat, distinct):
             pass
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    return [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
+    widths = set(map(len, distinct))
+    if widths == {27}:
+        utc = texts
+    elif widths == {20}:  # whole seconds: each text's one "Z" is its last character
+        utc = "\n".join(texts).replace("Z", ".000000Z").split("\n")
+    else:
+        utc = [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
+    return {"id": ids, "metric": metrics, "department": departments, "date": dates, "value": values,
+            "confidence": confidences, "note": notes, "recorded_by": recorders, "recorded_at": texts, "utc": utc}
 
 
 def utc_text(moment: datetime) -> str:

@@ -1,0 +1,111 @@
+"""Two halves of a long read at once: the second in a forked copy of this process.
+
+A whole-history export of a million readings is CPU work in Python (parsing, checking, turning
+values into text) that one core does in about four seconds; a second core does half of it at the
+same time. A forked copy shares what this process holds, the store's lock among it: its files are
+read under this process's lock, so both halves see one state of the store. The copy writes what it
+makes to an unnamed temp file and leaves by os._exit, so it runs no exit handler and flushes or
+releases nothing of this process's.
+
+Forking is only done where it is safe and pays: a process with one thread (forking one that has
+more can copy a lock another thread holds), at least two CPUs to run on, and work large enough. If
+the copy fails in any way, this process does its half itself, and so raises the error that half
+meets, in its own words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import struct
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+
+import orjson
+
+Item = tuple[int, bytes]  # (rows, their text)
+Job = Callable[[], Iterator[Item]]
+
+_TRAILER = struct.Struct("<Q")  # the length of the JSON list of item sizes that ends the temp file
+
+
+def can_fork() -> bool:
+    """Whether a forked helper is safe here and has a CPU of its own to run on."""
+    if not hasattr(os, "fork") or threading.active_count() != 1:
+        return False
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return cpus >= 2
+
+
+def in_order(first: Job, second: Job, *, fork: bool) -> Iterator[Item]:
+    """The items of first(), then those of second(). With `fork` (see can_fork), second() runs in a
+    forked copy of this process while this one runs first()."""
+    if not fork:
+        yield from first()
+        yield from second()
+        return
+    helper = _Helper(second)
+    try:
+        yield from first()
+        items = helper.result()
+        yield from (items if items is not None else second())
+    finally:
+        helper.close()
+
+
+class _Helper:
+    """second() in a forked copy, its items kept in an unnamed temp file until they are wanted."""
+
+    def __init__(self, job: Job) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.pid: int | None = os.fork()
+        if self.pid == 0:
+            os._exit(self._run(job))
+
+    def _run(self, job: Job) -> int:
+        try:
+            sizes = []
+            for rows, data in job():
+                self.file.write(data)
+                sizes.append((rows, len(data)))
+            trailer = orjson.dumps(sizes)
+            self.file.write(trailer + _TRAILER.pack(len(trailer)))
+            self.file.flush()
+            return 0
+        except BaseException:  # noqa: BLE001 - the parent does this half again and reports
+            return 1
+
+    def result(self) -> Iterator[Item] | None:
+        """The helper's items once it has finished, or None when it failed."""
+        assert self.pid is not None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        try:
+            end = self.file.seek(0, os.SEEK_END)
+            self.file.seek(end - _TRAILER.size)
+            length = _TRAILER.unpack(self.file.read(_TRAILER.size))[0]
+            self.file.seek(end - _TRAILER.size - length)
+            sizes = orjson.loads(self.file.read(length))
+            self.file.seek(0)
+        except (OSError, ValueError, struct.error):
+            return None
+        return self._items(sizes)
+
+    def _items(self, sizes: list[list[int]]) -> Iterator[Item]:
+        for rows, length in sizes:
+            yield rows, self.file.read(length)
+
+    def close(self) -> None:
+        if self.pid is not None:  # stopped early (an error, a reader gone): the helper is not wanted
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        self.file.close()
