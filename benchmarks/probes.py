@@ -66,19 +66,28 @@ def open_scorecard(path: str) -> dict:
 
 
 def export(path: str, out_dir: str) -> dict:
-    """What `cxtui export scorecard FILE` and `cxtui export readings FILE` do, minus argument parsing."""
+    """What `cxtui export scorecard FILE` and `cxtui export readings FILE` do, minus argument parsing
+    (cli/exchange.py's write_export): the collector tuned as `cxtui` tunes it; the readings a month
+    at a time with a forked helper, as a one-threaded `cxtui` process is allowed (`helped` says
+    whether this process could have one)."""
     started = time.perf_counter()
+    from cxtui.cli.group import tune_collector
     from cxtui.exchange.csv_files import render, write_file
-    from cxtui.exchange.exporting import export_rows
-    from cxtui.store import Store
+    from cxtui.exchange.exporting import export_rows, reading_csv
+    from cxtui.store import Store, forked
 
+    tune_collector()
     imported = time.perf_counter()
     store = Store(path)
-    times = {"imports": imported - started}
+    times = {"imports": imported - started, "helped": forked.can_fork()}
     for what in ("scorecard", "readings"):
         began = time.perf_counter()
-        header, rows = export_rows(store, what)
-        write_file(render(header, rows), Path(out_dir) / f"{what}.csv")
+        if what == "readings":
+            chunks, _ = reading_csv(store, helper=True)
+        else:
+            header, rows = export_rows(store, what)
+            chunks = render(header, rows)
+        write_file(chunks, Path(out_dir) / f"{what}.csv")
         times[what] = time.perf_counter() - began
     times["total"] = time.perf_counter() - imported
     return times

@@ -56,7 +56,7 @@ def awkward(seeded: Store, request) -> Store:
 @pytest.mark.parametrize("quick_check", [True, False])
 def test_the_fast_export_writes_the_bytes_of_the_row_way(awkward, quick_check, monkeypatch):
     if not quick_check:  # as for a file the quick check declines: each document checked on its own
-        monkeypatch.setattr(reading_columns_module, "checked_columns", lambda docs, ids=None: None)
+        monkeypatch.setattr(reading_columns_module, "checked_columns", lambda docs, ids=None, printable=False: None)
     header, rows = export_rows(awkward, "readings")
     fast = "".join(csv_files.render(header, rows))
     assert fast == _row_way(header, awkward.reading_rows(TABLES["readings"].columns))
@@ -78,7 +78,7 @@ ENDS = [date(2024, 12, 31), date(2025, 1, 15), date(2025, 2, 28), date(2025, 3, 
 @pytest.mark.parametrize("end", ENDS)
 def test_columns_up_to_a_date_are_the_rows_up_to_it(awkward, end, quick_check, monkeypatch):
     if not quick_check:
-        monkeypatch.setattr(reading_columns_module, "checked_columns", lambda docs, ids=None: None)
+        monkeypatch.setattr(reading_columns_module, "checked_columns", lambda docs, ids=None, printable=False: None)
     columns = TABLES["readings"].columns
     rows = [list(row) for month in awkward.reading_columns(columns, end=end) for row in zip(*month)]
     assert rows == awkward.reading_rows(columns, end=end)
@@ -114,3 +114,34 @@ def test_render_by_columns_is_render_by_rows(rows):
 def test_render_edge_cases(rows):
     assert "".join(csv_files.render(["h1", "h2"], rows)) == _row_way(["h1", "h2"], rows)
 
+
+
+def _rows_text(rows) -> str:
+    buffer = io.StringIO()
+    return "".join(csv_files._row_lines(rows, csv.writer(buffer, lineterminator="\n"), buffer))
+
+
+# Text a CSV file holds as it is: what the store's checks leave in the columns a month calls plain.
+PLAIN_TEXT = st.one_of(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,6}", fullmatch=True), st.dates().map(date.isoformat))
+
+
+@given(st.data())
+@settings(max_examples=300)
+def test_blocks_text_is_the_row_way_of_the_ordered_rows(data):
+    width = data.draw(st.integers(2, 4))
+    plain = data.draw(st.sets(st.integers(0, width - 1), max_size=width))
+    row = st.tuples(*[PLAIN_TEXT if i in plain else CELLS for i in range(width)]).map(list)
+    blocks_rows = data.draw(st.lists(st.lists(row, max_size=12), max_size=4))
+    rows = [r for block in blocks_rows for r in block]
+    order = data.draw(st.none() | st.permutations(range(len(rows))))
+    blocks = [[[r[i] for r in block] for i in range(width)] for block in blocks_rows]
+    expected = _rows_text(rows if order is None else [rows[i] for i in order])
+    assert csv_files.blocks_text(blocks, order, plain) == expected
+
+
+def test_blocks_text_shares_number_texts_across_blocks_without_mixing_them():
+    # -0.0 and 0.0 are one key (both "0"); NaN is never found again; a float and an int that are
+    # equal are never in one column's dictionary.
+    blocks = [[["a", "b", "c"], [0.0, 2.5, float("nan")]], [["d", "e", "f"], [-0.0, 1e20, 2.5]]]
+    rows = [["a", 0.0], ["b", 2.5], ["c", float("nan")], ["d", -0.0], ["e", 1e20], ["f", 2.5]]
+    assert csv_files.blocks_text(blocks) == _rows_text(rows)

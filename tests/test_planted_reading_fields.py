@@ -13,7 +13,9 @@ from test_cli_record import one_error_line
 
 from cxtui.exchange.table_columns import TABLES
 from cxtui.store import Store, StoreCorrupt
-from cxtui.store.record_docs import check_reading_doc, checked_utc_texts, utc_text
+from cxtui.exchange.csv_files import cell
+from cxtui.store.documents import printable_text
+from cxtui.store.record_docs import check_reading_doc, checked_columns, checked_utc_texts, utc_text
 
 PLANTED = [
     ("department", []), ("department", {}), ("department", 0), ("department", False), ("department", ""),
@@ -80,6 +82,36 @@ def test_the_whole_file_check_never_takes_what_the_document_check_refuses(change
     if texts is None:
         return  # the readers then run the document check, which says what is wrong
     assert texts == [utc_text(check_reading_doc(doc)) for doc in docs]
+    # The columns it hands out are the documents' fields, and those an export writes as they are
+    # (reading_columns.Month.plain) are text a CSV file holds unchanged.
+    columns = checked_columns(docs)
+    assert columns is not None and columns["utc"] == texts
+    for name in ("id", "metric", "department", "date", "value", "confidence", "note", "recorded_by", "recorded_at"):
+        default = {"confidence": None, "note": ""}.get(name)  # left out of a file form: its default
+        assert columns[name] == [doc.get(name, default) for doc in docs]
+    for name in ("metric", "date", "recorded_at", "department"):
+        for value in columns[name]:
+            if value is not None:
+                assert cell(value) == value and not set(value) & set(',"\r\n'), (name, value)
+
+
+@settings(max_examples=300)
+@given(st.recursive(st.text() | st.integers(-2**63, 2**64 - 1) | st.none(), lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=4), inner, max_size=3), max_leaves=8))
+def test_a_file_whose_bytes_say_printable_holds_only_printable_text(value):
+    def texts(v):
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, list):
+            for item in v:
+                yield from texts(item)
+        elif isinstance(v, dict):
+            for key, item in v.items():
+                yield key
+                yield from texts(item)
+
+    if printable_text(orjson.dumps(value)):
+        assert all(t.isprintable() for t in texts(value))
 
 
 @pytest.mark.parametrize(("field", "value"), [

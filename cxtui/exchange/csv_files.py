@@ -19,7 +19,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -111,6 +111,7 @@ def render(header: list[str], rows: Iterable[Iterable[Any]], *, excel: bool = Fa
 CHUNK_ROWS = 1000
 _TEXT_TYPES = frozenset({str, type(None)})
 _first_char = operator.itemgetter(slice(0, 1))
+_NONE_AS_EMPTY = {None: ""}
 
 
 def _column_cells(column: Sequence[Any], numbers: dict[float, str] | None = None) -> Sequence[str]:
@@ -121,8 +122,9 @@ def _column_cells(column: Sequence[Any], numbers: dict[float, str] | None = None
     kinds = set(map(type, column))
     if kinds <= _TEXT_TYPES and str in kinds:
         if kinds != {str}:  # a company-level reading has no department
-            column = ["" if v is None else v for v in column]
-        if _GUARD_FIRST.isdisjoint(map(_first_char, column)):
+            column = list(map(_NONE_AS_EMPTY.get, column, column))
+        # Each distinct text looked at once (ids and names repeat; their hashes are kept).
+        if _GUARD_FIRST.isdisjoint(map(_first_char, set(column))):
             return column  # plain text: cell() would return each unchanged ("" for None)
     elif kinds == {float}:
         # Readings repeat their values (scores, counts): each distinct one is written once.
@@ -163,10 +165,13 @@ def _chunk_text(chunk: list[Any]) -> str | None:
     return None if lines is None else "\n".join(lines) + "\n"
 
 
-def _block_lines(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | None = None) -> list[str] | None:
+def _block_lines(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | None = None,
+                 plain: Collection[int] = ()) -> list[str] | None:
     """The lines (without their line breaks) of the rows a block of equal-length columns holds, as
-    _row_lines writes them, or None when a line needs the csv module (see _plain)."""
-    lines = list(map(",".join, zip(*[_column_cells(column, numbers) for column in columns])))
+    _row_lines writes them, or None when a line needs the csv module (see _plain). `plain`: the
+    positions of columns known to be text that cell() leaves as it is."""
+    cells = [column if i in plain else _column_cells(column, numbers) for i, column in enumerate(columns)]
+    lines = list(map(",".join, zip(*cells)))
     return lines if _plain("\n".join(lines), len(lines), len(columns)) else None
 
 
@@ -177,16 +182,19 @@ def _plain(text: str, rows: int, width: int) -> bool:
             and text.count(",") == rows * (width - 1))
 
 
-def blocks_text(blocks: Sequence[Sequence[Sequence[Any]]], order: Sequence[int] | None = None) -> str:
+def blocks_text(blocks: Sequence[Sequence[Sequence[Any]]], order: Sequence[int] | None = None,
+                plain: Collection[int] = ()) -> str:
     """The CSV lines of the rows of `blocks` (each a list of equal-length columns, two or more, for
     rows of one width), taken together and put in `order` (positions into those rows) when given:
-    what render writes for the same rows, made column by column without building them."""
+    what render writes for the same rows, made column by column without building them. `plain`:
+    positions of columns the caller knows hold only text that cell() leaves as it is (no formula
+    character first; the check for commas, quotes and line breaks still covers them)."""
     lines: list[str] = []
     numbers: dict[float, str] = {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for columns in blocks:
-        block = _block_lines(columns, numbers)
+        block = _block_lines(columns, numbers, plain)
         if block is None:  # a cell to quote: this block the row way, a row to an item
             block = [line[:-1] for line in _row_lines(zip(*columns), writer, buffer)]
         lines += block

@@ -78,7 +78,8 @@ def reading_csv(store, *, as_of: date | None = None, excel: bool = False, helper
     written = [0]
 
     def month_text(month) -> bytes:
-        return blocks_text([[part[name] for name in columns] for part in month.parts], month.order).encode()
+        plain = {i for i, name in enumerate(columns) if name in month.plain}
+        return blocks_text([[part[name] for name in columns] for part in month.parts], month.order, plain).encode()
 
     def chunks() -> Iterator[bytes]:
         yield header_line(columns, excel=excel).encode()

@@ -138,6 +138,14 @@ def digest(doc: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()[:DIGEST_CHARS]
 
 
+def printable_text(raw: bytes) -> bool:
+    """Whether every text in the JSON `raw` (keys and values) is printable ASCII, told from the bytes
+    in passes in C: JSON writes a control character only as an escape (a backslash; orjson refuses
+    one written raw), DEL is the one other ASCII character str.isprintable refuses, and anything
+    else unprintable is not ASCII."""
+    return raw.isascii() and b"\\" not in raw and b"\x7f" not in raw
+
+
 def parse(path: Path, raw: bytes, *, required: tuple[str, ...], whole: bool = True) -> dict[str, Any]:
     """Parse a data file, refusing anything that is not a complete store document. Reading
     documents come back whole (expand_readings) unless `whole` is False: a scan that reads them in

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cxtui.store import fsio, series
-from cxtui.store.documents import META, READINGS, SERIES, is_sound, parse
+from cxtui.store.documents import META, READINGS, SERIES, is_sound, parse, printable_text
 from cxtui.store.errors import (
     StoreCorrupt,
 )
@@ -24,6 +24,7 @@ class Cached:
     data: dict[str, Any]
     models: dict[str, list[Any]] | None = None
     whole: bool = True  # reading documents whole, not in their file form (documents.parse)
+    printable: bool = False  # every text in the file is printable ASCII (documents.printable_text)
 
 
 class Loader:
@@ -77,7 +78,8 @@ class Loader:
         except StoreCorrupt as exc:
             raise self.corrupt(path, exc.problem) from None
         # The key of what was read, not of what the path showed a moment before.
-        cached = Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data, whole=whole)
+        cached = Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data, whole=whole,
+                        printable=printable_text(raw))
         if keep:
             self._cache[path] = cached
         return cached

@@ -60,11 +60,10 @@ class ReadView:
         """(key, path) of every readings file that can hold readings dated up to `end`, in date order."""
         return [(key, self.layout.partition(key)) for key in partition_range(None, end, list(self.layout.partitions()))]
 
-    def reading_files(self, end: Date | None = None, months: set[str] | None = None,
-                      ) -> Iterator[tuple[Path, dict[str, dict[str, Any]], bool]]:
-        """(path, documents by id, whole) of every readings file that can hold readings dated up to
-        `end` (in `months`, "YYYY-MM", when given), in date order, for a whole-history scan: files
-        not cached already are read without being cached, their documents in their file form (whole
+    def reading_files(self, end: Date | None = None, months: set[str] | None = None) -> Iterator[tuple[Path, Cached]]:
+        """(path, parsed file) of every readings file that can hold readings dated up to `end` (in
+        `months`, "YYYY-MM", when given), in date order, for a whole-history scan: files not cached
+        already are read without being cached, their documents in their file form (Cached.whole
         False, see documents.compact_reading)."""
         folder, dir_fd = None, None
         try:
@@ -77,7 +76,7 @@ class ReadView:
                     folder, dir_fd = path.parent, _open_dir(path.parent)
                 cached = self.files.load(path, keep=False, whole=False, dir_fd=dir_fd)
                 if cached:
-                    yield path, cached.data[READINGS], cached.whole
+                    yield path, cached
         finally:
             if dir_fd is not None:
                 os.close(dir_fd)

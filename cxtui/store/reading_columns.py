@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from cxtui.store.documents import READING_DEFAULTS, expand_readings
+from cxtui.store.documents import READING_DEFAULTS, READINGS, expand_readings
+from cxtui.store.loading import Cached
 from cxtui.store.record_docs import checked_columns, iso_moment, utc_text
 
 _DATE = operator.itemgetter("date")
@@ -39,6 +40,10 @@ class Month(NamedTuple):
 
     parts: list[dict[str, list[Any]]]
     order: list[int] | None
+    # The columns whose every value is text a CSV file holds as it is: nothing a spreadsheet could
+    # take for a formula, no comma, quote or line break. The checks every document passed make it
+    # so: metric and department ids are slugs, dates and timestamps start with a digit.
+    plain: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return sum(len(part["date"]) for part in self.parts)
@@ -72,14 +77,14 @@ def months(view, end: date | None = None, only: Iterable[str] | None = None) -> 
     month = ""
     parts: list[dict[str, list[Any]]] = []
     # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
-    for path, table, whole in view.reading_files(end, months=wanted):
-        if not table:
+    for path, cached in view.reading_files(end, months=wanted):
+        if not cached.data[READINGS]:
             continue
         if path.parent.name != month:
             if parts:
                 yield _month(parts)
             month, parts = path.parent.name, []
-        part = _file_columns(view, path, table, whole)
+        part = _file_columns(view, path, cached)
         # Every document of a file is checked, also those after `end`: a damaged file is refused
         # whatever the export asks for, as snapshot() refuses it.
         if last is not None and max(part["date"]) > last:
@@ -98,18 +103,19 @@ def month_columns(view, columns: list[str], end: date | None = None) -> Iterator
         yield month.sorted_columns(columns)
 
 
-def _file_columns(view, path: Path, table: dict[str, dict[str, Any]], whole: bool) -> dict[str, list[Any]]:
+def _file_columns(view, path: Path, cached: Cached) -> dict[str, list[Any]]:
     """A file's readings as checked columns (CHECKED_COLUMNS, recorded_at as isoformat writes it).
     Documents in their file form (not whole) leave out their id (the key) and their defaults."""
+    table = cached.data[READINGS]
     docs = list(table.values())
     ids = list(map(dict.get, docs, itertools.repeat("id"), table))
-    part = checked_columns(docs, ids)
+    part = checked_columns(docs, ids, printable=cached.printable)
     if part is not None:
         # Every recorded_at has passed as pydantic's UTC form, "...Z" and no other Z.
         part["recorded_at"] = "\n".join(part["recorded_at"]).replace("Z", "+00:00").split("\n")
         return part
     # The slow check, which says what is wrong.
-    docs = docs if whole else list(expand_readings(table).values())
+    docs = docs if cached.whole else list(expand_readings(table).values())
     part = {name: [doc.get(name, READING_DEFAULTS.get(name)) for doc in docs] for name in _AS_STORED}
     part["utc"] = [utc_text(m) for m in view.checked_moments(path, docs)]
     part["recorded_at"] = [iso_moment(d["recorded_at"], parsed=True) for d in docs]
@@ -119,8 +125,22 @@ def _file_columns(view, path: Path, table: dict[str, dict[str, Any]], whole: boo
 def _month(parts: list[dict[str, list[Any]]]) -> Month:
     # By date, then recorded_at (utc_text: one width, so texts sort as moments), ties in file
     # order (the sort is stable): the order of Store.readings and reading_rows. Most months are
-    # recorded in that order already; checking is a tenth of the cost of sorting.
-    keys = list(itertools.chain.from_iterable(map(operator.add, part["date"], part["utc"]) for part in parts))
-    if all(map(operator.le, keys, itertools.islice(keys, 1, None))):
-        return Month(parts, None)
-    return Month(parts, sorted(range(len(keys)), key=keys.__getitem__))
+    # recorded in that order already: dates and timestamps each never go down. Checking that is
+    # a tenth of the cost of sorting.
+    dates = list(itertools.chain.from_iterable(part["date"] for part in parts))
+    moments = list(itertools.chain.from_iterable(part["utc"] for part in parts))
+    order = None
+    if not (_ascending(dates) and _ascending(moments)):
+        keys = list(map(operator.add, dates, moments))
+        if not _ascending(keys):
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+    # A company-level reading has no department: None, written as an empty cell.
+    plain = _PLAIN if any(None in part["department"] for part in parts) else _PLAIN | {"department"}
+    return Month(parts, order, plain)
+
+
+_PLAIN = frozenset({"metric", "date", "recorded_at"})
+
+
+def _ascending(values: list[str]) -> bool:
+    return all(map(operator.le, values, itertools.islice(values, 1, None)))

@@ -143,13 +143,15 @@ CHECKED_COLUMNS = ("id", "metric", "department", "date", "value", "confidence", 
                    "recorded_at", "utc")
 
 
-def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None) -> dict[str, list[Any]] | None:
+def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None, *,
+                    printable: bool = False) -> dict[str, list[Any]] | None:
     """What check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
     function call per document; ids and names that repeat are checked once each), when every
     recorded_at is in pydantic's UTC form. Returns the CHECKED_COLUMNS, each a list in the
     documents' order (taken once, for the checks and for whoever reads them after), or None when
     any document fails or is unusual: check it slowly. `ids`: the documents' ids, when they are in
-    their file form (which leaves the id out, and the defaults of READING_DEFAULTS)."""
+    their file form (which leaves the id out, and the defaults of READING_DEFAULTS). `printable`:
+    the file's bytes showed every text in it printable (documents.printable_text)."""
     if not docs:
         return {name: [] for name in CHECKED_COLUMNS}
     try:
@@ -180,10 +182,12 @@ def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None) ->
         recorders = list(map(_RECORDED_BY, docs))
         updaters = set(map(dict.get, docs, repeat("updated_by")))
         updaters.discard(None)
-        if not "".join(chain(ids, set(recorders), updaters)).isprintable():
+        names = "".join(chain(ids, set(recorders), updaters))
+        if not (printable or names.isprintable()):
             return None
         notes = list(map(dict.get, docs, repeat("note"), repeat("")))
-        if not "".join(notes).isprintable():
+        joined_notes = "".join(notes)
+        if not (printable or joined_notes.isprintable()):
             return None  # maybe only an allowed line break or tab: the slow check knows
         dates = list(map(_DATE, docs))
         for day in set(dates):
