@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import date
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -145,3 +146,42 @@ def test_blocks_text_shares_number_texts_across_blocks_without_mixing_them():
     blocks = [[["a", "b", "c"], [0.0, 2.5, float("nan")]], [["d", "e", "f"], [-0.0, 1e20, 2.5]]]
     rows = [["a", 0.0], ["b", 2.5], ["c", float("nan")], ["d", -0.0], ["e", 1e20], ["f", 2.5]]
     assert csv_files.blocks_text(blocks) == _rows_text(rows)
+
+
+@pytest.mark.parametrize("fraction", ["", ".250000", ".5"], ids=["whole-seconds", "microseconds", "mixed"])
+def test_a_months_order_from_timestamps_of_one_width_or_of_several(seeded: Store, fraction: str):
+    # Dates out of order, several readings a date, their timestamps out of order within it: with
+    # every timestamp of one width they are compared as written, else each as utc_text.
+    readings = [
+        Reading(id=NEW_ID, metric="aht", department="sales", date=date(2025, 3, 1 + (i * 7) % 5), value=float(i),
+                recorded_by="kim",
+                recorded_at=f"2026-01-02T03:04:{(i * 13) % 60:02d}{fraction if fraction != '.5' or i % 2 else ''}Z")
+        for i in range(40)
+    ]
+    for start in range(0, 40, 10):
+        seeded.add_many(readings[start:start + 10])
+    columns = TABLES["readings"].columns
+    rows = [list(row) for month in seeded.reading_columns(columns) for row in zip(*month)]
+    assert rows == seeded.reading_rows(columns)
+    assert [row[2] for row in rows[-40:]] == sorted(row[2] for row in rows[-40:])
+
+
+def test_a_timestamp_with_another_offset_in_one_file_is_ordered_by_its_moment(seeded: Store):
+    # Two files in March; the second has a reading written by hand at +02:00, which the slow check
+    # takes. 11:00+02:00 is 09:00 UTC: before the first file's 10:00 UTC reading of the same date.
+    seeded.add_many([
+        Reading(id=NEW_ID, metric="aht", department="sales", date=date(2025, 3, 5 if i == 0 else 6), value=float(i),
+                recorded_by="kim", recorded_at="2026-01-02T10:00:00Z")
+        for i in range(501)
+    ])
+    second = seeded.layout.partition("2025-03.2")
+    data = orjson.loads(second.read_bytes())
+    doc = next(iter(data["readings"].values()))
+    doc.update(date="2025-03-05", recorded_at="2026-01-02T11:00:00+02:00")
+    second.write_bytes(orjson.dumps(data))
+    fresh = Store(seeded.path, user="tester")
+    columns = TABLES["readings"].columns
+    rows = [list(row) for month in fresh.reading_columns(columns) for row in zip(*month)]
+    assert rows == fresh.reading_rows(columns)
+    march = [row for row in rows if row[2] == "2025-03-05"]
+    assert [row[-1] for row in march] == ["2026-01-02T11:00:00+02:00", "2026-01-02T10:00:00+00:00"]

@@ -270,3 +270,12 @@ def test_a_month_folder_swapped_for_a_link_while_the_export_runs_is_refused_nami
     with pytest.raises(StoreError) as info:
         b"".join(chunks)
     assert str(folder) in str(info.value)
+
+
+def test_when_no_process_can_be_forked_this_one_does_both_halves(monkeypatch: pytest.MonkeyPatch):
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    items = forked.in_order(lambda: iter([(1, b"a")]), lambda: iter([(2, b"b")]), fork=True)
+    assert list(items) == [(1, b"a"), (2, b"b")]

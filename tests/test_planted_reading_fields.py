@@ -15,7 +15,7 @@ from cxtui.exchange.table_columns import TABLES
 from cxtui.store import Store, StoreCorrupt
 from cxtui.exchange.csv_files import cell
 from cxtui.store.documents import printable_text
-from cxtui.store.record_docs import check_reading_doc, checked_columns, checked_utc_texts, utc_text
+from cxtui.store.record_docs import check_reading_doc, checked_columns, checked_utc_texts, utc_text, utc_texts
 
 PLANTED = [
     ("department", []), ("department", {}), ("department", 0), ("department", False), ("department", ""),
@@ -85,7 +85,7 @@ def test_the_whole_file_check_never_takes_what_the_document_check_refuses(change
     # The columns it hands out are the documents' fields, and those an export writes as they are
     # (reading_columns.Month.plain) are text a CSV file holds unchanged.
     columns = checked_columns(docs)
-    assert columns is not None and columns["utc"] == texts
+    assert columns is not None and utc_texts(columns["recorded_at"]) == texts
     for name in ("id", "metric", "department", "date", "value", "confidence", "note", "recorded_by", "recorded_at"):
         default = {"confidence": None, "note": ""}.get(name)  # left out of a file form: its default
         assert columns[name] == [doc.get(name, default) for doc in docs]

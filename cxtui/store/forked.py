@@ -45,11 +45,16 @@ def can_fork() -> bool:
 def in_order(first: Job, second: Job, *, fork: bool) -> Iterator[Item]:
     """The items of first(), then those of second(). With `fork` (see can_fork), second() runs in a
     forked copy of this process while this one runs first()."""
-    if not fork:
+    helper = None
+    if fork:
+        try:
+            helper = _Helper(second)
+        except OSError:  # no process or temp file to be had now: this process does both halves
+            helper = None
+    if helper is None:
         yield from first()
         yield from second()
         return
-    helper = _Helper(second)
     try:
         yield from first()
         items = helper.result()
@@ -63,7 +68,11 @@ class _Helper:
 
     def __init__(self, job: Job) -> None:
         self.file = tempfile.TemporaryFile()
-        self.pid: int | None = os.fork()
+        try:
+            self.pid: int | None = os.fork()
+        except OSError:
+            self.file.close()
+            raise
         if self.pid == 0:
             os._exit(self._run(job))
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from cxtui.store.documents import READING_DEFAULTS, READINGS, expand_readings
 from cxtui.store.loading import Cached
-from cxtui.store.record_docs import checked_columns, iso_moment, utc_text
+from cxtui.store.record_docs import checked_columns, iso_moment, utc_text, utc_texts
 
 _DATE = operator.itemgetter("date")
 # Written as stored; recorded_at is rewritten as datetime.isoformat writes it.
@@ -104,8 +104,9 @@ def month_columns(view, columns: list[str], end: date | None = None) -> Iterator
 
 
 def _file_columns(view, path: Path, cached: Cached) -> dict[str, list[Any]]:
-    """A file's readings as checked columns (CHECKED_COLUMNS, recorded_at as isoformat writes it).
-    Documents in their file form (not whole) leave out their id (the key) and their defaults."""
+    """A file's readings as checked columns (CHECKED_COLUMNS, recorded_at as isoformat writes it;
+    `utc`, each as utc_text, only from the slow check: see _moments). Documents in their file form
+    (not whole) leave out their id (the key) and their defaults."""
     table = cached.data[READINGS]
     docs = list(table.values())
     ids = list(map(dict.get, docs, itertools.repeat("id"), table))
@@ -128,7 +129,7 @@ def _month(parts: list[dict[str, list[Any]]]) -> Month:
     # recorded in that order already: dates and timestamps each never go down. Checking that is
     # a tenth of the cost of sorting.
     dates = list(itertools.chain.from_iterable(part["date"] for part in parts))
-    moments = list(itertools.chain.from_iterable(part["utc"] for part in parts))
+    moments = _moments(parts)
     order = None
     if not (_ascending(dates) and _ascending(moments)):
         keys = list(map(operator.add, dates, moments))
@@ -140,6 +141,18 @@ def _month(parts: list[dict[str, list[Any]]]) -> Month:
 
 
 _PLAIN = frozenset({"metric", "date", "recorded_at"})
+
+
+def _moments(parts: list[dict[str, list[Any]]]) -> list[str]:
+    """Each reading's recorded_at as text that sorts as the moments do. The fast check's timestamps,
+    written "...+00:00" after the seconds or after a fraction of six digits, do so as they are ("+"
+    sorts before "."). A file the slow check took may hold other offsets: then every timestamp of
+    the month is compared as utc_text."""
+    if not any("utc" in part for part in parts):
+        return list(itertools.chain.from_iterable(part["recorded_at"] for part in parts))
+    return list(itertools.chain.from_iterable(
+        part["utc"] if "utc" in part else utc_texts("\n".join(part["recorded_at"]).replace("+00:00", "Z").split("\n"))
+        for part in parts))
 
 
 def _ascending(values: list[str]) -> bool:

@@ -135,12 +135,21 @@ _UTC_LINES = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{
 def checked_utc_texts(docs: list[dict[str, Any]], ids: list[str] | None = None) -> list[str] | None:
     """Each document's recorded_at as utc_text, when checked_columns takes the file; else None."""
     columns = checked_columns(docs, ids)
-    return None if columns is None else columns["utc"]
+    return None if columns is None else utc_texts(columns["recorded_at"])
 
 
-# What checked_columns returns: the fields a reading export writes, and each recorded_at as utc_text.
-CHECKED_COLUMNS = ("id", "metric", "department", "date", "value", "confidence", "note", "recorded_by",
-                   "recorded_at", "utc")
+def utc_texts(texts: list[str]) -> list[str]:
+    """utc_text of each recorded_at that checked_columns took (pydantic's UTC form, "...Z")."""
+    widths = set(map(len, texts))
+    if widths <= {27}:
+        return texts
+    if widths == {20}:  # whole seconds: each text's one "Z" is its last character
+        return "\n".join(texts).replace("Z", ".000000Z").split("\n")
+    return [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
+
+
+# What checked_columns returns: the fields a reading export writes.
+CHECKED_COLUMNS = ("id", "metric", "department", "date", "value", "confidence", "note", "recorded_by", "recorded_at")
 
 
 def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None, *,
@@ -149,7 +158,7 @@ def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None, *,
     function call per document; ids and names that repeat are checked once each), when every
     recorded_at is in pydantic's UTC form. Returns the CHECKED_COLUMNS, each a list in the
     documents' order (taken once, for the checks and for whoever reads them after), or None when
-    any document fails or is unusual: check it slowly. `ids`: the documents' ids, when they are in
+    any document fails or is unusual: check it slowly (recorded_at as utc_text: utc_texts). `ids`: the documents' ids, when they are in
     their file form (which leaves the id out, and the defaults of READING_DEFAULTS). `printable`:
     the file's bytes showed every text in it printable (documents.printable_text)."""
     if not docs:
@@ -205,15 +214,8 @@ def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None, *,
             pass
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    widths = set(map(len, distinct))
-    if widths == {27}:
-        utc = texts
-    elif widths == {20}:  # whole seconds: each text's one "Z" is its last character
-        utc = "\n".join(texts).replace("Z", ".000000Z").split("\n")
-    else:
-        utc = [t if len(t) == 27 else t[:-1] + ".000000Z" for t in texts]
     return {"id": ids, "metric": metrics, "department": departments, "date": dates, "value": values,
-            "confidence": confidences, "note": notes, "recorded_by": recorders, "recorded_at": texts, "utc": utc}
+            "confidence": confidences, "note": notes, "recorded_by": recorders, "recorded_at": texts}
 
 
 def utc_text(moment: datetime) -> str:
