@@ -185,3 +185,23 @@ def test_a_timestamp_with_another_offset_in_one_file_is_ordered_by_its_moment(se
     assert rows == fresh.reading_rows(columns)
     march = [row for row in rows if row[2] == "2025-03-05"]
     assert [row[-1] for row in march] == ["2026-01-02T11:00:00+02:00", "2026-01-02T10:00:00+00:00"]
+
+
+def test_one_moment_written_two_ways_keeps_the_row_ways_order(seeded: Store):
+    # ":05Z" and ":05.000000Z" (the second only written by hand) are one moment: ties stay in file
+    # order, as reading_rows keeps them, not in the order of the texts.
+    seeded.add_many([
+        Reading(id=NEW_ID, metric="aht", department="sales", date=date(2025, 3, 5), value=float(i),
+                recorded_by="kim", recorded_at="2026-01-02T10:00:05Z")
+        for i in range(2)
+    ])
+    path = seeded.layout.partition("2025-03")
+    data = orjson.loads(path.read_bytes())
+    first = next(iter(data["readings"].values()))
+    first["recorded_at"] = "2026-01-02T10:00:05.000000Z"
+    path.write_bytes(orjson.dumps(data))
+    fresh = Store(seeded.path, user="tester")
+    columns = TABLES["readings"].columns
+    rows = [list(row) for month in fresh.reading_columns(columns) for row in zip(*month)]
+    assert rows == fresh.reading_rows(columns)
+    assert [row[3] for row in rows if row[2] == "2025-03-05"] == [0, 1]

@@ -124,10 +124,9 @@ def _file_columns(view, path: Path, cached: Cached) -> dict[str, list[Any]]:
 
 
 def _month(parts: list[dict[str, list[Any]]]) -> Month:
-    # By date, then recorded_at (utc_text: one width, so texts sort as moments), ties in file
-    # order (the sort is stable): the order of Store.readings and reading_rows. Most months are
-    # recorded in that order already: dates and timestamps each never go down. Checking that is
-    # a tenth of the cost of sorting.
+    # By date, then recorded_at (see _moments), ties in file order (the sort is stable): the order
+    # of Store.readings and reading_rows. Most months are recorded in that order already: dates and
+    # timestamps each never go down. Checking that is a tenth of the cost of sorting.
     dates = list(itertools.chain.from_iterable(part["date"] for part in parts))
     moments = _moments(parts)
     order = None
@@ -144,12 +143,14 @@ _PLAIN = frozenset({"metric", "date", "recorded_at"})
 
 
 def _moments(parts: list[dict[str, list[Any]]]) -> list[str]:
-    """Each reading's recorded_at as text that sorts as the moments do. The fast check's timestamps,
-    written "...+00:00" after the seconds or after a fraction of six digits, do so as they are ("+"
-    sorts before "."). A file the slow check took may hold other offsets: then every timestamp of
-    the month is compared as utc_text."""
+    """Each reading's recorded_at as text that sorts as the moments do, equal moments as equal
+    texts. The fast check's timestamps, all "...+00:00" and all of one width (each with six digits
+    of a fraction of a second, or none), do so as they are. Otherwise (a file the slow check took
+    may hold other offsets; ":05Z" and ":05.000000Z" are one moment) each becomes utc_text."""
     if not any("utc" in part for part in parts):
-        return list(itertools.chain.from_iterable(part["recorded_at"] for part in parts))
+        stamps = list(itertools.chain.from_iterable(part["recorded_at"] for part in parts))
+        if len(set(map(len, stamps))) <= 1:
+            return stamps
     return list(itertools.chain.from_iterable(
         part["utc"] if "utc" in part else utc_texts("\n".join(part["recorded_at"]).replace("+00:00", "Z").split("\n"))
         for part in parts))
