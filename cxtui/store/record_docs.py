@@ -157,10 +157,11 @@ def checked_columns(docs: list[dict[str, Any]], ids: list[str] | None = None, *,
     """What check_reading_doc checks, for a whole file at once (a pass in C per check instead of a
     function call per document; ids and names that repeat are checked once each), when every
     recorded_at is in pydantic's UTC form. Returns the CHECKED_COLUMNS, each a list in the
-    documents' order (taken once, for the checks and for whoever reads them after), or None when
-    any document fails or is unusual: check it slowly (recorded_at as utc_text: utc_texts). `ids`: the documents' ids, when they are in
-    their file form (which leaves the id out, and the defaults of READING_DEFAULTS). `printable`:
-    the file's bytes showed every text in it printable (documents.printable_text)."""
+    documents' order (taken once, for the checks and for whoever reads them after; recorded_at as
+    stored, utc_texts makes it utc_text), or None when any document fails or is unusual: check it
+    slowly. `ids`: the documents' ids, when they are in their file form (which leaves the id out,
+    and the defaults of READING_DEFAULTS). `printable`: the file's bytes showed every text in it
+    printable (documents.printable_text)."""
     if not docs:
         return {name: [] for name in CHECKED_COLUMNS}
     try:
