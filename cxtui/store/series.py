@@ -83,6 +83,9 @@ def add(entry: Entry, doc: Doc) -> None:
         first.append(doc)
         first.sort(key=_order)
     recent = entry["recent"]
+    held = {d["date"] for d in recent}
+    if len(held) >= WINDOW_DATES and doc["date"] < min(held):
+        return  # older than a full window: it would be left out of the window again
     window = _newest_dates(recent, WINDOW_DATES)
     complete = entry["count"] - 1 == len(recent)
     if len(window) < WINDOW_DATES and not complete and doc["date"] < min(window, default=doc["date"]):
