@@ -42,6 +42,7 @@ from cxtui.models import (
     describe_errors,
     entity_name,
     slugify,
+    trusted,
     utcnow,
 )
 from cxtui.engine.resolve import Unresolved, resolve
@@ -94,7 +95,7 @@ class Spool:
             for name, parse in parsers.items():
                 if values[name] is not None:
                     values[name] = parse(values[name])
-            yield self.model.model_construct(**values)
+            yield trusted(self.model, values)  # every field, as the record written held it
 
     def close(self) -> None:
         self._file.close()

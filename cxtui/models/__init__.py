@@ -85,6 +85,7 @@ from cxtui.models.records import (
     meeting_id,
     sequence_number,
     tension_id,
+    trusted,
 )
 from cxtui.models.rules import (
     RuleError,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from itertools import pairwise
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -63,6 +63,21 @@ Sign = Literal["positive", "negative"]
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(cls: type[M], fields: dict[str, Any]) -> M:
+    """A `cls` of `fields` (a value for every field, each already what validation would make it),
+    built without validating: what model_construct does, without its loop over the fields (~2 us
+    instead of ~6-12). Only for values cxtui made or checked itself."""
+    record = object.__new__(cls)
+    object.__setattr__(record, "__dict__", fields)
+    object.__setattr__(record, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(record, "__pydantic_extra__", None)
+    object.__setattr__(record, "__pydantic_private__", None)
+    return record
 
 
 # Ids the store numbers itself, per entity: G-1, G-2, ... Its counter is kept in the store file.

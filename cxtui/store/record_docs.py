@@ -27,6 +27,7 @@ from cxtui.models import (
     aware,
     is_slug,
     text_problem,
+    trusted,
 )
 from cxtui.store import auditlog
 from cxtui.store.documents import digest
@@ -59,9 +60,6 @@ def entity_class(entity: str) -> type[Record]:
     from cxtui.models import ENTITIES
 
     return ENTITIES[entity]
-
-
-READING_FIELDS = frozenset(Reading.model_fields)
 
 
 # Dates and timestamps repeat across readings (one date per week, one timestamp per commit);
@@ -239,12 +237,7 @@ def reading_from_doc(doc: dict[str, Any]) -> Reading:
         "date": _day(doc["date"]), "value": float(value), "confidence": confidence, "note": note,
         "recorded_by": doc["recorded_by"], "recorded_at": _moment(doc["recorded_at"]),
     }
-    reading = object.__new__(Reading)
-    object.__setattr__(reading, "__dict__", fields)
-    object.__setattr__(reading, "__pydantic_fields_set__", set(READING_FIELDS))
-    object.__setattr__(reading, "__pydantic_extra__", None)
-    object.__setattr__(reading, "__pydantic_private__", None)
-    return reading
+    return trusted(Reading, fields)
 
 
 def hinted_month(record_id: str) -> str | None:
