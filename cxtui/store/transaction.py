@@ -430,7 +430,10 @@ class Transaction(ReadView):
 
     def _permit(self, entity: str, action: str, before: Record | None, after: Record | None) -> None:
         settings = self.models_of("settings")
-        departments = {d.id: d for d in self.models_of("department")}
+        # Kept with the models (cleared with them): an import asks once a row.
+        departments = self._models.get(("department", "by id"))
+        if departments is None:
+            departments = self._models[("department", "by id")] = {d.id: d for d in self.models_of("department")}
         permissions.check_change(self.user, settings[0] if settings else Settings(), departments, entity, action,
                                  before, after)
 
