@@ -24,7 +24,9 @@ class Cached:
     data: dict[str, Any]
     models: dict[str, list[Any]] | None = None
     whole: bool = True  # reading documents whole, not in their file form (documents.parse)
-    printable: bool = False  # every text in the file is printable ASCII (documents.printable_text)
+    # Every text in the file is printable ASCII (documents.printable_text); told only for a file
+    # read in its file form (whole False), which only the whole-history scans ask for.
+    printable: bool = False
 
 
 class Loader:
@@ -79,7 +81,7 @@ class Loader:
             raise self.corrupt(path, exc.problem) from None
         # The key of what was read, not of what the path showed a moment before.
         cached = Cached(key=(st.st_ino, st.st_mtime_ns, st.st_size), data=data, whole=whole,
-                        printable=printable_text(raw))
+                        printable=not whole and printable_text(raw))
         if keep:
             self._cache[path] = cached
         return cached

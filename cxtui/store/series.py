@@ -86,7 +86,7 @@ def add(entry: Entry, doc: Doc) -> None:
     held = {d["date"] for d in recent}
     if len(held) >= WINDOW_DATES and doc["date"] < min(held):
         return  # older than a full window: it would be left out of the window again
-    window = _newest_dates(recent, WINDOW_DATES)
+    window = set(sorted(held)[-WINDOW_DATES:])
     complete = entry["count"] - 1 == len(recent)
     if len(window) < WINDOW_DATES and not complete and doc["date"] < min(window, default=doc["date"]):
         # A reading older than a shrunken window whose older neighbours are not held: leave the

@@ -222,23 +222,22 @@ class Transaction(ReadView):
 
     def add(self, model: Record) -> Record:
         entity = entity_name(model)
-        generated = model.id == NEW_ID
         stamp = {"version": 1, "updated_by": self.user, "updated_at": self.now}
-        if entity == "reading" and generated:
-            # Most of a large import: the new id and the stamp in one copy of the model, not two.
-            model = model.model_copy(update={**stamp, "id": new_reading_id(model.date)})  # type: ignore[attr-defined]
+        if entity == "reading" and model.id == NEW_ID:
+            # Most of a large import: the new id and the stamp in one copy of the model. A generated
+            # reading id holds 64 random bits: checking it would cost a read of the month.
+            stored = model.model_copy(update={**stamp, "id": new_reading_id(model.date)})  # type: ignore[attr-defined]
         else:
             model = self._with_id(entity, model)
-        if entity == "reading":
-            # A generated reading id holds 64 random bits: checking it would cost a read of the
-            # month. A given one (an import, the API) may clash with a reading in any month: an edit
-            # moves a reading to its new date's month under its old id.
-            exists = not generated and model.id in self.reading_ids()
-        else:
-            exists = self.doc(entity, model.id) is not None
-        if exists:
-            raise DuplicateRecord(entity, model.id)
-        stored = model if entity == "reading" and generated else model.model_copy(update=stamp)
+            if entity == "reading":
+                # A given id (an import, the API) may clash with a reading in any month: an edit
+                # moves a reading to its new date's month under its old id.
+                exists = model.id in self.reading_ids()
+            else:
+                exists = self.doc(entity, model.id) is not None
+            if exists:
+                raise DuplicateRecord(entity, model.id)
+            stored = model.model_copy(update=stamp)
         self._permit(entity, "add", None, stored)
         self._check(entity, stored)
         doc = self._write(entity, stored)
