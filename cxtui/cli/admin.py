@@ -182,7 +182,7 @@ def doctor() -> None:
         from cxtui.store import StoreMissing
 
         raise StoreMissing(store.path)
-    problems = store.doctor() + _engine_problems(store)
+    problems = store.doctor(helper=True) + _engine_problems(store)
     for p in problems:
         click.echo(f"{p.level}: {' '.join(p.message.split())}", err=True)
     if any(p.level == "error" for p in problems):

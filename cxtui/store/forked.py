@@ -2,7 +2,7 @@
 
 A whole-history export of a million readings is CPU work in Python (parsing, checking, turning
 values into text) that one core does in about four seconds; a second core does half of it at the
-same time. A forked copy shares what this process holds, the store's lock among it: its files are
+same time. `cxtui doctor` likewise scans the audit trail in a copy while it scans the readings. A forked copy shares what this process holds, the store's lock among it: its files are
 read under this process's lock, so both halves see one state of the store. The copy writes what it
 makes to an unnamed temp file and leaves by os._exit, so it runs no exit handler and flushes or
 releases nothing of this process's.
@@ -22,11 +22,14 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import orjson
 
 Item = tuple[int, bytes]  # (rows, their text)
 Job = Callable[[], Iterator[Item]]
+
+T = TypeVar("T")
 
 _TRAILER = struct.Struct("<Q")  # the length of the JSON list of item sizes that ends the temp file
 
@@ -59,6 +62,25 @@ def in_order(first: Job, second: Job, *, fork: bool) -> Iterator[Item]:
         yield from first()
         items = helper.result()
         yield from (items if items is not None else second())
+    finally:
+        helper.close()
+
+
+def together(here: Callable[[], T], there: Callable[[], bytes], *, fork: bool) -> tuple[T, bytes]:
+    """here() and there(). With `fork` (see can_fork), there() runs in a forked copy of this process
+    while this one runs here(); its bytes come back through the copy's temp file."""
+    helper = None
+    if fork:
+        try:
+            helper = _Helper(lambda: iter([(0, there())]))
+        except OSError:
+            helper = None
+    if helper is None:
+        return here(), there()
+    try:
+        mine = here()
+        items = helper.result()
+        return mine, (b"".join(data for _, data in items) if items is not None else there())
     finally:
         helper.close()
 

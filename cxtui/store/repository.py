@@ -29,7 +29,7 @@ from cxtui.models import (
     utcnow,
 )
 from cxtui.store import auditlog, forked, fsio, journal, reading_columns, sharing
-from cxtui.store.checkup import scan_readings, series_docs, trail_problems
+from cxtui.store.checkup import readings_and_trail, series_docs
 from cxtui.store.documents import META, digest, dumps
 from cxtui.store.errors import (
     ChangedSince,
@@ -467,11 +467,13 @@ class Store:
         else:
             tx.add(cls.model_validate(entry.before, context=STORED))
 
-    def doctor(self) -> list[Problem]:
+    def doctor(self, *, helper: bool = False) -> list[Problem]:
         """Check every file and every reference; an empty list means the store is sound.
 
         Streams: readings files are read one at a time and not kept, the audit trail from its end a
-        piece at a time; what it holds per reading is a hash of its id (see health.Tally)."""
+        piece at a time; what it holds per reading is a hash of its id (see health.Tally). With
+        `helper`, a large store's audit trail is scanned by a forked copy of this process at the
+        same time (checkup.readings_and_trail)."""
         problems: list[Problem] = []
         layout = self.layout
         try:
@@ -487,9 +489,9 @@ class Store:
                     problems += reference_problems(snapshot)
                     indexed, series_found = series_docs(self.files, view)
                     problems += series_found
-                    stored, found = scan_readings(self.files, view, snapshot, indexed)
-                    problems += found
-                    problems += trail_problems(self.files, view, snapshot, stored)
+                    fork = (helper and sum(reading_columns.month_sizes(view).values()) >= HELPER_BYTES
+                            and forked.can_fork())
+                    problems += readings_and_trail(self.files, view, snapshot, indexed, fork=fork)
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, StoreIOError, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
         problems += [Problem(level="error", message=line) for line in journal.rejected(layout)]
