@@ -128,6 +128,41 @@ def test_an_entry_kept_by_add_and_remove_trims_like_the_full_series(ops, as_of_d
         assert series_index.trim(held, as_of) == series_index.trim(list(live.values()), as_of)
 
 
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(st.tuples(st.integers(0, 9), st.integers(0, 60)), min_size=1, max_size=150))
+def test_an_entry_added_to_with_remembered_windows_is_the_entry_added_to_without(ops):
+    """Windows only saves reading the dates again: adds and removes across several series, with
+    and without it, leave the same entries, and each remembered window is the entry's dates."""
+    windows = series_index.Windows()
+    with_windows = [series_index.empty_entry() for _ in range(3)]
+    without = [series_index.empty_entry() for _ in range(3)]
+    live: list[dict[str, dict]] = [{}, {}, {}]
+    for n, (op, day) in enumerate(ops):
+        which = n % 3
+        if op < 8 or not live[which]:
+            doc = _doc(n, START + timedelta(days=day))
+            live[which][doc["id"]] = doc
+            series_index.add(with_windows[which], doc, windows)
+            series_index.add(without[which], doc)
+        else:
+            doc = live[which].pop(sorted(live[which])[day % len(live[which])])
+            for entries in (with_windows, without):
+                if not series_index.remove(entries[which], doc):
+                    entries[which] = series_index.entry_from(list(live[which].values()))
+        assert with_windows == without
+        assert windows.dates(with_windows[which]) == sorted({d["date"] for d in with_windows[which]["recent"]})
+
+
+def test_a_window_changed_in_place_is_read_again():
+    entry = series_index.entry_from([_doc(1, START), _doc(2, START + timedelta(days=1))])
+    windows = series_index.Windows()
+    assert windows.dates(entry) == [START.isoformat(), (START + timedelta(days=1)).isoformat()]
+    entry["recent"].append(_doc(3, START + timedelta(days=5)))
+    assert windows.dates(entry)[-1] == (START + timedelta(days=5)).isoformat()
+    entry["recent"] = entry["recent"][:1]
+    assert windows.dates(entry) == [START.isoformat()]
+
 def test_reading_rows_equal_the_rows_of_the_readings(tmp_path):
     """The export's fast path gives the same values, in the same order, as the models do."""
     from cxtui.exchange import csv_files

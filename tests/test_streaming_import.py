@@ -5,6 +5,7 @@ these check that the streamed path stores exactly what it should, and nothing wh
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -72,6 +73,8 @@ def test_an_import_larger_than_any_buffer_is_stored_whole(seeded, cli, store_pat
     assert len(entries) == ROWS + 5
     assert len({e["tx"] for e in entries}) == 1  # one commit
     assert [e["id"] for e in entries] == [f"{entries[0]['tx']}.{i}" for i in range(ROWS + 5)]
+    ids = [e["entity_id"] for e in entries]
+    assert len(set(ids)) == len(ids) and all(re.fullmatch(r"R-\d{8}-[0-9a-f]{16}", i) for i in ids)
     assert store.doctor() == []
     assert _temp_files(store_path.parent) == []
 
