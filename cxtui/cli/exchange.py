@@ -129,8 +129,9 @@ class _Counter:
 def import_command(what: str, file: str, dry_run: bool, sheet: str | None) -> None:
     """Add the rows of a CSV FILE ('-' for stdin) or of a sheet of an Excel workbook (.xlsx) to the
     store: all rows, or none if any is wrong."""
-    from cxtui.exchange.importing import apply, plan_import
+    from cxtui.exchange.importing import PIPELINE_BYTES, apply, pipelined_import, plan_import
     from cxtui.exchange.workbook import is_workbook, plan_book_import
+    from cxtui.store import forked
 
     if sheet is not None and not is_workbook(file):
         raise click.UsageError("--sheet is for an Excel workbook (a FILE ending .xlsx)")
@@ -140,6 +141,15 @@ def import_command(what: str, file: str, dry_run: bool, sheet: str | None) -> No
         plan, name = plan_book_import(store, what, file, sheet=sheet)
     else:
         with _open_input(file) as stream:
+            if (not dry_run and file != "-" and os.fstat(stream.fileno()).st_size >= PIPELINE_BYTES
+                    and forked.can_fork()):
+                outcome = pipelined_import(store, what, stream, name, progress=lambda: _progress(stream, file))
+                if isinstance(outcome, int):
+                    echo_saved(f"imported {_counted(outcome, what)} from {name}")
+                    return
+                if outcome is not None:
+                    _report_problems(outcome, name)
+                stream.seek(0)  # the copy failed: check and add in turn, from the start
             with _progress(stream, file) as tick:
                 plan = plan_import(store, what, stream, name, on_progress=tick)
     with contextlib.closing(plan.records):
@@ -180,9 +190,11 @@ def _rich_progress(stream, size: int):
 
 
 def _summary(plan) -> str:
-    n = len(plan.records)
-    noun = plan.table if n != 1 else plan.table.removesuffix("s")
-    return f"{n} {noun}"
+    return _counted(len(plan.records), plan.table)
+
+
+def _counted(n: int, table: str) -> str:
+    return f"{n} {table if n != 1 else table.removesuffix('s')}"
 
 
 def _dry_run_lines(plan) -> list[str]:

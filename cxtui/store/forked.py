@@ -2,7 +2,8 @@
 
 A whole-history export of a million readings is CPU work in Python (parsing, checking, turning
 values into text) that one core does in about four seconds; a second core does half of it at the
-same time. `cxtui doctor` likewise scans the audit trail in a copy while it scans the readings. A forked copy shares what this process holds, the store's lock among it: its files are
+same time. `cxtui doctor` likewise scans the audit trail in a copy while it scans the readings, and
+`cxtui import` checks a large file in a copy while this process adds the rows it has passed. A forked copy shares what this process holds, the store's lock among it: its files are
 read under this process's lock, so both halves see one state of the store. The copy writes what it
 makes to an unnamed temp file and leaves by os._exit, so it runs no exit handler and flushes or
 releases nothing of this process's.
@@ -16,13 +17,14 @@ meets, in its own words.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import struct
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import orjson
 
@@ -31,7 +33,9 @@ Job = Callable[[], Iterator[Item]]
 
 T = TypeVar("T")
 
-_TRAILER = struct.Struct("<Q")  # the length of the JSON list of item sizes that ends the temp file
+_TRAILER = struct.Struct("<Q")
+_PIPE_BYTES = 1 << 20  # Linux's default bound for an unprivileged pipe (/proc/sys/fs/pipe-max-size)
+_WRITE_BYTES = 1 << 16  # the copy's lines go out in pieces this size: a full pipe is never a long wait  # the length of the JSON list of item sizes that ends the temp file
 
 
 def can_fork() -> bool:
@@ -140,3 +144,70 @@ class _Helper:
                 os.waitpid(self.pid, 0)
             self.pid = None
         self.file.close()
+
+
+class Piped:
+    """job(out) in a forked copy of this process, started at once; the lines it writes to `out`
+    come to this one through a pipe as they are written (lines()), and then what job returns
+    (result()). Each line job writes ends with a newline and does not start with a NUL byte."""
+
+    _END = b"\0"  # starts what follows the last line: the result's length, then the result
+
+    def __init__(self, job: Callable[[BinaryIO], bytes]) -> None:
+        read, write = os.pipe()
+        with contextlib.suppress(AttributeError, OSError):
+            # Room for a second or so of lines, so that the copy, ahead, writes while this process
+            # works instead of waiting for it to read (the default 64 KB is a few hundred rows).
+            fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+        try:
+            self.pid: int | None = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
+        if self.pid == 0:
+            os.close(read)
+            os._exit(self._run(job, write))
+        os.close(write)
+        self.stream: BinaryIO = os.fdopen(read, "rb", buffering=1 << 20)
+        self._result: bytes | None = None
+
+    @classmethod
+    def _run(cls, job: Callable[[BinaryIO], bytes], fd: int) -> int:
+        try:
+            with os.fdopen(fd, "wb", buffering=_WRITE_BYTES) as out:
+                result = job(out)
+                out.write(cls._END + _TRAILER.pack(len(result)) + result)
+            return 0
+        except BaseException:  # noqa: BLE001 - this process sees no result and says so
+            return 1
+
+    def lines(self) -> Iterator[bytes]:
+        """The job's lines, as they come; then result() tells how it ended."""
+        for line in self.stream:
+            if line.startswith(self._END):
+                rest = line[1:] + self.stream.read()
+                if len(rest) >= _TRAILER.size and _TRAILER.unpack_from(rest)[0] == len(rest) - _TRAILER.size:
+                    self._result = rest[_TRAILER.size:]
+                return
+            yield line
+
+    def result(self) -> bytes | None:
+        """What job returned, once lines() is done; None when the copy failed (it raised, was
+        killed, or its end did not come whole)."""
+        if self.pid is not None:
+            for _ in self.lines():  # a caller that stopped early: the rest is not wanted
+                pass
+            _, status = os.waitpid(self.pid, 0)
+            self.pid = None
+            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                self._result = None
+        return self._result
+
+    def close(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+        self.stream.close()
