@@ -150,13 +150,13 @@ CLI = """
                 os.kill(os.getpid(), signal.SIGKILL)
             append(self, record)
         importing.Spool.append = append_then_die
-    if mode == "store-refuses":
-        add = transaction.Transaction.add
-        def refuse_third(self, model):
-            if self.bulk and len(self.entries) == 2:
-                raise RuleViolation("value", "value: refused by the store")
-            return add(self, model)
-        transaction.Transaction.add = refuse_third
+    adds, add = [0], transaction.Transaction.add
+    def counted_add(self, model):
+        if self.bulk and mode == "store-refuses" and len(self.entries) == 2:
+            raise RuleViolation("value", "value: refused by the store")
+        adds[0] += 1
+        return add(self, model)
+    transaction.Transaction.add = counted_add
     from cxtui.cli import main
     sys.argv = ["cxtui", *sys.argv[1:]]
     try:
@@ -167,7 +167,7 @@ CLI = """
             left = "a child is left"
         except ChildProcessError:
             left = "none left"
-        print("forks", len(forks), left)
+        print("forks", len(forks), left, "adds", adds[0])
 """
 
 
@@ -180,12 +180,14 @@ def _rows(n: int, bad: dict[int, str] | None = None) -> str:
 
 
 def _import(store: Store, csv: Path, *, pipelined: bool, mode: str = "",
-            extra: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], str]:
+            extra: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], str, int]:
+    """The import in a child Python: its result, "forks N none left", and how many rows this
+    process added to its transaction."""
     env = {**child_env(store), "MODE": mode, "PIPELINE_BYTES": "0" if pipelined else str(1 << 60), **(extra or {})}
     result = _python(CLI, "import", "readings", str(csv), "--db", str(store.path), env=env)
     *said, forks = result.stdout.splitlines()
     result.stdout = "\n".join(said)
-    return result, forks
+    return result, forks.partition(" adds ")[0], int(forks.partition(" adds ")[2])
 
 
 def _twin(store: Store, tmp_path: Path) -> Store:
@@ -210,8 +212,8 @@ def test_a_pipelined_import_stores_what_the_import_in_turn_stores(seeded: Store,
     csv.write_text(_rows(ROWS))
     before = _audited_tx(seeded)
 
-    piped, forks = _import(seeded, csv, pipelined=True, mode=mode)
-    alone, alone_forks = _import(twin, csv, pipelined=False)
+    piped, forks, _ = _import(seeded, csv, pipelined=True, mode=mode)
+    alone, alone_forks, _ = _import(twin, csv, pipelined=False)
 
     assert piped.returncode == alone.returncode == 0, piped.stderr + alone.stderr
     assert piped.stdout == alone.stdout.replace(str(twin.path), str(seeded.path)) == f"imported {ROWS} readings from {csv}"
@@ -233,19 +235,21 @@ def test_a_file_with_problems_is_refused_in_the_words_of_the_import_in_turn(
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS, bad))
     before = tree_digest(seeded.path.parent)
-    alone, _ = _import(seeded, csv, pipelined=False)
-    piped, forks = _import(seeded, csv, pipelined=True, mode=mode)
+    alone, _, _ = _import(seeded, csv, pipelined=False)
+    piped, forks, adds = _import(seeded, csv, pipelined=True, mode=mode)
     assert alone.returncode == piped.returncode == 1, what
     assert piped.stderr == alone.stderr and "nothing was imported" in piped.stderr
     assert forks == "forks 1 none left"
     assert tree_digest(seeded.path.parent) == before
+    if mode == "":  # the rows after the first problem are only checked, not added
+        assert adds == min(bad)
 
 
 def test_a_header_the_import_cannot_use_is_named_as_the_import_in_turn_names_it(seeded: Store, tmp_path: Path):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS).replace("metric,", "metrik,", 1))
-    alone, _ = _import(seeded, csv, pipelined=False)
-    piped, _ = _import(seeded, csv, pipelined=True)
+    alone, _, _ = _import(seeded, csv, pipelined=False)
+    piped, _, _ = _import(seeded, csv, pipelined=True)
     assert alone.returncode == piped.returncode != 0
     assert piped.stderr == alone.stderr and "metrik" in piped.stderr
 
@@ -254,7 +258,7 @@ def test_a_row_the_store_refuses_in_a_clean_file_is_the_stores_error(seeded: Sto
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS))
     before = tree_digest(seeded.path.parent)
-    piped, forks = _import(seeded, csv, pipelined=True, mode="store-refuses")
+    piped, forks, _ = _import(seeded, csv, pipelined=True, mode="store-refuses")
     assert piped.returncode == 1
     assert "refused by the store" in piped.stderr and len(piped.stderr.strip().splitlines()) == 1
     assert forks == "forks 1 none left"
@@ -265,7 +269,7 @@ def test_the_copy_checks_the_file_under_the_write_lock(seeded: Store, tmp_path: 
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS))
     probe = tmp_path / "probe"
-    piped, _ = _import(seeded, csv, pipelined=True, mode="lock-probe", extra={"LOCK_PROBE": str(probe)})
+    piped, _, _ = _import(seeded, csv, pipelined=True, mode="lock-probe", extra={"LOCK_PROBE": str(probe)})
     assert piped.returncode == 0, piped.stderr
     assert probe.read_text() == "held"
 
@@ -273,6 +277,6 @@ def test_the_copy_checks_the_file_under_the_write_lock(seeded: Store, tmp_path: 
 def test_only_a_large_file_is_pipelined(seeded: Store, tmp_path: Path):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(50))
-    result, forks = _import(seeded, csv, pipelined=True, extra={"PIPELINE_BYTES": str(csv.stat().st_size + 1)})
+    result, forks, _ = _import(seeded, csv, pipelined=True, extra={"PIPELINE_BYTES": str(csv.stat().st_size + 1)})
     assert result.returncode == 0, result.stderr
     assert forks == "forks 0 none left"

@@ -110,7 +110,7 @@ class Spool:
 @dataclass
 class ImportPlan:
     table: str
-    records: Spool
+    records: Spool  # the rows that passed; with problems, only those before the first
     problems: list[Problem] = field(default_factory=list)
     stopped_early: bool = False
 
@@ -201,7 +201,7 @@ def plan_rows(
 ) -> ImportPlan:
     """Check rows of text cells, the header first, from any reader. `cells_of` maps a row to
     {column: text}; it may raise RowProblem for cells its reader could not take. The rows that
-    pass go to `spool` (a new one by default)."""
+    pass go to `spool` (a new one by default) until a row has a problem."""
     table = TABLES[table_name]
     columns = _header(table, rows, name)
     plan = ImportPlan(table_name, Spool(table.model) if spool is None else spool)
@@ -215,7 +215,9 @@ def plan_rows(
             plan.problems.append(Problem(line, f"has {len(cells)} cells; the header has {len(columns)}"))
         else:
             try:
-                plan.records.append(_record(table, context, cells_of(columns, cells), line))
+                record = _record(table, context, cells_of(columns, cells), line)
+                if not plan.problems:  # else the plan is not applied: the rows after are only checked
+                    plan.records.append(record)
             except RowProblem as exc:
                 plan.problems.extend(Problem(line, message) for message in exc.args)
         if len(plan.problems) >= MAX_PROBLEMS:
