@@ -1,16 +1,19 @@
-"""Two halves of a long read at once: the second in a forked copy of this process.
+"""Two halves of a long job at once: one of them in a forked copy of this process.
 
 A whole-history export of a million readings is CPU work in Python (parsing, checking, turning
 values into text) that one core does in about four seconds; a second core does half of it at the
-same time. `cxtui doctor` likewise scans the audit trail in a copy while it scans the readings, and
-`cxtui import` checks a large file in a copy while this process adds the rows it has passed. A forked copy shares what this process holds, the store's lock among it: its files are
-read under this process's lock, so both halves see one state of the store. The copy writes what it
-makes to an unnamed temp file and leaves by os._exit, so it runs no exit handler and flushes or
-releases nothing of this process's.
+same time (in_order). `cxtui doctor` likewise scans the audit trail in a copy while it scans the
+readings (together), and `cxtui import` checks a large file in a copy while this process adds the
+rows it has passed (Piped).
+
+A forked copy shares what this process holds, the store's lock among it: its files are read under
+this process's lock, so both see one state of the store. The copy hands back what it makes through
+an unnamed temp file or a pipe, which no other process can open, and leaves by os._exit, so it runs
+no exit handler and flushes or releases nothing of this process's.
 
 Forking is only done where it is safe and pays: a process with one thread (forking one that has
 more can copy a lock another thread holds), at least two CPUs to run on, and work large enough. If
-the copy fails in any way, this process does its half itself, and so raises the error that half
+the copy fails in any way, this process does its part itself, and so raises the error that part
 meets, in its own words.
 """
 
