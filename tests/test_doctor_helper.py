@@ -163,11 +163,12 @@ def _doctor_alone(store: Store, cli) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("planted", list(PLANTED))
 @pytest.mark.parametrize("copy", ["works", "fails"])
 def test_helped_doctor_says_what_one_process_says(seeded: Store, cli, planted: str, copy: str):
+    member = child_env(seeded)  # first: run by anyone but root, it changes the store
     PLANTED[planted](seeded)
     code, said = _doctor_alone(seeded, cli)
     assert (code == 0) == (planted == "nothing"), said
     result = _python(HELPED_CLI, "doctor", "--db", str(seeded.path),
-                     env={**child_env(seeded), **({"FAIL_IN_COPY": "1"} if copy == "fails" else {})})
+                     env={**member, **({"FAIL_IN_COPY": "1"} if copy == "fails" else {})})
     assert result.returncode == code, result.stderr
     assert result.stderr.splitlines() == said
     assert result.stdout.splitlines()[-1] == "forks 1 none left"

@@ -179,15 +179,22 @@ def _rows(n: int, bad: dict[int, str] | None = None) -> str:
     return HEADER + "".join(rows)
 
 
-def _import(store: Store, csv: Path, *, pipelined: bool, mode: str = "",
+def _import(store: Store, csv: Path, member: dict[str, str], *, pipelined: bool, mode: str = "",
             extra: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], str, int]:
-    """The import in a child Python: its result, "forks N none left", and how many rows this
-    process added to its transaction."""
-    env = {**child_env(store), "MODE": mode, "PIPELINE_BYTES": "0" if pipelined else str(1 << 60), **(extra or {})}
+    """The import in a child Python acting as `member` (child_env): its result, "forks N none left",
+    and how many rows this process added to its transaction."""
+    env = {**member, "MODE": mode, "PIPELINE_BYTES": "0" if pipelined else str(1 << 60), **(extra or {})}
     result = _python(CLI, "import", "readings", str(csv), "--db", str(store.path), env=env)
     *said, forks = result.stdout.splitlines()
     result.stdout = "\n".join(said)
     return result, forks.partition(" adds ")[0], int(forks.partition(" adds ")[2])
+
+
+@pytest.fixture
+def member(seeded: Store) -> dict[str, str]:
+    """What a child process needs to act on `seeded`, settled before anything is compared: run by
+    anyone but root, child_env changes the store (the user is made an admin)."""
+    return child_env(seeded)
 
 
 def _twin(store: Store, tmp_path: Path) -> Store:
@@ -206,14 +213,14 @@ def _audited_tx(store: Store) -> set[str]:
 
 
 @pytest.mark.parametrize("mode", ["", "fail-in-copy", "kill-in-copy"])
-def test_a_pipelined_import_stores_what_the_import_in_turn_stores(seeded: Store, tmp_path: Path, mode: str):
+def test_a_pipelined_import_stores_what_the_import_in_turn_stores(seeded: Store, tmp_path: Path, member: dict[str, str], mode: str):
     twin = _twin(seeded, tmp_path)
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS))
     before = _audited_tx(seeded)
 
-    piped, forks, _ = _import(seeded, csv, pipelined=True, mode=mode)
-    alone, alone_forks, _ = _import(twin, csv, pipelined=False)
+    piped, forks, _ = _import(seeded, csv, member, pipelined=True, mode=mode)
+    alone, alone_forks, _ = _import(twin, csv, member, pipelined=False)
 
     assert piped.returncode == alone.returncode == 0, piped.stderr + alone.stderr
     assert piped.stdout == alone.stdout.replace(str(twin.path), str(seeded.path)) == f"imported {ROWS} readings from {csv}"
@@ -231,12 +238,12 @@ def test_a_pipelined_import_stores_what_the_import_in_turn_stores(seeded: Store,
 ])
 @pytest.mark.parametrize("mode", ["", "store-refuses", "fail-in-copy"])
 def test_a_file_with_problems_is_refused_in_the_words_of_the_import_in_turn(
-        seeded: Store, tmp_path: Path, what: str, bad: dict[int, str], mode: str):
+        seeded: Store, tmp_path: Path, member: dict[str, str], what: str, bad: dict[int, str], mode: str):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS, bad))
     before = tree_digest(seeded.path.parent)
-    alone, _, _ = _import(seeded, csv, pipelined=False)
-    piped, forks, adds = _import(seeded, csv, pipelined=True, mode=mode)
+    alone, _, _ = _import(seeded, csv, member, pipelined=False)
+    piped, forks, adds = _import(seeded, csv, member, pipelined=True, mode=mode)
     assert alone.returncode == piped.returncode == 1, what
     assert piped.stderr == alone.stderr and "nothing was imported" in piped.stderr
     assert forks == "forks 1 none left"
@@ -245,38 +252,38 @@ def test_a_file_with_problems_is_refused_in_the_words_of_the_import_in_turn(
         assert adds == min(bad)
 
 
-def test_a_header_the_import_cannot_use_is_named_as_the_import_in_turn_names_it(seeded: Store, tmp_path: Path):
+def test_a_header_the_import_cannot_use_is_named_as_the_import_in_turn_names_it(seeded: Store, tmp_path: Path, member: dict[str, str]):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS).replace("metric,", "metrik,", 1))
-    alone, _, _ = _import(seeded, csv, pipelined=False)
-    piped, _, _ = _import(seeded, csv, pipelined=True)
+    alone, _, _ = _import(seeded, csv, member, pipelined=False)
+    piped, _, _ = _import(seeded, csv, member, pipelined=True)
     assert alone.returncode == piped.returncode != 0
     assert piped.stderr == alone.stderr and "metrik" in piped.stderr
 
 
-def test_a_row_the_store_refuses_in_a_clean_file_is_the_stores_error(seeded: Store, tmp_path: Path):
+def test_a_row_the_store_refuses_in_a_clean_file_is_the_stores_error(seeded: Store, tmp_path: Path, member: dict[str, str]):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS))
     before = tree_digest(seeded.path.parent)
-    piped, forks, _ = _import(seeded, csv, pipelined=True, mode="store-refuses")
+    piped, forks, _ = _import(seeded, csv, member, pipelined=True, mode="store-refuses")
     assert piped.returncode == 1
     assert "refused by the store" in piped.stderr and len(piped.stderr.strip().splitlines()) == 1
     assert forks == "forks 1 none left"
     assert tree_digest(seeded.path.parent) == before
 
 
-def test_the_copy_checks_the_file_under_the_write_lock(seeded: Store, tmp_path: Path):
+def test_the_copy_checks_the_file_under_the_write_lock(seeded: Store, tmp_path: Path, member: dict[str, str]):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(ROWS))
     probe = tmp_path / "probe"
-    piped, _, _ = _import(seeded, csv, pipelined=True, mode="lock-probe", extra={"LOCK_PROBE": str(probe)})
+    piped, _, _ = _import(seeded, csv, member, pipelined=True, mode="lock-probe", extra={"LOCK_PROBE": str(probe)})
     assert piped.returncode == 0, piped.stderr
     assert probe.read_text() == "held"
 
 
-def test_only_a_large_file_is_pipelined(seeded: Store, tmp_path: Path):
+def test_only_a_large_file_is_pipelined(seeded: Store, tmp_path: Path, member: dict[str, str]):
     csv = tmp_path / "in.csv"
     csv.write_text(_rows(50))
-    result, forks, _ = _import(seeded, csv, pipelined=True, extra={"PIPELINE_BYTES": str(csv.stat().st_size + 1)})
+    result, forks, _ = _import(seeded, csv, member, pipelined=True, extra={"PIPELINE_BYTES": str(csv.stat().st_size + 1)})
     assert result.returncode == 0, result.stderr
     assert forks == "forks 0 none left"
