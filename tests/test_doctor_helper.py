@@ -24,7 +24,12 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on t
 
 def _python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+                          timeout=120, env={**_inherited(), **(env or {})})
+
+
+def _inherited() -> dict[str, str]:
+    # The user a child acts as comes from child_env alone (the `cli` fixture sets CXTUI_USER here).
+    return {k: v for k, v in os.environ.items() if k != "CXTUI_USER"}
 
 
 # --- forked.together ---------------------------------------------------------------------------------

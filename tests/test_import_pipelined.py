@@ -30,7 +30,12 @@ HEADER = "metric,department,date,value,confidence,note\n"
 
 def _python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+                          timeout=120, env={**_inherited(), **(env or {})})
+
+
+def _inherited() -> dict[str, str]:
+    # The user a child acts as comes from child_env alone (the `cli` fixture sets CXTUI_USER here).
+    return {k: v for k, v in os.environ.items() if k != "CXTUI_USER"}
 
 
 # --- forked.Piped ------------------------------------------------------------------------------------
