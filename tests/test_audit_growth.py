@@ -12,11 +12,14 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cxtui.models import Department, Metric, Reading, Scale
+from cxtui.models import AuditEntry, Department, Metric, Reading, Scale
 from cxtui.store import NEW_ID, Store
 from cxtui.store import auditlog
 from cxtui.store.documents import READINGS, digest, parse
+from cxtui.store.record_docs import AuditSpool, audit_line, created_entry
 
 
 def _docs(store: Store) -> dict[str, dict]:
@@ -319,3 +322,30 @@ def test_segment_numbers_past_six_digits_still_order_and_a_planted_last_one_stop
     (layout.audit_dir / "999999999-0001.jsonl.gz").write_bytes(gzip.compress(b""))
     with pytest.raises(fsio.UnsafeFile, match="999999999"):
         auditlog.close_if_due(layout, datetime.now(UTC))
+
+
+
+_IDS = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.:~-]{0,79}\Z")
+_LOGINS = st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}\$?\Z")
+
+
+@settings(max_examples=200, deadline=None)
+@given(shared=st.lists(st.fixed_dictionaries({
+           "tx": _IDS, "at": st.datetimes(datetime(2000, 1, 1), datetime(2099, 12, 31), timezones=st.just(UTC)),
+           "by": _LOGINS,
+           "real_user": st.none() | _LOGINS, "reverts": st.none() | _IDS}), min_size=1, max_size=3),
+       entries=st.lists(st.tuples(_IDS, _IDS, st.from_regex(r"\A[0-9a-f]{20}\Z")), min_size=1, max_size=6))
+def test_a_created_readings_line_from_the_template_is_the_entrys_own_line(shared, entries) -> None:
+    spool = AuditSpool()
+    expected = b""
+    for n, (entry_id, record_id, found) in enumerate(entries):
+        fields = shared[n % len(shared)]  # the template is made again when the fields change
+        spool.append_created(fields, entry_id, record_id, found)
+        made = created_entry(fields, entry_id, record_id, found)
+        # The line of the entry validated as the trail's reader validates it, field by field.
+        checked = AuditEntry.model_validate(made.model_dump())
+        assert made.model_dump() == checked.model_dump()
+        expected += audit_line(checked)
+    spool.file.seek(0)
+    assert spool.file.read() == expected
+    assert len(spool) == len(entries)

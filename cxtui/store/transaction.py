@@ -27,7 +27,6 @@ from cxtui.models import (
     sequence_number,
     slugify,
     tension_id,
-    trusted,
     utcnow,
 )
 from cxtui.store import fsio, journal, permissions, series
@@ -51,6 +50,7 @@ from cxtui.store.read_view import ReadView
 from cxtui.store.record_docs import (
     NEW_ID,
     AuditSpool,
+    created_entry,
     dump_model,
     entity_class,
     hinted_month,
@@ -365,14 +365,14 @@ class Transaction(ReadView):
         if entity == "reading" and action == "add" and after is not None:
             # A created reading stays in its readings file; the trail keeps the digest that proves
             # it unchanged since (and the next change's `before` holds it, should it change). Most
-            # of a large import: every field is this transaction's own and there is no before or
-            # after for the entry's checks to read, so the entry is not validated again.
-            self.entries.append(trusted(AuditEntry, {
-                "id": f"{self.id}.{len(self.entries)}", "tx": self.id, "at": self.now, "by": self.user,
-                "real_user": self.identity.real_user, "action": action, "entity": entity, "entity_id": record_id,
-                "before": None, "after": None, "reverts": self.reverts,
-                "digest": digest(stored_doc or dump_model(after)),
-            }))
+            # of a large import (see created_entry, AuditSpool.append_created).
+            shared = {"tx": self.id, "at": self.now, "by": self.user, "real_user": self.identity.real_user,
+                      "reverts": self.reverts}
+            made = (shared, f"{self.id}.{len(self.entries)}", record_id, digest(stored_doc or dump_model(after)))
+            if isinstance(self.entries, AuditSpool):
+                self.entries.append_created(*made)
+            else:
+                self.entries.append(created_entry(*made))
             return
         self.entries.append(AuditEntry(
             id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
