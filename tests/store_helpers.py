@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 from cxtui.models import Department, Goal, Incentive, Metric, Objective, Scale
@@ -53,3 +56,40 @@ def child_env(store: Store) -> dict[str, str]:
     store.update(store.settings().model_copy(update={"admins": ["tester", real]}))
     return {}
 
+
+
+def child_python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`code` (dedented) run by a fresh Python with `args`. The user it acts as comes from `env`
+    (child_env) alone, not from a CXTUI_USER set in this process (the `cli` fixture sets one)."""
+    inherited = {k: v for k, v in os.environ.items() if k != "CXTUI_USER"}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
+                          timeout=120, env={**inherited, **(env or {})})
+
+
+# The start and end of a child script (child_python) that runs the CLI with forked helpers allowed
+# whatever the threads and CPUs, and os.fork counted in `forks` (`parent`: the script's own pid).
+# After the command, whatever it exits with, one line: "forks N none left" (or "a child is left")
+# and the script's own said().
+COUNTING_FORKS = """
+    import os, sys
+    from cxtui.store import forked
+    forked.can_fork = lambda: True
+    forks, fork, parent = [], os.fork, os.getpid()
+    def counted_fork():
+        forks.append(1)
+        return fork()
+    os.fork = counted_fork
+"""
+RUN_CLI_COUNTING_FORKS = """
+    from cxtui.cli import main
+    sys.argv = ["cxtui", *sys.argv[1:]]
+    try:
+        main()
+    finally:
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            left = "a child is left"
+        except ChildProcessError:
+            left = "none left"
+        print("forks", len(forks), left, *said())
+"""

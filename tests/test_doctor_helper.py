@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import orjson
 import pytest
 
 from cxtui.store import Store, forked
-from store_helpers import child_env
+from store_helpers import COUNTING_FORKS, RUN_CLI_COUNTING_FORKS, child_env, child_python
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
-
-
-def _python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
-                          timeout=120, env={**_inherited(), **(env or {})})
-
-
-def _inherited() -> dict[str, str]:
-    # The user a child acts as comes from child_env alone (the `cli` fixture sets CXTUI_USER here).
-    return {k: v for k, v in os.environ.items() if k != "CXTUI_USER"}
 
 
 # --- forked.together ---------------------------------------------------------------------------------
@@ -49,7 +36,7 @@ TOGETHER = """
 
 
 def test_there_runs_in_another_process_while_here_runs_in_this_one():
-    result = _python(TOGETHER + """
+    result = child_python(TOGETHER + """
     run(lambda: str(os.getpid()).encode() * 50_000)
     print(parent)
     """)
@@ -66,7 +53,7 @@ def test_there_runs_in_another_process_while_here_runs_in_this_one():
     "sys.exit(0)",  # left without its trailer: not taken as done
 ])
 def test_a_helper_that_fails_leaves_its_work_to_this_process(failure):
-    result = _python(TOGETHER + f"""
+    result = child_python(TOGETHER + f"""
     def there():
         if os.getpid() != parent:
             {failure}
@@ -78,7 +65,7 @@ def test_a_helper_that_fails_leaves_its_work_to_this_process(failure):
 
 
 def test_work_that_fails_here_too_raises_its_own_error():
-    result = _python(TOGETHER + """
+    result = child_python(TOGETHER + """
     def there():
         raise ValueError("the trail is damaged")
     run(there)
@@ -98,16 +85,9 @@ def test_when_no_process_can_be_forked_this_one_does_both(monkeypatch: pytest.Mo
 
 # The CLI with the helper forced on a small store, the forks counted; `fail_in_copy` makes the copy's
 # scan of the trail raise, as a helper killed or out of memory would leave it.
-HELPED_CLI = """
-    import os, sys
-    from cxtui.store import checkup, forked, repository
+HELPED_CLI = COUNTING_FORKS + """
+    from cxtui.store import checkup, repository
     repository.HELPER_BYTES = 0
-    forked.can_fork = lambda: True
-    forks, fork, parent = [], os.fork, os.getpid()
-    def counted_fork():
-        forks.append(1)
-        return fork()
-    os.fork = counted_fork
     if os.environ.get("FAIL_IN_COPY"):
         scan = checkup.scan_trail
         def failing(layout):
@@ -115,18 +95,9 @@ HELPED_CLI = """
                 raise MemoryError
             return scan(layout)
         checkup.scan_trail = failing
-    from cxtui.cli import main
-    sys.argv = ["cxtui", *sys.argv[1:]]
-    try:
-        main()
-    finally:
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            left = "a child is left"
-        except ChildProcessError:
-            left = "none left"
-        print("forks", len(forks), left)
-"""
+    def said():
+        return ()
+""" + RUN_CLI_COUNTING_FORKS
 
 
 def _edit_readings(store: Store, change) -> None:
@@ -172,7 +143,7 @@ def test_helped_doctor_says_what_one_process_says(seeded: Store, cli, planted: s
     PLANTED[planted](seeded)
     code, said = _doctor_alone(seeded, cli)
     assert (code == 0) == (planted == "nothing"), said
-    result = _python(HELPED_CLI, "doctor", "--db", str(seeded.path),
+    result = child_python(HELPED_CLI, "doctor", "--db", str(seeded.path),
                      env={**member, **({"FAIL_IN_COPY": "1"} if copy == "fails" else {})})
     assert result.returncode == code, result.stderr
     assert result.stderr.splitlines() == said
@@ -181,6 +152,6 @@ def test_helped_doctor_says_what_one_process_says(seeded: Store, cli, planted: s
 
 def test_the_cli_forks_only_for_a_large_store(seeded: Store):
     counted = HELPED_CLI.replace("repository.HELPER_BYTES = 0", "")
-    result = _python(counted, "doctor", "--db", str(seeded.path), env=child_env(seeded))
+    result = child_python(counted, "doctor", "--db", str(seeded.path), env=child_env(seeded))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "forks 0 none left"

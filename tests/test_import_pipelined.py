@@ -12,30 +12,18 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from cxtui.store import Store
-from store_helpers import child_env
+from store_helpers import COUNTING_FORKS, RUN_CLI_COUNTING_FORKS, child_env, child_python
 from test_cli_record import tree_digest
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
 
 ROWS = 3000
 HEADER = "metric,department,date,value,confidence,note\n"
-
-
-def _python(code: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
-                          timeout=120, env={**_inherited(), **(env or {})})
-
-
-def _inherited() -> dict[str, str]:
-    # The user a child acts as comes from child_env alone (the `cli` fixture sets CXTUI_USER here).
-    return {k: v for k, v in os.environ.items() if k != "CXTUI_USER"}
 
 
 # --- forked.Piped ------------------------------------------------------------------------------------
@@ -64,7 +52,7 @@ PIPED = """
 
 
 def _run_piped(body: str) -> list:
-    result = _python(PIPED + body)
+    result = child_python(PIPED + body)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
 
@@ -119,19 +107,13 @@ def test_a_reader_that_stops_early_leaves_no_copy_behind():
 #   kill-in-copy    the copy is killed half-way through the rows;
 #   store-refuses   this process's transaction refuses the 3rd row while the copy still checks;
 #   lock-probe      the copy notes in LOCK_PROBE whether another process could take the lock.
-CLI = """
-    import fcntl, os, signal, sys
+CLI = COUNTING_FORKS + """
+    import fcntl, signal
     from cxtui.exchange import importing
-    from cxtui.store import forked, transaction
+    from cxtui.store import transaction
     from cxtui.store.errors import RuleViolation
     mode = os.environ.get("MODE", "")
     importing.PIPELINE_BYTES = int(os.environ.get("PIPELINE_BYTES", "0"))
-    forked.can_fork = lambda: True
-    forks, fork, parent = [], os.fork, os.getpid()
-    def counted_fork():
-        forks.append(1)
-        return fork()
-    os.fork = counted_fork
     check = importing.plan_rows
     def checking(store, *args, **kwargs):
         if os.getpid() != parent:
@@ -162,18 +144,9 @@ CLI = """
         adds[0] += 1
         return add(self, model)
     transaction.Transaction.add = counted_add
-    from cxtui.cli import main
-    sys.argv = ["cxtui", *sys.argv[1:]]
-    try:
-        main()
-    finally:
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            left = "a child is left"
-        except ChildProcessError:
-            left = "none left"
-        print("forks", len(forks), left, "adds", adds[0])
-"""
+    def said():
+        return ("adds", adds[0])
+""" + RUN_CLI_COUNTING_FORKS
 
 
 def _rows(n: int, bad: dict[int, str] | None = None) -> str:
@@ -189,7 +162,7 @@ def _import(store: Store, csv: Path, member: dict[str, str], *, pipelined: bool,
     """The import in a child Python acting as `member` (child_env): its result, "forks N none left",
     and how many rows this process added to its transaction."""
     env = {**member, "MODE": mode, "PIPELINE_BYTES": "0" if pipelined else str(1 << 60), **(extra or {})}
-    result = _python(CLI, "import", "readings", str(csv), "--db", str(store.path), env=env)
+    result = child_python(CLI, "import", "readings", str(csv), "--db", str(store.path), env=env)
     *said, forks = result.stdout.splitlines()
     result.stdout = "\n".join(said)
     return result, forks.partition(" adds ")[0], int(forks.partition(" adds ")[2])
