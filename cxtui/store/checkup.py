@@ -19,13 +19,13 @@ from cxtui.store.errors import (
 from cxtui.store.health import (
     Problem,
     Tally,
+    TrailScan,
     audit_problems,
     audited_readings,
     bucket,
     duplicate_reading_problems,
     reading_audit_problems,
     reading_reference_problems,
-    TrailScan,
     scan_trail,
     weight,
 )

@@ -36,9 +36,10 @@ Job = Callable[[], Iterator[Item]]
 
 T = TypeVar("T")
 
+# A length: of the JSON list of item sizes that ends a _Helper's temp file, of a Piped job's result.
 _TRAILER = struct.Struct("<Q")
 _PIPE_BYTES = 1 << 20  # Linux's default bound for an unprivileged pipe (/proc/sys/fs/pipe-max-size)
-_WRITE_BYTES = 1 << 16  # the copy's lines go out in pieces this size: a full pipe is never a long wait  # the length of the JSON list of item sizes that ends the temp file
+_WRITE_BYTES = 1 << 16  # the copy's lines go out in pieces this size: a full pipe is never a long wait
 
 
 def can_fork() -> bool:
@@ -121,9 +122,8 @@ class _Helper:
     def result(self) -> Iterator[Item] | None:
         """The helper's items once it has finished, or None when it failed."""
         assert self.pid is not None
-        _, status = os.waitpid(self.pid, 0)
-        self.pid = None
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        ended_well, self.pid = _ended_well(self.pid), None
+        if not ended_well:
             return None
         try:
             end = self.file.seek(0, os.SEEK_END)
@@ -142,9 +142,7 @@ class _Helper:
 
     def close(self) -> None:
         if self.pid is not None:  # stopped early (an error, a reader gone): the helper is not wanted
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
+            _stop(self.pid)
             self.pid = None
         self.file.close()
 
@@ -201,16 +199,26 @@ class Piped:
         if self.pid is not None:
             for _ in self.lines():  # a caller that stopped early: the rest is not wanted
                 pass
-            _, status = os.waitpid(self.pid, 0)
-            self.pid = None
-            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            if not _ended_well(self.pid):
                 self._result = None
+            self.pid = None
         return self._result
 
     def close(self) -> None:
         if self.pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
+            _stop(self.pid)
             self.pid = None
         self.stream.close()
+
+
+def _ended_well(pid: int) -> bool:
+    """Wait for a copy to end; whether it exited 0 (its work done and handed back)."""
+    _, status = os.waitpid(pid, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _stop(pid: int) -> None:
+    """End a copy whose work is no longer wanted, and reap it."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
