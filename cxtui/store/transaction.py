@@ -243,7 +243,10 @@ class Transaction(ReadView):
         self._permit(entity, "add", None, stored)
         self._check(entity, stored)
         doc = self._write(entity, stored)
-        self._log("add", entity, stored.id, None, stored, stored_doc=doc)
+        if entity == "reading":
+            self._log_created(stored.id, doc)
+        else:
+            self._log("add", entity, stored.id, None, stored)
         return stored
 
     def update(self, model: Record) -> Record:
@@ -360,26 +363,25 @@ class Transaction(ReadView):
             self.dirty.add(self.layout.main)
 
     def _log(self, action: Literal["add", "update", "delete"], entity: str, record_id: str,
-             before: Record | None, after: Record | None, *, stored_doc: dict[str, Any] | None = None) -> None:
-        """`stored_doc`: a created reading's document as _write stored it (not dumped again)."""
-        if entity == "reading" and action == "add" and after is not None:
-            # A created reading stays in its readings file; the trail keeps the digest that proves
-            # it unchanged since (and the next change's `before` holds it, should it change). Most
-            # of a large import (see created_entry, AuditSpool.append_created).
-            shared = {"tx": self.id, "at": self.now, "by": self.user, "real_user": self.identity.real_user,
-                      "reverts": self.reverts}
-            made = (shared, f"{self.id}.{len(self.entries)}", record_id, digest(stored_doc or dump_model(after)))
-            if isinstance(self.entries, AuditSpool):
-                self.entries.append_created(*made)
-            else:
-                self.entries.append(created_entry(*made))
-            return
+             before: Record | None, after: Record | None) -> None:
         self.entries.append(AuditEntry(
             id=f"{self.id}.{len(self.entries)}", tx=self.id, at=self.now, by=self.user,
             real_user=self.identity.real_user, action=action, entity=entity, entity_id=record_id,
             before=dump_model(before) if before else None, after=dump_model(after) if after else None,
             reverts=self.reverts,
         ))
+
+    def _log_created(self, record_id: str, doc: dict[str, Any]) -> None:
+        """A created reading stays in its readings file (`doc`, as _write stored it); the trail keeps
+        the digest that proves it unchanged since (and the next change's `before` holds it, should
+        it change). Most of a large import (see created_entry, AuditSpool.append_created)."""
+        shared = {"tx": self.id, "at": self.now, "by": self.user, "real_user": self.identity.real_user,
+                  "reverts": self.reverts}
+        made = (shared, f"{self.id}.{len(self.entries)}", record_id, digest(doc))
+        if isinstance(self.entries, AuditSpool):
+            self.entries.append_created(*made)
+        else:
+            self.entries.append(created_entry(*made))
 
     def _with_id(self, entity: str, model: Record) -> Record:
         meta = self.docs.data[META]["1"]
@@ -540,10 +542,10 @@ class Transaction(ReadView):
         return names
 
 
-def new_reading_id(day: Date, tail: str | None = None) -> str:
+def new_reading_id(day: Date, tail: str) -> str:
     """R-YYYYMMDD-<64 random bits>: unique across processes, and telling the month it was minted for.
-    `tail`: the 16 hex digits of those bits, when the caller draws them (_random_tails)."""
-    return f"R-{day.year:04d}{day.month:02d}{day.day:02d}-{tail or secrets.token_hex(8)}"
+    `tail`: the 16 hex digits of those bits (_random_tails)."""
+    return f"R-{day.year:04d}{day.month:02d}{day.day:02d}-{tail}"
 
 
 def _random_tails() -> Iterator[str]:
