@@ -66,6 +66,17 @@ def child_python(code: str, *args: str, env: dict[str, str] | None = None) -> su
                           timeout=120, env={**inherited, **(env or {})})
 
 
+# For a child script (child_python): children_left() says whether a process it started is still
+# there, not yet reaped ("a child is left") or not ("none left").
+CHILDREN_LEFT = """
+    import os
+    def children_left():
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            return "a child is left"
+        except ChildProcessError:
+            return "none left"
+"""
 # The start and end of a child script (child_python) that runs the CLI with forked helpers allowed
 # whatever the threads and CPUs, and os.fork counted in `forks` (`parent`: the script's own pid).
 # After the command, whatever it exits with, one line: "forks N none left" (or "a child is left")
@@ -80,16 +91,11 @@ COUNTING_FORKS = """
         return fork()
     os.fork = counted_fork
 """
-RUN_CLI_COUNTING_FORKS = """
+RUN_CLI_COUNTING_FORKS = CHILDREN_LEFT + """
     from cxtui.cli import main
     sys.argv = ["cxtui", *sys.argv[1:]]
     try:
         main()
     finally:
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            left = "a child is left"
-        except ChildProcessError:
-            left = "none left"
-        print("forks", len(forks), left, *said())
+        print("forks", len(forks), children_left(), *said())
 """

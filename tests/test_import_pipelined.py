@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from cxtui.store import Store
-from store_helpers import COUNTING_FORKS, RUN_CLI_COUNTING_FORKS, child_env, child_python
+from store_helpers import CHILDREN_LEFT, COUNTING_FORKS, RUN_CLI_COUNTING_FORKS, child_env, child_python
 from test_cli_record import tree_digest
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork on this system")
@@ -28,7 +28,7 @@ HEADER = "metric,department,date,value,confidence,note\n"
 
 # --- forked.Piped ------------------------------------------------------------------------------------
 
-PIPED = """
+PIPED = CHILDREN_LEFT + """
     import json, os, signal, sys
     from cxtui.store import forked
     parent = os.getpid()
@@ -42,12 +42,8 @@ PIPED = """
                 break
         result = piped.result() if stop_after is None else b"(stopped)"
         piped.close()
-        try:
-            os.waitpid(-1, os.WNOHANG)
-            left = "a child is left"
-        except ChildProcessError:
-            left = "none left"
-        print(json.dumps([len(lines), lines[:2], lines[-1:], None if result is None else result.decode(), left]))
+        print(json.dumps([len(lines), lines[:2], lines[-1:], None if result is None else result.decode(),
+                          children_left()]))
 """
 
 
