@@ -84,6 +84,12 @@ HELPER_BYTES = 16 << 20
 M = TypeVar("M", bound=Record)
 
 
+def _worth_forking(sizes: dict[str, int]) -> bool:
+    """Whether a scan of readings files of these sizes (by month) pays for a forked helper, and one
+    may run here (forked.can_fork)."""
+    return sum(sizes.values()) >= HELPER_BYTES and forked.can_fork()
+
+
 class Store:
     def __init__(self, path: str | os.PathLike[str], *, user: str | None = None,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT, refuse_writes: str | None = None) -> None:
@@ -251,7 +257,7 @@ class Store:
             def texts(keys: list[str]) -> Callable[[], Iterator[tuple[int, bytes]]]:
                 return lambda: ((len(month), render(month)) for month in reading_columns.months(view, end, keys))
 
-            fork = helper and bool(second) and sum(sizes.values()) >= HELPER_BYTES and forked.can_fork()
+            fork = helper and bool(second) and _worth_forking(sizes)
             yield from forked.in_order(texts(first), texts(second), fork=fork)
 
     def reading_ids(self) -> set[str]:
@@ -489,8 +495,7 @@ class Store:
                     problems += reference_problems(snapshot)
                     indexed, series_found = series_docs(self.files, view)
                     problems += series_found
-                    fork = (helper and sum(reading_columns.month_sizes(view).values()) >= HELPER_BYTES
-                            and forked.can_fork())
+                    fork = helper and _worth_forking(reading_columns.month_sizes(view))
                     problems += readings_and_trail(self.files, view, snapshot, indexed, fork=fork)
         except (StoreCorrupt, StoreMissing, StoreTooNew, StoreLocked, StoreIOError, fsio.UnsafeFile) as exc:
             return [Problem(level="error", message=str(exc))]
