@@ -16,7 +16,7 @@ from cxtui.exchange import csv_files
 from cxtui.exchange.exporting import export_rows
 from cxtui.exchange.table_columns import TABLES
 from cxtui.models import Reading
-from cxtui.store import NEW_ID, Store
+from cxtui.store import NEW_ID, Store, StoreError
 from cxtui.store import reading_columns as reading_columns_module
 
 
@@ -126,9 +126,15 @@ def _rows_text(rows) -> str:
 PLAIN_TEXT = st.one_of(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,6}", fullmatch=True), st.dates().map(date.isoformat))
 
 
+def _blocks_text(blocks, order=None, plain=()) -> str:
+    """What the readings export writes for a month: each block's text, the lines then ordered."""
+    numbers: dict[float, str] = {}
+    return csv_files.ordered_text([csv_files.block_text(columns, numbers, plain) for columns in blocks], order)
+
+
 @given(st.data())
 @settings(max_examples=300)
-def test_blocks_text_is_the_row_way_of_the_ordered_rows(data):
+def test_block_texts_in_order_are_the_row_way_of_the_ordered_rows(data):
     width = data.draw(st.integers(2, 4))
     plain = data.draw(st.sets(st.integers(0, width - 1), max_size=width))
     row = st.tuples(*[PLAIN_TEXT if i in plain else CELLS for i in range(width)]).map(list)
@@ -137,15 +143,22 @@ def test_blocks_text_is_the_row_way_of_the_ordered_rows(data):
     order = data.draw(st.none() | st.permutations(range(len(rows))))
     blocks = [[[r[i] for r in block] for i in range(width)] for block in blocks_rows]
     expected = _rows_text(rows if order is None else [rows[i] for i in order])
-    assert csv_files.blocks_text(blocks, order, plain) == expected
+    assert _blocks_text(blocks, order, plain) == expected
 
 
-def test_blocks_text_shares_number_texts_across_blocks_without_mixing_them():
+def test_a_block_with_a_quoted_cell_comes_as_its_lines():
+    # A quoted cell may hold a line break: such a block cannot be cut into lines at its breaks.
+    columns = [["a", "b"], ["two\nlines", "x"]]
+    assert csv_files.block_text(columns) == ['a,"two\nlines"\n', "b,x\n"]
+    assert csv_files.ordered_text([csv_files.block_text(columns), "c,y\n"], [2, 0, 1]) == 'c,y\na,"two\nlines"\nb,x\n'
+
+
+def test_block_texts_share_number_texts_across_blocks_without_mixing_them():
     # -0.0 and 0.0 are one key (both "0"); NaN is never found again; a float and an int that are
     # equal are never in one column's dictionary.
     blocks = [[["a", "b", "c"], [0.0, 2.5, float("nan")]], [["d", "e", "f"], [-0.0, 1e20, 2.5]]]
     rows = [["a", 0.0], ["b", 2.5], ["c", float("nan")], ["d", -0.0], ["e", 1e20], ["f", 2.5]]
-    assert csv_files.blocks_text(blocks) == _rows_text(rows)
+    assert _blocks_text(blocks) == _rows_text(rows)
 
 
 @pytest.mark.parametrize("fraction", ["", ".250000", ".5"], ids=["whole-seconds", "microseconds", "mixed"])
@@ -205,3 +218,45 @@ def test_one_moment_written_two_ways_keeps_the_row_ways_order(seeded: Store):
     rows = [list(row) for month in fresh.reading_columns(columns) for row in zip(*month)]
     assert rows == fresh.reading_rows(columns)
     assert [row[3] for row in rows if row[2] == "2025-03-05"] == [0, 1]
+
+
+def _one_month_of_three_files(store: Store) -> Store:
+    # A file holds up to 500 readings: 1,200 in March make three files.
+    store.add_many([
+        Reading(id=NEW_ID, metric="aht", department="sales", date=date(2025, 3, 1 + i % 28), value=float(i),
+                recorded_by="kim", recorded_at="2026-01-02T10:00:00Z")
+        for i in range(1200)
+    ])
+    assert len([key for key in store.layout.partitions() if key.startswith("2025-03")]) == 3
+    return store
+
+
+def test_a_months_files_are_read_one_at_a_time_as_its_parts_are_taken(seeded: Store, monkeypatch):
+    store = _one_month_of_three_files(seeded)
+    with store._reading() as view:
+        loaded = []
+        load = view.files.load
+        monkeypatch.setattr(view.files, "load", lambda path, **kw: loaded.append(path.name) or load(path, **kw))
+        march = next(month for month in reading_columns_module.months(view) if loaded[-1].startswith("2025-03"))
+        parts = iter(march)
+        sizes = []
+        for part in parts:
+            sizes.append(len(part.columns["date"]))
+            assert len([name for name in loaded if name.startswith("2025-03")]) == len(sizes)
+        assert sizes == [500, 500, 200] and march.rows == 1200
+        # Dates go up and down across the month: order() puts them in Store.readings' order.
+        order = march.order()
+        assert order is not None and len(order) == 1200
+
+
+def test_what_a_month_writer_leaves_untaken_is_still_read_checked_and_counted(seeded: Store):
+    store = _one_month_of_three_files(seeded)
+    total = len(store.reading_rows(["id"]))
+    assert sum(rows for rows, _ in store.reading_month_texts(lambda month: b"")) == total
+    # A value no reading may hold, planted in the month's last file.
+    last = store.layout.partition("2025-03.3")
+    data = orjson.loads(last.read_bytes())
+    next(iter(data["readings"].values()))["value"] = "lots"
+    last.write_bytes(orjson.dumps(data))
+    with pytest.raises(StoreError, match=r"2025-03\.3"):
+        list(Store(store.path, user="tester").reading_month_texts(lambda month: b""))

@@ -83,7 +83,7 @@ def test_the_whole_file_check_never_takes_what_the_document_check_refuses(change
         return  # the readers then run the document check, which says what is wrong
     assert texts == [utc_text(check_reading_doc(doc)) for doc in docs]
     # The columns it hands out are the documents' fields, and those an export writes as they are
-    # (reading_columns.Month.plain) are text a CSV file holds unchanged.
+    # (reading_columns.Part.plain) are text a CSV file holds unchanged.
     columns = checked_columns(docs)
     assert columns is not None and utc_texts(columns["recorded_at"]) == texts
     for name in ("id", "metric", "department", "date", "value", "confidence", "note", "recorded_by", "recorded_at"):

@@ -169,19 +169,11 @@ def _block_cells(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | N
     return [column if i in plain else _column_cells(column, numbers) for i, column in enumerate(columns)]
 
 
-def _block_lines(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | None = None,
-                 plain: Collection[int] = ()) -> list[str] | None:
-    """The lines (without their line breaks) of the rows a block of equal-length columns holds, as
-    _row_lines writes them, or None when a line needs the csv module (see _plain). `plain`: the
-    positions of columns known to be text that cell() leaves as it is."""
-    lines = list(map(",".join, zip(*_block_cells(columns, numbers, plain))))
-    return lines if _plain("\n".join(lines), len(lines), len(columns)) else None
-
-
 def _block_text(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | None = None,
                 plain: Collection[int] = ()) -> str | None:
-    """_block_lines as one text, each line ending in a line break: no list of the lines is kept
-    (for a million readings the lists and their second join cost a tenth of the export)."""
+    """The lines of the rows a block of equal-length columns holds, each ending in a line break, as
+    _row_lines writes them, made a column at a time; or None when a line needs the csv module (see
+    _plain). `plain`: the positions of columns known to be text that cell() leaves as it is."""
     text = "\n".join(map(",".join, zip(*_block_cells(columns, numbers, plain))))
     return text + "\n" if _plain(text, len(columns[0]), len(columns)) else None
 
@@ -193,30 +185,34 @@ def _plain(text: str, rows: int, width: int) -> bool:
             and text.count(",") == rows * (width - 1))
 
 
-def blocks_text(blocks: Sequence[Sequence[Sequence[Any]]], order: Sequence[int] | None = None,
-                plain: Collection[int] = ()) -> str:
-    """The CSV lines of the rows of `blocks` (each a list of equal-length columns, two or more, for
-    rows of one width), taken together and put in `order` (positions into those rows) when given:
-    what render writes for the same rows, made column by column without building them. `plain`:
-    positions of columns the caller knows hold only text that cell() leaves as it is (no formula
-    character first; the check for commas, quotes and line breaks still covers them)."""
-    numbers: dict[float, str] = {}
+def block_text(columns: Sequence[Sequence[Any]], numbers: dict[float, str] | None = None,
+               plain: Collection[int] = ()) -> str | list[str]:
+    """The CSV lines of the rows a block of equal-length columns holds (two or more columns, for rows
+    of one width): what render writes for them, made column by column without building them. A
+    text, each line ending in a line break; or, when a cell had to be quoted (it may hold a line
+    break of its own), a list of the lines. `numbers`: the text of floats met before, kept by the
+    caller across blocks. `plain`: positions of columns the caller knows hold only text that cell()
+    leaves as it is (no formula character first; the check for commas, quotes and line breaks still
+    covers them)."""
+    text = _block_text(columns, numbers, plain) if columns[0] else ""
+    if text is not None:
+        return text
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    if order is None:  # the blocks' texts one after another
-        texts = []
-        for columns in blocks:
-            text = _block_text(columns, numbers, plain) if columns[0] else ""
-            texts.append(text if text is not None else "".join(_row_lines(zip(*columns), writer, buffer)))
-        return "".join(texts)
+    return list(_row_lines(zip(*columns), csv.writer(buffer, lineterminator="\n"), buffer))
+
+
+def ordered_text(blocks: Iterable[str | list[str]], order: Sequence[int] | None = None) -> str:
+    """The lines of block_text's blocks one after another, or put in `order` (positions into all
+    their lines) when given."""
+    if order is None:
+        return "".join(block if type(block) is str else "".join(block) for block in blocks)
     lines: list[str] = []
-    for columns in blocks:
-        block = _block_lines(columns, numbers, plain)
-        if block is None:  # a cell to quote: this block the row way, a row to an item
-            block = [line[:-1] for line in _row_lines(zip(*columns), writer, buffer)]
-        lines += block
-    lines = list(map(lines.__getitem__, order))
-    return "\n".join(lines) + "\n" if lines else ""
+    for block in blocks:
+        if type(block) is not str:
+            lines += [line[:-1] for line in block]
+        elif block:  # no cell of it is quoted: its line breaks end its lines
+            lines += block[:-1].split("\n")
+    return "\n".join(map(lines.__getitem__, order)) + "\n" if lines else ""
 
 
 def _row_lines(rows: Iterable[Iterable[Any]], writer, buffer: io.StringIO) -> Iterator[str]:

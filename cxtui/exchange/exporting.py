@@ -72,14 +72,22 @@ def reading_csv(store, *, as_of: date | None = None, excel: bool = False, helper
     made a month at a time from the store's columns (see Store.reading_month_texts; `helper`: let a
     forked copy of this process make the later months), and a function that tells how many rows
     were written, once the bytes have all been taken."""
-    from cxtui.exchange.csv_files import blocks_text, header_line
+    from cxtui.exchange.csv_files import block_text, header_line, ordered_text
 
     columns = list(TABLES["readings"].columns)
+    positions: dict[frozenset[str], set[int]] = {}
     written = [0]
 
+    def plain(names: frozenset[str]) -> set[int]:
+        if names not in positions:
+            positions[names] = {i for i, name in enumerate(columns) if name in names}
+        return positions[names]
+
     def month_text(month) -> bytes:
-        plain = {i for i, name in enumerate(columns) if name in month.plain}
-        return blocks_text([[part[name] for name in columns] for part in month.parts], month.order, plain).encode()
+        numbers: dict[float, str] = {}
+        # Each part turned into text as it is read, before the next file is parsed.
+        blocks = [block_text([part.columns[name] for name in columns], numbers, plain(part.plain)) for part in month]
+        return ordered_text(blocks, month.order()).encode()
 
     def chunks() -> Iterator[bytes]:
         yield header_line(columns, excel=excel).encode()

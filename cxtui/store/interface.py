@@ -40,8 +40,9 @@ class StoreAPI(Protocol):
         """A backend may answer None: the export then uses reading_rows."""
     def reading_month_texts(self, render: Callable[[Any], bytes], end: date | None = None, *,
                             helper: bool = False) -> Iterator[tuple[int, bytes]]:
-        """(rows, render(month)) a month at a time; a month has `parts` (columns by name: the
-        fields reading_columns knows), `order` and `plain` (see reading_columns.Month)."""
+        """(rows, render(month)) a month at a time; a month gives its parts as it is iterated
+        (columns by name, the fields reading_columns knows, and which of them are `plain`) and
+        then order() (see reading_columns.MonthParts)."""
     def snapshot(self, as_of: date | None = None) -> Snapshot: ...
     def change_token(self) -> tuple[Any, ...]: ...
 

@@ -31,28 +31,68 @@ def knows(columns: Sequence[str]) -> bool:
     return set(columns) <= _AS_STORED | {"recorded_at"}
 
 
-class Month(NamedTuple):
-    """A month's readings: `parts`, the columns of each of its files (name -> values, in the file's
-    order), and `order`, the positions that put the month's readings in Store.readings' order (by
-    date, then recorded_at, ties in file order), or None when they are in it already. A writer can
-    turn each part into lines and then order the lines: moving one list instead of nine columns,
-    and no column joined across files."""
+class Part(NamedTuple):
+    """One file's readings: its columns (name -> values, in the file's order), and the names of
+    those whose every value is text a CSV file holds as it is: nothing a spreadsheet could take for
+    a formula, no comma, quote or line break. The checks every document passed make it so: metric
+    and department ids are slugs, dates and timestamps start with a digit."""
 
-    parts: list[dict[str, list[Any]]]
-    order: list[int] | None
-    # The columns whose every value is text a CSV file holds as it is: nothing a spreadsheet could
-    # take for a formula, no comma, quote or line break. The checks every document passed make it
-    # so: metric and department ids are slugs, dates and timestamps start with a digit.
-    plain: frozenset[str] = frozenset()
+    columns: dict[str, list[Any]]
+    plain: frozenset[str]
 
-    def __len__(self) -> int:
-        return sum(len(part["date"]) for part in self.parts)
 
-    def sorted_columns(self, columns: Sequence[str]) -> list[list[Any]]:
-        joined = [list(itertools.chain.from_iterable(part[name] for part in self.parts)) for name in columns]
-        if self.order is None:
-            return joined
-        return [list(map(column.__getitem__, self.order)) for column in joined]
+class MonthParts:
+    """A month's readings, read a file at a time as they are asked for: iterating gives each file's
+    Part, for a writer to turn into text while the file's documents are still in the CPU's caches
+    (holding a month's documents until its end made a whole-history export a fifth slower). Once
+    every part has been taken, order() gives the positions that put the month's readings in
+    Store.readings' order (by date, then recorded_at, ties in file order), or None when they are in
+    it already: a writer turns each part into lines and then orders the lines, moving one list
+    instead of nine columns. `rows` counts the readings taken."""
+
+    def __init__(self, view, files: Iterable[tuple[Path, Cached]], last: str | None) -> None:
+        self._view, self._files, self._last = view, files, last
+        self._keys: list[dict[str, list[Any]]] = []  # each part's columns that order() reads
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[Part]:
+        last = self._last
+        for path, cached in self._files:
+            if not cached.data[READINGS]:
+                continue
+            part = _file_columns(self._view, path, cached)
+            # Every document of a file is checked, also those after `end`: a damaged file is
+            # refused whatever the export asks for, as snapshot() refuses it.
+            if last is not None and max(part["date"]) > last:
+                kept = [day <= last for day in part["date"]]
+                part = {name: list(itertools.compress(values, kept)) for name, values in part.items()}
+                if not part["date"]:
+                    continue
+            self._keys.append({name: part[name] for name in _ORDER_KEYS if name in part})
+            self.rows += len(part["date"])
+            # A company-level reading has no department: None, written as an empty cell.
+            yield Part(part, _PLAIN if None in part["department"] else _PLAIN_DEPARTMENT)
+
+    def finish(self) -> None:
+        """Read what was not taken: its files are checked and its readings counted all the same."""
+        for _ in self:
+            pass
+
+    def order(self) -> list[int] | None:
+        # By date, then recorded_at (see _moments), ties in file order (the sort is stable). Most
+        # months are recorded in that order already: dates and timestamps each never go down.
+        # Checking that is a tenth of the cost of sorting.
+        dates = list(itertools.chain.from_iterable(part["date"] for part in self._keys))
+        moments = _moments(self._keys)
+        if _ascending(dates) and _ascending(moments):
+            return None
+        keys = list(map(operator.add, dates, moments))
+        return None if _ascending(keys) else sorted(range(len(keys)), key=keys.__getitem__)
+
+
+_ORDER_KEYS = ("date", "recorded_at", "utc")
+_PLAIN = frozenset({"metric", "date", "recorded_at"})
+_PLAIN_DEPARTMENT = _PLAIN | {"department"}
 
 
 def month_sizes(view, end: date | None = None) -> dict[str, int]:
@@ -69,38 +109,32 @@ def month_sizes(view, end: date | None = None) -> dict[str, int]:
     return sizes
 
 
-def months(view, end: date | None = None, only: Iterable[str] | None = None) -> Iterator[Month]:
-    """Each month's readings (those dated up to `end`; of the months in `only`, when given) as a
-    Month; read through `view` (a ReadView, under the store's lock)."""
+def months(view, end: date | None = None, only: Iterable[str] | None = None) -> Iterator[MonthParts]:
+    """Each month's readings (those dated up to `end`; of the months in `only`, when given) as
+    MonthParts, read through `view` (a ReadView, under the store's lock). A month is finished (see
+    MonthParts.finish) before the next one is read."""
     last = end.isoformat() if end else None
-    wanted = None if only is None else set(only)
-    month = ""
-    parts: list[dict[str, list[Any]]] = []
     # One file at a time, not kept, as reading_rows reads them; a month's readings lie within it.
-    for path, cached in view.reading_files(end, months=wanted):
-        if not cached.data[READINGS]:
-            continue
-        if path.parent.name != month:
-            if parts:
-                yield _month(parts)
-            month, parts = path.parent.name, []
-        part = _file_columns(view, path, cached)
-        # Every document of a file is checked, also those after `end`: a damaged file is refused
-        # whatever the export asks for, as snapshot() refuses it.
-        if last is not None and max(part["date"]) > last:
-            kept = [day <= last for day in part["date"]]
-            part = {name: list(itertools.compress(values, kept)) for name, values in part.items()}
-            if not part["date"]:
-                continue
-        parts.append(part)
-    if parts:
-        yield _month(parts)
+    files = view.reading_files(end, months=None if only is None else set(only))
+    for _, month_files in itertools.groupby(files, key=_folder):
+        month = MonthParts(view, month_files, last)
+        yield month
+        month.finish()
+
+
+def _folder(item: tuple[Path, Cached]) -> str:
+    return item[0].parent.name
 
 
 def month_columns(view, columns: list[str], end: date | None = None) -> Iterator[list[list[Any]]]:
-    """months(), each as its `columns` in Store.readings' order."""
+    """Each month's `columns` in Store.readings' order."""
     for month in months(view, end):
-        yield month.sorted_columns(columns)
+        parts = [part.columns for part in month]
+        if not parts:
+            continue
+        joined = [list(itertools.chain.from_iterable(part[name] for part in parts)) for name in columns]
+        order = month.order()
+        yield joined if order is None else [list(map(column.__getitem__, order)) for column in joined]
 
 
 def _file_columns(view, path: Path, cached: Cached) -> dict[str, list[Any]]:
@@ -123,28 +157,9 @@ def _file_columns(view, path: Path, cached: Cached) -> dict[str, list[Any]]:
     return part
 
 
-def _month(parts: list[dict[str, list[Any]]]) -> Month:
-    # By date, then recorded_at (see _moments), ties in file order (the sort is stable): the order
-    # of Store.readings and reading_rows. Most months are recorded in that order already: dates and
-    # timestamps each never go down. Checking that is a tenth of the cost of sorting.
-    dates = list(itertools.chain.from_iterable(part["date"] for part in parts))
-    moments = _moments(parts)
-    order = None
-    if not (_ascending(dates) and _ascending(moments)):
-        keys = list(map(operator.add, dates, moments))
-        if not _ascending(keys):
-            order = sorted(range(len(keys)), key=keys.__getitem__)
-    # A company-level reading has no department: None, written as an empty cell.
-    plain = _PLAIN if any(None in part["department"] for part in parts) else _PLAIN | {"department"}
-    return Month(parts, order, plain)
-
-
-_PLAIN = frozenset({"metric", "date", "recorded_at"})
-
-
 def _moments(parts: list[dict[str, list[Any]]]) -> list[str]:
-    """Each reading's recorded_at as text that sorts as the moments do, equal moments as equal
-    texts. The fast check's timestamps, all "...+00:00" and all of one width (each with six digits
+    """Each reading's recorded_at (of `parts`, columns by name) as text that sorts as the moments
+    do, equal moments as equal texts. The fast check's timestamps, all "...+00:00" and all of one width (each with six digits
     of a fraction of a second, or none), do so as they are. Otherwise (a file the slow check took
     may hold other offsets; ":05Z" and ":05.000000Z" are one moment) each becomes utc_text."""
     if not any("utc" in part for part in parts):

@@ -243,7 +243,7 @@ class Store:
         with self._reading() as view:
             yield from reading_columns.month_columns(view, columns, end)
 
-    def reading_month_texts(self, render: Callable[[reading_columns.Month], bytes], end: Date | None = None,
+    def reading_month_texts(self, render: Callable[[reading_columns.MonthParts], bytes], end: Date | None = None,
                             *, helper: bool = False) -> Iterator[tuple[int, bytes]]:
         """Every reading (dated up to `end`), a month at a time in `readings`' order, as (how many,
         render(month)): the fastest whole-history export. With `helper`, when a forked copy of this
@@ -255,7 +255,12 @@ class Store:
             first, second = _halves(sizes)
 
             def texts(keys: list[str]) -> Callable[[], Iterator[tuple[int, bytes]]]:
-                return lambda: ((len(month), render(month)) for month in reading_columns.months(view, end, keys))
+                def job() -> Iterator[tuple[int, bytes]]:
+                    for month in reading_columns.months(view, end, keys):
+                        text = render(month)
+                        month.finish()  # the count covers what render did not take
+                        yield month.rows, text
+                return job
 
             fork = helper and bool(second) and _worth_forking(sizes)
             yield from forked.in_order(texts(first), texts(second), fork=fork)
