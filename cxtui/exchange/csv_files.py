@@ -127,8 +127,11 @@ def _column_cells(column: Sequence[Any], numbers: dict[float, str] | None = None
         if _GUARD_FIRST.isdisjoint(map(_first_char, set(column))):
             return column  # plain text: cell() would return each unchanged ("" for None)
     elif kinds == {float}:
-        # Readings repeat their values (scores, counts): each distinct one is written once.
+        # Readings repeat their values (scores, counts): each distinct one is written once. Most
+        # blocks after a month's first hold no value not met before: one pass, no set of them.
         numbers = {} if numbers is None else numbers
+        with contextlib.suppress(KeyError):
+            return list(map(numbers.__getitem__, column))
         for value in set(column).difference(numbers):
             numbers[value] = cell(value)  # -0.0 and 0.0 are one key: both are written "0"
         with contextlib.suppress(KeyError):  # NaN is never found again: a call per value
@@ -139,16 +142,20 @@ def _column_cells(column: Sequence[Any], numbers: dict[float, str] | None = None
 
 
 def _plain_text(column: Sequence[Any]) -> Sequence[str] | None:
-    """The column itself when it is all text that cell() leaves alone, told from its least and
-    greatest values (two passes in C): every value then starts with a letter or every one with a
-    digit, and none with a formula character (all of which sort before "A"). None: look closer."""
+    """The column itself when it is all text that cell() leaves alone, told from its least value
+    and, when that is not enough, its greatest (a pass in C each): every value then starts with a
+    letter or every one with a digit, and none with a formula character (all of which sort before
+    "A"). None: look closer."""
     try:
-        low, high = min(column), max(column)
+        low = min(column)
+        if type(low) is str and low[:1] >= "A":
+            return column  # the common case, ids and names: one pass
+        high = max(column)
     except TypeError:  # not all of one kind
         return None
     if type(low) is not str or type(high) is not str:
         return None
-    if high == "" or low[:1] >= "A" or ("0" <= low[:1] and high[:1] <= "9"):
+    if high == "" or ("0" <= low[:1] and high[:1] <= "9"):
         return column
     return None
 
