@@ -260,3 +260,14 @@ def test_what_a_month_writer_leaves_untaken_is_still_read_checked_and_counted(se
     last.write_bytes(orjson.dumps(data))
     with pytest.raises(StoreError, match=r"2025-03\.3"):
         list(Store(store.path, user="tester").reading_month_texts(lambda month: b""))
+
+
+@pytest.mark.parametrize("texts", [
+    ["2026-01-02T03:04:05Z"] * 8 + ["2026-01-02T03:04:05.250000Z"] * 4,  # repeated: each rewritten once
+    [f"2026-01-02T03:04:{i:02d}Z" for i in range(12)],                   # each its own
+    [],
+])
+def test_timestamps_are_written_as_isoformat_writes_them(texts):
+    from cxtui.store.record_docs import iso_moment
+
+    assert reading_columns_module._iso_texts(texts) == [iso_moment(t) for t in texts]
