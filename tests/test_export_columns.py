@@ -271,3 +271,20 @@ def test_timestamps_are_written_as_isoformat_writes_them(texts):
     from cxtui.store.record_docs import iso_moment
 
     assert reading_columns_module._iso_texts(texts) == [iso_moment(t) for t in texts]
+
+
+@pytest.mark.parametrize(("sizes", "first"), [
+    ({}, []),
+    ({"a": 5}, ["a"]),
+    ({"a": 0, "b": 0}, ["a"]),
+    ({"a": 10, "b": 10}, ["a"]),
+    ({"a": 31, "b": 32, "c": 31, "d": 30}, ["a", "b"]),    # 63 of 124: the nearest to half
+    ({"a": 30, "b": 31, "c": 32, "d": 31}, ["a", "b"]),    # 61 of 124: nearer than 93
+    ({"a": 1, "b": 1, "c": 10}, ["a", "b"]),               # 2 of 12 is nearer half than 12
+    ({"a": 10, "b": 1, "c": 1}, ["a"]),
+    ({"a": 4, "b": 2, "c": 4}, ["a"]),                     # 4 and 6 are as near: the earlier
+])
+def test_the_helpers_months_are_those_after_the_place_nearest_half_the_bytes(sizes, first):
+    from cxtui.store.repository import _halves
+
+    assert _halves(sizes) == (first, [key for key in sizes if key not in first])

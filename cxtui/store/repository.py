@@ -9,6 +9,7 @@ at all, whichever process dies where. Callers get models, never raw documents.
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -612,10 +613,12 @@ class Store:
 
 
 def _halves(sizes: dict[str, int]) -> tuple[list[str], list[str]]:
-    """The months (oldest first) split where their bytes reach half of all."""
-    keys, half, seen = list(sizes), sum(sizes.values()) / 2, 0
-    for i, key in enumerate(keys):
-        seen += sizes[key]
-        if seen >= half:
-            return keys[:i + 1], keys[i + 1:]
-    return keys, []
+    """The months (oldest first) split where the first part's bytes come closest to half of all
+    (the earlier place on a tie): the two processes then end together, where splitting once half
+    was reached left this one, which also writes the copy's half out, last by 15-80 ms."""
+    keys, half = list(sizes), sum(sizes.values()) / 2
+    if not keys:
+        return [], []
+    ends = list(itertools.accumulate(sizes.values()))
+    cut = min(range(len(keys)), key=lambda i: abs(ends[i] - half))
+    return keys[:cut + 1], keys[cut + 1:]
