@@ -129,7 +129,8 @@ PLAIN_TEXT = st.one_of(st.from_regex(r"[a-z0-9][a-z0-9_-]{0,6}", fullmatch=True)
 def _blocks_text(blocks, order=None, plain=()) -> str:
     """What the readings export writes for a month: each block's text, the lines then ordered."""
     numbers: dict[float, str] = {}
-    return csv_files.ordered_text([csv_files.block_text(columns, numbers, plain) for columns in blocks], order)
+    texts = [csv_files.block_text(columns, numbers, plain) for columns in blocks]
+    return csv_files.ordered_text(texts, order)
 
 
 @given(st.data())
@@ -149,8 +150,9 @@ def test_block_texts_in_order_are_the_row_way_of_the_ordered_rows(data):
 def test_a_block_with_a_quoted_cell_comes_as_its_lines():
     # A quoted cell may hold a line break: such a block cannot be cut into lines at its breaks.
     columns = [["a", "b"], ["two\nlines", "x"]]
-    assert csv_files.block_text(columns) == ['a,"two\nlines"\n', "b,x\n"]
-    assert csv_files.ordered_text([csv_files.block_text(columns), "c,y\n"], [2, 0, 1]) == 'c,y\na,"two\nlines"\nb,x\n'
+    block = csv_files.block_text(columns)
+    assert block == ['a,"two\nlines"\n', "b,x\n"]
+    assert csv_files.ordered_text([block, "c,y\n"], [2, 0, 1]) == 'c,y\na,"two\nlines"\nb,x\n'
 
 
 def test_block_texts_share_number_texts_across_blocks_without_mixing_them():
@@ -236,8 +238,10 @@ def test_a_months_files_are_read_one_at_a_time_as_its_parts_are_taken(seeded: St
     with store._reading() as view:
         loaded = []
         load = view.files.load
-        monkeypatch.setattr(view.files, "load", lambda path, **kw: loaded.append(path.name) or load(path, **kw))
-        march = next(month for month in reading_columns_module.months(view) if loaded[-1].startswith("2025-03"))
+        monkeypatch.setattr(view.files, "load",
+                            lambda path, **kw: loaded.append(path.name) or load(path, **kw))
+        months = reading_columns_module.months(view)
+        march = next(month for month in months if loaded[-1].startswith("2025-03"))
         parts = iter(march)
         sizes = []
         for part in parts:

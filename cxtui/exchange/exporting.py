@@ -86,7 +86,8 @@ def reading_csv(store, *, as_of: date | None = None, excel: bool = False, helper
     def month_text(month) -> bytes:
         numbers: dict[float, str] = {}
         # Each part turned into text as it is read, before the next file is parsed.
-        blocks = [block_text([part.columns[name] for name in columns], numbers, plain(part.plain)) for part in month]
+        blocks = [block_text([part.columns[name] for name in columns], numbers, plain(part.plain))
+                  for part in month]
         return ordered_text(blocks, month.order()).encode()
 
     def chunks() -> Iterator[bytes]:

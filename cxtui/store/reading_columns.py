@@ -169,9 +169,10 @@ def _iso_texts(texts: list[str]) -> list[str]:
 
 def _moments(parts: list[dict[str, list[Any]]]) -> list[str]:
     """Each reading's recorded_at (of `parts`, columns by name) as text that sorts as the moments
-    do, equal moments as equal texts. The fast check's timestamps, all "...+00:00" and all of one width (each with six digits
-    of a fraction of a second, or none), do so as they are. Otherwise (a file the slow check took
-    may hold other offsets; ":05Z" and ":05.000000Z" are one moment) each becomes utc_text."""
+    do, equal moments as equal texts. The fast check's timestamps, all "...+00:00" and all of one
+    width (each with six digits of a fraction of a second, or none), do so as they are. Otherwise (a
+    file the slow check took may hold other offsets; ":05Z" and ":05.000000Z" are one moment) each
+    becomes utc_text."""
     if not any("utc" in part for part in parts):
         stamps = list(itertools.chain.from_iterable(part["recorded_at"] for part in parts))
         if len(set(map(len, stamps))) <= 1:

@@ -244,8 +244,8 @@ class Store:
         with self._reading() as view:
             yield from reading_columns.month_columns(view, columns, end)
 
-    def reading_month_texts(self, render: Callable[[reading_columns.MonthParts], bytes], end: Date | None = None,
-                            *, helper: bool = False) -> Iterator[tuple[int, bytes]]:
+    def reading_month_texts(self, render: Callable[[reading_columns.MonthParts], bytes],
+                            end: Date | None = None, *, helper: bool = False) -> Iterator[tuple[int, bytes]]:
         """Every reading (dated up to `end`), a month at a time in `readings`' order, as (how many,
         render(month)): the fastest whole-history export. With `helper`, when a forked copy of this
         process is safe and the history is large (forked.py), the copy renders the later months
