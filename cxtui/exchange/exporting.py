@@ -75,19 +75,16 @@ def reading_csv(store, *, as_of: date | None = None, excel: bool = False, helper
     from cxtui.exchange.csv_files import block_text, header_line, ordered_text
 
     columns = list(TABLES["readings"].columns)
-    positions: dict[frozenset[str], set[int]] = {}
     written = [0]
 
-    def plain(names: frozenset[str]) -> set[int]:
-        if names not in positions:
-            positions[names] = {i for i, name in enumerate(columns) if name in names}
-        return positions[names]
+    def part_text(part, numbers: dict[float, str]) -> str | list[str]:
+        plain = {i for i, name in enumerate(columns) if name in part.plain}
+        return block_text([part.columns[name] for name in columns], numbers, plain)
 
     def month_text(month) -> bytes:
         numbers: dict[float, str] = {}
         # Each part turned into text as it is read, before the next file is parsed.
-        blocks = [block_text([part.columns[name] for name in columns], numbers, plain(part.plain))
-                  for part in month]
+        blocks = [part_text(part, numbers) for part in month]
         return ordered_text(blocks, month.order()).encode()
 
     def chunks() -> Iterator[bytes]:
